@@ -1,0 +1,1 @@
+"""interview-server's domain: sessions, documents, operations, protocol. No I/O outside ``web``."""

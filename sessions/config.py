@@ -1,0 +1,169 @@
+"""Every limit and default in one frozen dataclass, built once from flags and environment.
+
+Each field has a CLI flag (``--max-code-bytes``) and an environment variable
+(``INTERVIEW_MAX_CODE_BYTES``); a flag wins over the environment, which wins over the default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+ENV_PREFIX = "INTERVIEW_"
+KIB = 1024
+MIB = 1024 * KIB
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return number
+
+
+def _positive_float(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {value}")
+    return number
+
+
+def _log_level(value: str) -> str:
+    level = value.strip().upper()
+    if level not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"must be one of {', '.join(LOG_LEVELS)}, got {value}")
+    return level
+
+
+def _port(value: str) -> int:
+    number = int(value)
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number 0-65535, got {value}")
+    return number
+
+
+def _option(help_text: str, parse: Callable[[str], Any]) -> dict[str, Any]:
+    return {"help": help_text, "parse": parse}
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Server settings. Build with ``Config.from_args(argv, environ)`` or construct directly."""
+
+    host: str = field(default="127.0.0.1", metadata=_option("address to listen on", str))
+    port: int = field(default=8080, metadata=_option("TCP port to listen on", _port))
+    cors_origins: tuple[str, ...] = field(
+        default=("*",),
+        metadata=_option("comma-separated origins allowed to call the REST API ('*' = any)", _origins),
+    )
+    max_code_bytes: int = field(
+        default=256 * KIB,
+        metadata=_option("largest document, in UTF-8 bytes", _positive_int),
+    )
+    max_body_bytes: int = field(
+        default=2 * MIB,
+        metadata=_option("largest REST request body, in bytes", _positive_int),
+    )
+    max_message_bytes: int = field(
+        default=1 * MIB,
+        metadata=_option("largest WebSocket frame, in bytes", _positive_int),
+    )
+    max_name_length: int = field(
+        default=100,
+        metadata=_option("longest session or user name, in characters", _positive_int),
+    )
+    op_log_size: int = field(
+        default=1000,
+        metadata=_option("operations kept per session for transform and resync", _positive_int),
+    )
+    heartbeat_seconds: float = field(
+        default=10.0,
+        metadata=_option("WebSocket ping interval; a peer silent for 1.5x this is dropped",
+                         _positive_float),
+    )
+    send_queue_messages: int = field(
+        default=1000,
+        metadata=_option("frames queued for one slow socket before it is dropped", _positive_int),
+    )
+    send_queue_bytes: int = field(
+        default=16 * MIB,
+        metadata=_option("bytes queued for one slow socket before it is dropped", _positive_int),
+    )
+    close_timeout_seconds: float = field(
+        default=5.0,
+        metadata=_option("how long a closing handshake may take before the socket is aborted",
+                         _positive_float),
+    )
+    compress: bool = field(
+        default=False,
+        metadata=_option("negotiate permessage-deflate with clients that offer it", _bool),
+    )
+    log_level: str = field(default="INFO", metadata=_option("logging level", _log_level))
+
+    @classmethod
+    def from_args(
+        cls, argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+    ) -> Config:
+        """Parse flags, falling back to ``INTERVIEW_*`` environment variables, then defaults."""
+        env = os.environ if environ is None else environ
+        parser = build_parser()
+        values = vars(parser.parse_args(list(argv) if argv is not None else []))
+        settings: dict[str, Any] = {}
+        for spec in dataclasses.fields(cls):
+            raw = values.get(spec.name)
+            if raw is not None:
+                settings[spec.name] = raw
+                continue
+            env_value = env.get(env_name(spec.name))
+            if env_value is not None:
+                try:
+                    settings[spec.name] = spec.metadata["parse"](env_value)
+                except (ValueError, argparse.ArgumentTypeError) as exc:
+                    parser.error(f"{env_name(spec.name)}: {exc}")
+        return cls(**settings)
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable for a config field: ``max_code_bytes`` → ``INTERVIEW_MAX_CODE_BYTES``."""
+    return ENV_PREFIX + field_name.upper()
+
+
+def flag_name(field_name: str) -> str:
+    """The CLI flag for a config field: ``max_code_bytes`` → ``--max-code-bytes``."""
+    return "--" + field_name.replace("_", "-")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for ``server.py``; every default is None so the env can fill in."""
+    parser = argparse.ArgumentParser(
+        prog="server.py", description="Real-time collaborative coding-interview server."
+    )
+    for spec in dataclasses.fields(Config):
+        default = spec.default
+        shown = ",".join(default) if isinstance(default, tuple) else default
+        parser.add_argument(
+            flag_name(spec.name),
+            dest=spec.name,
+            type=spec.metadata["parse"],
+            default=None,
+            help=f"{spec.metadata['help']} (default: {shown}; env {env_name(spec.name)})",
+        )
+    return parser

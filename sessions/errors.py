@@ -1,0 +1,158 @@
+"""Domain errors: every rejected input is one of these, with a stable kebab-case ``code``.
+
+The tree::
+
+    DomainError                      code            HTTP
+    ├── BadRequest                   bad-request     400
+    │   ├── InvalidJson              invalid-json    400
+    │   ├── InvalidMessage           invalid-message 400
+    │   ├── UnknownMessageType       unknown-type    400
+    │   ├── UnknownLanguage          unknown-language 400
+    │   ├── InvalidOperation         invalid-operation 400
+    │   ├── InvalidRevision          invalid-revision 400
+    │   └── BinaryNotSupported       binary-not-supported 400
+    ├── RevisionTooOld               revision-too-old 409
+    ├── NotJoined                    not-joined      409
+    ├── Unauthorized                 unauthorized    401
+    ├── Forbidden                    forbidden       403
+    ├── SessionNotFound              session-not-found 404
+    ├── PayloadTooLarge              payload-too-large 413
+    └── UnsupportedMediaType         unsupported-media-type 415
+
+Over the socket an error becomes ``{"type":"error","code":<code>,"message":...}`` and the
+socket stays open. Over HTTP the status decides the code of the JSON body (``not-found``,
+``bad-request``, ...), as ``http_code`` says, and ``message`` carries the detail.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+HTTP_CODES: dict[int, str] = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    429: "rate-limited",
+    500: "internal-error",
+    503: "capacity",
+}
+
+
+class DomainError(Exception):
+    """Base of every error a client can cause. ``code`` is stable; ``message`` is for people."""
+
+    code: ClassVar[str] = "bad-request"
+    status: ClassVar[int] = 400
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra
+
+    @property
+    def http_code(self) -> str:
+        """The code used in REST error bodies: named after the HTTP status."""
+        return HTTP_CODES.get(self.status, self.code)
+
+
+class BadRequest(DomainError):
+    """A request or frame is malformed: wrong type, missing field, bad value."""
+
+
+class InvalidJson(BadRequest):
+    """The frame or body is not valid JSON."""
+
+    code = "invalid-json"
+
+
+class InvalidMessage(BadRequest):
+    """The frame is JSON but not a valid message (not an object, missing or mistyped field)."""
+
+    code = "invalid-message"
+
+
+class UnknownMessageType(BadRequest):
+    """The frame's ``type`` is not one the server knows."""
+
+    code = "unknown-type"
+
+
+class UnknownLanguage(BadRequest):
+    """The language is not in the supported list."""
+
+    code = "unknown-language"
+
+
+class InvalidOperation(BadRequest):
+    """A text operation is malformed or does not span the document it applies to."""
+
+    code = "invalid-operation"
+
+
+class InvalidRevision(BadRequest):
+    """A revision is ahead of the server's: the client cannot have seen it."""
+
+    code = "invalid-revision"
+
+
+class BinaryNotSupported(BadRequest):
+    """A binary WebSocket frame arrived; the protocol is JSON text frames only."""
+
+    code = "binary-not-supported"
+
+
+class RevisionTooOld(DomainError):
+    """The base revision is older than the op log reaches; the client must resync.
+
+    ``extra["revision"]`` carries the current revision.
+    """
+
+    code = "revision-too-old"
+    status = 409
+
+
+class NotJoined(DomainError):
+    """A session action arrived on a socket that has not joined a session."""
+
+    code = "not-joined"
+    status = 409
+
+
+class Unauthorized(DomainError):
+    """A credential is required and none was given."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(DomainError):
+    """The credential is wrong, or the role may not perform the action."""
+
+    code = "forbidden"
+    status = 403
+
+
+class SessionNotFound(DomainError):
+    """No session has that id (never existed, deleted, or expired)."""
+
+    code = "session-not-found"
+    status = 404
+
+
+class PayloadTooLarge(DomainError):
+    """A body, frame or field is over its configured size limit."""
+
+    code = "payload-too-large"
+    status = 413
+
+
+class UnsupportedMediaType(DomainError):
+    """A request body is not ``application/json``."""
+
+    code = "unsupported-media-type"
+    status = 415

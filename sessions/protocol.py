@@ -1,0 +1,366 @@
+"""The WebSocket protocol: client frames parsed into typed messages, server frames built here.
+
+Every frame is one JSON object with a ``"type"``. Parsing is strict: a wrong type, a missing
+field or a value out of range raises a :class:`~sessions.errors.DomainError` naming the field,
+which the transport turns into an ``error`` frame. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sessions.errors import (
+    DomainError,
+    InvalidJson,
+    InvalidMessage,
+    UnknownLanguage,
+    UnknownMessageType,
+)
+from sessions.languages import is_supported
+
+Role = Literal["interviewer", "candidate", "observer"]
+ROLES: tuple[Role, ...] = ("interviewer", "candidate", "observer")
+Ref = str | int | None
+
+MAX_REF_LENGTH = 100
+MAX_OP_ID_LENGTH = 128
+MAX_TOKEN_LENGTH = 200
+MAX_CURSOR_RANGES = 100
+
+
+@dataclass(frozen=True, slots=True)
+class JoinSession:
+    session_id: str
+    name: str
+    role: Role
+    token: str | None
+    revision: int | None
+    full_code: bool
+    ref: Ref = None
+
+
+@dataclass(frozen=True, slots=True)
+class Auth:
+    """The token for a ``/ws/{sessionId}`` connection that did not put it in the URL."""
+
+    token: str
+    ref: Ref = None
+
+
+@dataclass(frozen=True, slots=True)
+class CodeChange:
+    """Either ``ops`` (with a base ``revision``) or full ``code`` (revision optional)."""
+
+    code: str | None
+    ops: object | None
+    revision: int | None
+    op_id: str | None
+    ref: Ref = None
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageChange:
+    language: str
+    ref: Ref = None
+
+
+@dataclass(frozen=True, slots=True)
+class CursorRange:
+    anchor: int
+    head: int
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    revision: int
+    ranges: tuple[CursorRange, ...]
+    ref: Ref = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveSession:
+    ref: Ref = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    ref: Ref = None
+
+
+ClientMessage = JoinSession | Auth | CodeChange | LanguageChange | Cursor | LeaveSession | Ping
+
+
+# --- decoding -------------------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> Any:
+    raise InvalidJson(f"{name} is not valid JSON: browsers cannot parse it back")
+
+
+def decode_json(text: str) -> Any:
+    """``json.loads`` that turns every failure into :class:`InvalidJson`.
+
+    Besides ``ValueError`` this covers ``RecursionError`` (deep nesting) and rejects
+    ``NaN``/``Infinity``, which Python accepts but JSON does not.
+    """
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except InvalidJson:
+        raise
+    except RecursionError:
+        raise InvalidJson("frame is nested too deeply") from None
+    except ValueError as exc:
+        raise InvalidJson(f"frame is not valid JSON: {exc}") from None
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    """One server frame as compact UTF-8 JSON; encode once, send the same bytes to everyone."""
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+# --- field readers --------------------------------------------------------------------------
+
+
+def check_text(value: str, field: str) -> str:
+    """Reject strings that cannot be encoded as UTF-8 (lone surrogates from ``\\udXXX`` escapes)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidMessage(f"field '{field}' contains an unpaired surrogate") from None
+    return value
+
+
+def read_str(
+    frame: dict[str, Any], field: str, *, required: bool = True, max_length: int | None = None
+) -> str | None:
+    """A string field; ``None`` when absent and not required."""
+    value = frame.get(field)
+    if value is None:
+        if required:
+            raise InvalidMessage(f"field '{field}' is required")
+        return None
+    if not isinstance(value, str):
+        raise InvalidMessage(f"field '{field}' must be a string")
+    if max_length is not None and len(value) > max_length:
+        raise InvalidMessage(f"field '{field}' must be at most {max_length} characters")
+    return check_text(value, field)
+
+
+def require_str(frame: dict[str, Any], field: str, *, max_length: int | None = None) -> str:
+    """A string field that must be present."""
+    value = read_str(frame, field, max_length=max_length)
+    if value is None:  # pragma: no cover - read_str raises for a missing required field
+        raise InvalidMessage(f"field '{field}' is required")
+    return value
+
+
+def read_name(frame: dict[str, Any], field: str, max_length: int) -> str:
+    """A display name: a non-blank string of at most ``max_length`` characters, trimmed."""
+    name = require_str(frame, field, max_length=max_length).strip()
+    if not name:
+        raise InvalidMessage(f"field '{field}' must not be blank")
+    return name
+
+
+def read_revision(frame: dict[str, Any], field: str = "revision") -> int | None:
+    """A non-negative integer; booleans are refused even though Python counts them as ints."""
+    value = frame.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidMessage(f"field '{field}' must be an integer")
+    if value < 0:
+        raise InvalidMessage(f"field '{field}' must not be negative")
+    return value
+
+
+def read_bool(frame: dict[str, Any], field: str, default: bool) -> bool:
+    value = frame.get(field, default)
+    if not isinstance(value, bool):
+        raise InvalidMessage(f"field '{field}' must be true or false")
+    return value
+
+
+def read_role(value: object, field: str = "role") -> Role:
+    """One of :data:`ROLES`; absent means candidate."""
+    if value is None:
+        return "candidate"
+    for role in ROLES:
+        if value == role:
+            return role
+    raise InvalidMessage(f"field '{field}' must be one of {', '.join(ROLES)}")
+
+
+def read_language(value: object, field: str = "language") -> str:
+    """A supported language id."""
+    if not isinstance(value, str):
+        raise InvalidMessage(f"field '{field}' must be a string")
+    if not is_supported(value):
+        raise UnknownLanguage(f"field '{field}': unknown language {value[:40]!r}")
+    return value
+
+
+def read_ref(frame: dict[str, Any]) -> Ref:
+    """The client's correlation id, echoed on the ack or error a frame causes."""
+    ref = frame.get("ref")
+    if ref is None:
+        return None
+    if isinstance(ref, bool) or not isinstance(ref, str | int):
+        raise InvalidMessage("field 'ref' must be a string or an integer")
+    if isinstance(ref, str) and len(ref) > MAX_REF_LENGTH:
+        raise InvalidMessage(f"field 'ref' must be at most {MAX_REF_LENGTH} characters")
+    return ref
+
+
+# --- per-type parsers -----------------------------------------------------------------------
+
+
+def _join(frame: dict[str, Any], ref: Ref, max_name: int) -> JoinSession:
+    return JoinSession(
+        session_id=require_str(frame, "sessionId", max_length=MAX_TOKEN_LENGTH),
+        name=read_name(frame, "name", max_name),
+        role=read_role(frame.get("role")),
+        token=read_str(frame, "token", required=False, max_length=MAX_TOKEN_LENGTH),
+        revision=read_revision(frame),
+        full_code=read_bool(frame, "fullCode", True),
+        ref=ref,
+    )
+
+
+def _auth(frame: dict[str, Any], ref: Ref, max_name: int) -> Auth:
+    return Auth(token=require_str(frame, "token", max_length=MAX_TOKEN_LENGTH), ref=ref)
+
+
+def _code_change(frame: dict[str, Any], ref: Ref, max_name: int) -> CodeChange:
+    has_code, has_ops = "code" in frame, "ops" in frame
+    if has_code == has_ops:
+        raise InvalidMessage("a code-change carries exactly one of 'code' or 'ops'")
+    revision = read_revision(frame)
+    if has_ops and revision is None:
+        raise InvalidMessage("field 'revision' is required with 'ops'")
+    code = require_str(frame, "code") if has_code else None
+    return CodeChange(
+        code=code,
+        ops=frame["ops"] if has_ops else None,
+        revision=revision,
+        op_id=read_str(frame, "opId", required=False, max_length=MAX_OP_ID_LENGTH),
+        ref=ref,
+    )
+
+
+def _language_change(frame: dict[str, Any], ref: Ref, max_name: int) -> LanguageChange:
+    if "language" not in frame:
+        raise InvalidMessage("field 'language' is required")
+    return LanguageChange(language=read_language(frame["language"]), ref=ref)
+
+
+def _cursor_range(item: object, index: int) -> CursorRange:
+    if not isinstance(item, dict):
+        raise InvalidMessage(f"ranges[{index}] must be an object with 'anchor' and 'head'")
+    anchor = read_revision(item, "anchor")
+    head = read_revision(item, "head")
+    if anchor is None or head is None:
+        raise InvalidMessage(f"ranges[{index}] needs integer 'anchor' and 'head'")
+    return CursorRange(anchor=anchor, head=head)
+
+
+def _cursor(frame: dict[str, Any], ref: Ref, max_name: int) -> Cursor:
+    revision = read_revision(frame)
+    if revision is None:
+        raise InvalidMessage("field 'revision' is required")
+    ranges = frame.get("ranges")
+    if not isinstance(ranges, list):
+        raise InvalidMessage("field 'ranges' must be a list")
+    if len(ranges) > MAX_CURSOR_RANGES:
+        raise InvalidMessage(f"field 'ranges' holds at most {MAX_CURSOR_RANGES} ranges")
+    parsed = tuple(_cursor_range(item, i) for i, item in enumerate(ranges))
+    return Cursor(revision=revision, ranges=parsed, ref=ref)
+
+
+def _leave(frame: dict[str, Any], ref: Ref, max_name: int) -> LeaveSession:
+    return LeaveSession(ref=ref)
+
+
+def _ping(frame: dict[str, Any], ref: Ref, max_name: int) -> Ping:
+    return Ping(ref=ref)
+
+
+_PARSERS: dict[str, Callable[[dict[str, Any], Ref, int], ClientMessage]] = {
+    "join-session": _join,
+    "auth": _auth,
+    "code-change": _code_change,
+    "language-change": _language_change,
+    "cursor": _cursor,
+    "leave-session": _leave,
+    "ping": _ping,
+}
+
+CLIENT_MESSAGE_TYPES: tuple[str, ...] = tuple(_PARSERS)
+SERVER_MESSAGE_TYPES: tuple[str, ...] = (
+    "session-state",
+    "code-update",
+    "users-update",
+    "language-change",
+    "cursor-update",
+    "ack",
+    "pong",
+    "error",
+    "session-ended",
+)
+
+
+class FrameError(DomainError):
+    """Carries a parse failure together with the ref it could still read, if any."""
+
+    def __init__(self, cause: DomainError, ref: Ref) -> None:
+        super().__init__(cause.message)
+        self.cause = cause
+        self.ref = ref
+
+
+def parse_frame(text: str, *, max_name_length: int = 100) -> ClientMessage:
+    """Parse one text frame. Raises :class:`FrameError` wrapping the precise error and ref."""
+    ref: Ref = None
+    try:
+        frame = decode_json(text)
+        if not isinstance(frame, dict):
+            raise InvalidMessage("a frame must be a JSON object with a 'type'")
+        ref = read_ref(frame)
+        kind = frame.get("type")
+        if not isinstance(kind, str):
+            raise InvalidMessage("field 'type' is required and must be a string")
+        parser = _PARSERS.get(kind)
+        if parser is None:
+            raise UnknownMessageType(f"unknown message type {kind[:40]!r}")
+        return parser(frame, ref, max_name_length)
+    except FrameError:
+        raise
+    except DomainError as exc:
+        raise FrameError(exc, ref) from None
+
+
+# --- server messages ------------------------------------------------------------------------
+
+
+def with_ref(message: dict[str, Any], ref: Ref) -> dict[str, Any]:
+    """Add the client's ref to a reply when it sent one."""
+    if ref is not None:
+        message["ref"] = ref
+    return message
+
+
+def error_message(error: DomainError, ref: Ref = None) -> dict[str, Any]:
+    """``{"type":"error","code","message"}`` plus any extra data the error carries."""
+    message: dict[str, Any] = {"type": "error", "code": error.code, "message": error.message}
+    message.update(error.extra)
+    return with_ref(message, ref)
+
+
+def ack_message(revision: int | None, ref: Ref = None) -> dict[str, Any]:
+    message: dict[str, Any] = {"type": "ack"}
+    if revision is not None:
+        message["revision"] = revision
+    return with_ref(message, ref)

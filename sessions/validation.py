@@ -1,0 +1,106 @@
+"""REST request bodies: decoded, checked field by field, turned into typed requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sessions.config import Config
+from sessions.errors import BadRequest, PayloadTooLarge
+from sessions.languages import DEFAULT_LANGUAGE
+from sessions.protocol import check_text, decode_json, read_language
+
+DEFAULT_SESSION_NAME = "Untitled interview"
+CREATE_FIELDS = frozenset({"name", "language", "code"})
+PATCH_FIELDS = frozenset({"name", "language", "code"})
+
+
+@dataclass(frozen=True, slots=True)
+class CreateSession:
+    name: str
+    language: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class PatchSession:
+    name: str | None
+    language: str | None
+    code: str | None
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """A JSON object from a request body; an empty body is ``{}``."""
+    if not raw.strip():
+        return {}
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("request body is not valid UTF-8") from None
+    try:
+        body = decode_json(text)
+    except BadRequest as exc:
+        raise BadRequest(exc.message.replace("frame", "request body")) from None
+    if not isinstance(body, dict):
+        raise BadRequest("request body must be a JSON object")
+    return body
+
+
+def _reject_unknown(body: dict[str, Any], allowed: frozenset[str]) -> None:
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        names = ", ".join(repr(name[:40]) for name in unknown[:5])
+        raise BadRequest(f"unknown field(s) {names}; allowed: {', '.join(sorted(allowed))}")
+
+
+def _name(value: object, config: Config) -> str:
+    if not isinstance(value, str):
+        raise BadRequest("field 'name' must be a string")
+    name = check_text(value, "name").strip()
+    if not name:
+        raise BadRequest("field 'name' must not be blank")
+    if len(name) > config.max_name_length:
+        raise BadRequest(f"field 'name' must be at most {config.max_name_length} characters")
+    return name
+
+
+def _code(value: object, config: Config) -> str:
+    if not isinstance(value, str):
+        raise BadRequest("field 'code' must be a string")
+    size = len(check_text(value, "code").encode("utf-8"))
+    if size > config.max_code_bytes:
+        raise PayloadTooLarge(
+            f"field 'code' is {size} bytes, over the limit of {config.max_code_bytes} bytes"
+        )
+    return value
+
+
+def _language(value: object) -> str:
+    try:
+        return read_language(value)
+    except BadRequest as exc:
+        raise BadRequest(exc.message) from None
+
+
+def create_request(body: dict[str, Any], config: Config) -> CreateSession:
+    """``POST /api/sessions``: every field optional."""
+    _reject_unknown(body, CREATE_FIELDS)
+    return CreateSession(
+        name=_name(body["name"], config) if body.get("name") is not None else DEFAULT_SESSION_NAME,
+        language=_language(body["language"])
+        if body.get("language") is not None
+        else DEFAULT_LANGUAGE,
+        code=_code(body["code"], config) if body.get("code") is not None else "",
+    )
+
+
+def patch_request(body: dict[str, Any], config: Config) -> PatchSession:
+    """``PATCH /api/sessions/{id}``: at least one of name, language, code."""
+    _reject_unknown(body, PATCH_FIELDS)
+    if not any(body.get(name) is not None for name in PATCH_FIELDS):
+        raise BadRequest("body must set at least one of 'code', 'language', 'name'")
+    return PatchSession(
+        name=_name(body["name"], config) if body.get("name") is not None else None,
+        language=_language(body["language"]) if body.get("language") is not None else None,
+        code=_code(body["code"], config) if body.get("code") is not None else None,
+    )

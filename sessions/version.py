@@ -1,0 +1,3 @@
+"""The server's version, reported by ``/health``."""
+
+VERSION = "0.1.0"

@@ -1,0 +1,68 @@
+"""The application factory: it only wires state, routes, middlewares and lifecycle hooks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+
+from aiohttp import WSCloseCode, web
+
+from sessions.clock import Clock, system_clock
+from sessions.config import Config
+from sessions.protocol import encode
+from sessions.store import SessionStore
+from sessions.web import rest
+from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, STARTED_AT, STORE
+from sessions.web.logfilter import RedactTokens
+from sessions.web.middleware import cors_middleware, error_middleware
+from sessions.web.ws import websocket_handler
+
+SHUTDOWN_FRAME = encode({"type": "server-shutdown"})
+
+
+def create_app(
+    config: Config | Sequence[str] | None = None, *, clock: Clock | None = None
+) -> web.Application:
+    """Build the application.
+
+    ``config`` may be a :class:`Config`, a list of command-line flags (what
+    ``python -m aiohttp.web server:create_app`` passes), or None for defaults plus the
+    ``INTERVIEW_*`` environment.
+    """
+    if not isinstance(config, Config):
+        config = Config.from_args(config)
+    now = clock or system_clock
+    app = web.Application(
+        middlewares=[cors_middleware, error_middleware],
+        client_max_size=config.max_body_bytes,
+    )
+    app[CONFIG] = config
+    app[CLOCK] = now
+    app[STORE] = SessionStore(config, now)
+    app[CONNECTIONS] = set()
+    app[STARTED_AT] = now()
+    rest.add_routes(app)
+    app.router.add_get("/ws", websocket_handler)
+    app.router.add_get("/ws/{session_id}", websocket_handler)
+    app.cleanup_ctx.append(_redact_access_log)
+    app.on_shutdown.append(_close_sockets)
+    return app
+
+
+async def _redact_access_log(app: web.Application) -> AsyncIterator[None]:
+    access_log = logging.getLogger("aiohttp.access")
+    token_filter = RedactTokens()
+    access_log.addFilter(token_filter)
+    yield
+    access_log.removeFilter(token_filter)
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """On shutdown, tell every socket why and close it with 1001 (going away)."""
+    connections = list(app[CONNECTIONS])
+    for conn in connections:
+        conn.send(SHUTDOWN_FRAME)
+        conn.close(WSCloseCode.GOING_AWAY, "server shutting down")
+    if connections:
+        await asyncio.gather(*(conn.shutdown() for conn in connections))

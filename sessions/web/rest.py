@@ -1,0 +1,122 @@
+"""REST handlers: read the request, call the domain, send what it returns."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import hdrs, web
+
+from sessions import room
+from sessions.errors import Forbidden, Unauthorized, UnsupportedMediaType
+from sessions.languages import DEFAULT_LANGUAGE, LANGUAGES
+from sessions.session import Session
+from sessions.validation import create_request, parse_body, patch_request
+from sessions.version import VERSION
+from sessions.web.fanout import dispatch
+from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, STARTED_AT, STORE
+
+log = logging.getLogger("interview.http")
+JSON_TYPES = ("application/json",)
+
+
+async def read_json_body(request: web.Request) -> dict[str, object]:
+    """The body as a JSON object; the content type must be JSON when there is a body."""
+    raw = await request.read()
+    if raw.strip() and not _is_json(request.content_type):
+        raise UnsupportedMediaType(
+            f"send the body as JSON with 'Content-Type: application/json' "
+            f"(got {request.content_type!r})"
+        )
+    return parse_body(raw)
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type in JSON_TYPES or content_type.endswith("+json")
+
+
+def _session(request: web.Request) -> Session:
+    return request.app[STORE].get(request.match_info["session_id"])
+
+
+def _authorize(request: web.Request, session: Session) -> None:
+    header = request.headers.get(hdrs.AUTHORIZATION)
+    if header is None:
+        raise Unauthorized("send 'Authorization: Bearer <interviewerToken>'")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("the Authorization header must be 'Bearer <interviewerToken>'")
+    if not session.is_interviewer_token(token.strip()):
+        raise Forbidden("the token is not this session's interviewer token")
+
+
+async def create_session(request: web.Request) -> web.Response:
+    body = await read_json_body(request)
+    spec = create_request(body, request.app[CONFIG])
+    session = request.app[STORE].create(spec.name, spec.language, spec.code)
+    log.info("session %s created", session.id)
+    location = request.app.router["session"].url_for(session_id=session.id)
+    return web.json_response(
+        session.created(), status=201, headers={hdrs.LOCATION: str(location)}
+    )
+
+
+async def get_session(request: web.Request) -> web.Response:
+    return web.json_response(_session(request).public())
+
+
+async def patch_session(request: web.Request) -> web.Response:
+    session = _session(request)
+    _authorize(request, session)
+    patch = patch_request(await read_json_body(request), request.app[CONFIG])
+    now = request.app[CLOCK]()
+    if patch.code is not None:
+        dispatch(room.replace_code(session, patch.code, now))
+    if patch.language is not None:
+        dispatch(room.change_language(session, None, patch.language, now))
+    if patch.name is not None:
+        session.name = patch.name
+        session.updated_at = now
+    return web.json_response(session.public())
+
+
+async def delete_session(request: web.Request) -> web.Response:
+    session = _session(request)
+    _authorize(request, session)
+    request.app[STORE].remove(session.id)
+    dispatch(room.end(session))
+    log.info("session %s deleted", session.id)
+    return web.Response(status=204)
+
+
+async def list_users(request: web.Request) -> web.Response:
+    session = _session(request)
+    return web.json_response({"users": session.users(), "count": len(session.members)})
+
+
+async def list_languages(request: web.Request) -> web.Response:
+    return web.json_response({"languages": list(LANGUAGES), "default": DEFAULT_LANGUAGE})
+
+
+async def health(request: web.Request) -> web.Response:
+    app = request.app
+    return web.json_response(
+        {
+            "status": "ok",
+            "sessions": len(app[STORE]),
+            "connections": len(app[CONNECTIONS]),
+            "uptimeSeconds": round(app[CLOCK]() - app[STARTED_AT], 3),
+            "version": VERSION,
+        }
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    router = app.router
+    router.add_post("/api/sessions", create_session)
+    resource = router.add_resource("/api/sessions/{session_id}", name="session")
+    resource.add_route("GET", get_session)
+    resource.add_route("PATCH", patch_session)
+    resource.add_route("DELETE", delete_session)
+    router.add_get("/api/sessions/{session_id}/users", list_users)
+    router.add_get("/api/languages", list_languages)
+    router.add_get("/health", health)

@@ -1,0 +1,213 @@
+"""The WebSocket endpoint: one reader loop per socket, one frame at a time into the domain.
+
+Each frame is parsed, routed to one synchronous domain call, and its outcome sent: the reply
+to this socket, deliveries to the others' queues. A rejected frame gets an ``error`` frame
+and the socket stays open; only the transport (oversize frames, a dead peer) ends it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from sessions import room
+from sessions.errors import (
+    BinaryNotSupported,
+    DomainError,
+    Forbidden,
+    InvalidMessage,
+    NotJoined,
+)
+from sessions.protocol import (
+    Auth,
+    ClientMessage,
+    CodeChange,
+    Cursor,
+    FrameError,
+    JoinSession,
+    LanguageChange,
+    LeaveSession,
+    Ping,
+    encode,
+    error_message,
+    parse_frame,
+    read_name,
+    read_role,
+    with_ref,
+)
+from sessions.session import Member, Session
+from sessions.web.connection import Connection
+from sessions.web.fanout import dispatch
+from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, STORE
+
+log = logging.getLogger("interview.ws")
+INTERNAL_ERROR = "the server failed to handle this frame"
+
+
+class InternalError(DomainError):
+    code = "internal-error"
+    status = 500
+
+
+async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
+    """``GET /ws`` and ``GET /ws/{session_id}?name=&role=`` (the latter joins at connect)."""
+    app = request.app
+    config = app[CONFIG]
+    url_join = _url_join(request) if "session_id" in request.match_info else None
+    ws = web.WebSocketResponse(
+        heartbeat=config.heartbeat_seconds,
+        max_msg_size=config.max_message_bytes,
+        compress=config.compress,
+        timeout=config.close_timeout_seconds,
+    )
+    await ws.prepare(request)
+    conn = Connection(ws, request, config)
+    conn.start()
+    app[CONNECTIONS].add(conn)
+    log.info("socket opened from %s", conn.label)
+    try:
+        if url_join is not None:
+            _start_url_join(app, conn, url_join)
+        async for msg in ws:
+            if msg.type is WSMsgType.TEXT:
+                handle_text(app, conn, msg.data)
+            elif msg.type is WSMsgType.BINARY:
+                _send_error(conn, BinaryNotSupported("binary frames are not supported: send JSON text"))
+    finally:
+        _leave(app, conn)
+        app[CONNECTIONS].discard(conn)
+        conn.close()
+        await conn.shutdown()
+        log.info("socket from %s closed (code %s)", conn.label, ws.close_code)
+    return ws
+
+
+def handle_text(app: web.Application, conn: Connection, text: str) -> None:
+    """Parse one frame, run it, send its outcome. The per-frame error boundary."""
+    try:
+        message = parse_frame(text, max_name_length=app[CONFIG].max_name_length)
+    except FrameError as exc:
+        conn.send(encode(error_message(exc.cause, exc.ref)))
+        return
+    try:
+        reply = route(app, conn, message)
+    except DomainError as exc:
+        conn.send(encode(error_message(exc, message.ref)))
+        return
+    except Exception:  # the frame boundary: a bug answers this frame, the socket lives on
+        log.exception("unhandled error handling a %s frame", type(message).__name__)
+        conn.send(encode(error_message(InternalError(INTERNAL_ERROR), message.ref)))
+        return
+    if reply is not None:
+        conn.send(encode(reply))
+
+
+def route(app: web.Application, conn: Connection, message: ClientMessage) -> dict[str, Any] | None:
+    """Run one message; returns the reply for this socket (deliveries are already queued)."""
+    now = app[CLOCK]()
+    if isinstance(message, Ping):
+        return with_ref({"type": "pong"}, message.ref)
+    if isinstance(message, JoinSession):
+        return _join(app, conn, message)
+    if isinstance(message, Auth):
+        return _auth(app, conn, message)
+    session, member = _membership(conn)
+    if isinstance(message, CodeChange):
+        outcome = room.change_code(session, member, message, now)
+    elif isinstance(message, LanguageChange):
+        outcome = room.change_language(session, member, message.language, now, message.ref)
+    elif isinstance(message, Cursor):
+        outcome = room.move_cursor(session, member, message)
+    elif isinstance(message, LeaveSession):
+        _leave(app, conn)
+        return with_ref({"type": "ack"}, message.ref)
+    dispatch(outcome)
+    return outcome.reply
+
+
+def _membership(conn: Connection) -> tuple[Session, Member]:
+    session, member = conn.session, conn.member
+    if session is None or member is None or session.members.get(member.user_id) is not member:
+        raise NotJoined("join a session first with a join-session frame")
+    return session, member
+
+
+def _join(app: web.Application, conn: Connection, request: JoinSession) -> dict[str, Any] | None:
+    session = app[STORE].get(request.session_id)
+    _leave(app, conn)
+    member, outcome = room.join(session, request, conn, app[CLOCK]())
+    conn.session, conn.member, conn.pending_join = session, member, None
+    log.info("user %s joined session %s as %s", member.user_id, session.id, member.role)
+    dispatch(outcome)
+    return outcome.reply
+
+
+def _auth(app: web.Application, conn: Connection, auth: Auth) -> dict[str, Any] | None:
+    pending = conn.pending_join
+    if not isinstance(pending, JoinSession):
+        raise InvalidMessage("'auth' is only for a /ws/{sessionId} connection awaiting its token")
+    request = JoinSession(
+        session_id=pending.session_id,
+        name=pending.name,
+        role=pending.role,
+        token=auth.token,
+        revision=pending.revision,
+        full_code=pending.full_code,
+        ref=auth.ref,
+    )
+    return _join(app, conn, request)
+
+
+def _leave(app: web.Application, conn: Connection) -> None:
+    session, member = conn.session, conn.member
+    conn.session = conn.member = None
+    if session is None or member is None:
+        return
+    dispatch(room.leave(session, member))
+    log.info("user %s left session %s", member.user_id, session.id)
+
+
+def _send_error(conn: Connection, error: DomainError) -> None:
+    conn.send(encode(error_message(error)))
+
+
+# --- /ws/{session_id} -----------------------------------------------------------------------
+
+
+def _url_join(request: web.Request) -> JoinSession:
+    """Check a join-by-URL before the upgrade, so a bad one is a plain JSON 4xx."""
+    session = request.app[STORE].get(request.match_info["session_id"])
+    query = request.query
+    revision = query.get("revision")
+    if revision is not None and not revision.isdigit():
+        raise InvalidMessage("query parameter 'revision' must be a non-negative integer")
+    full_code = query.get("fullCode", "true").lower()
+    if full_code not in ("true", "false"):
+        raise InvalidMessage("query parameter 'fullCode' must be true or false")
+    join = JoinSession(
+        session_id=session.id,
+        name=read_name(dict(query), "name", request.app[CONFIG].max_name_length),
+        role=read_role(query.get("role")),
+        token=query.get("token"),
+        revision=int(revision) if revision is not None else None,
+        full_code=full_code == "true",
+    )
+    if join.token is not None and join.role in room.TOKEN_ROLES:
+        if not session.is_interviewer_token(join.token):
+            raise Forbidden(f"role '{join.role}' needs the session's interviewer token")
+    return join
+
+
+def _start_url_join(app: web.Application, conn: Connection, join: JoinSession) -> None:
+    if join.role in room.TOKEN_ROLES and join.token is None:
+        conn.pending_join = join  # the token comes in the first frame: {"type":"auth",...}
+        return
+    try:
+        reply = _join(app, conn, join)
+    except DomainError as exc:  # the session may have gone between the check and now
+        _send_error(conn, exc)
+        return
+    if reply is not None:
+        conn.send(encode(reply))
