@@ -309,6 +309,7 @@ SERVER_MESSAGE_TYPES: tuple[str, ...] = (
     "pong",
     "error",
     "session-ended",
+    "server-shutdown",
 )
 
 

@@ -1,0 +1,72 @@
+"""The docs are part of the product: they must name what the code does."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from sessions import errors
+from sessions.config import Config, env_name, flag_name
+from sessions.protocol import CLIENT_MESSAGE_TYPES, SERVER_MESSAGE_TYPES
+
+ROOT = Path(__file__).resolve().parent.parent
+PROTOCOL = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _error_codes() -> set[str]:
+    return {
+        cls.code
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.DomainError)
+        # the base classes, and the errors only REST can raise
+        and cls not in (errors.DomainError, errors.BadRequest, errors.Unauthorized,
+                        errors.UnsupportedMediaType)
+    }
+
+
+@pytest.mark.parametrize("message_type", CLIENT_MESSAGE_TYPES + SERVER_MESSAGE_TYPES)
+def test_protocol_doc_describes_every_message_type(message_type: str):
+    assert f'"type":"{message_type}"' in PROTOCOL or f"`{message_type}`" in PROTOCOL
+
+
+def test_protocol_doc_names_no_message_type_the_code_lacks():
+    documented = set(re.findall(r'"type":"([a-z-]+)"', PROTOCOL))
+    assert documented <= set(CLIENT_MESSAGE_TYPES) | set(SERVER_MESSAGE_TYPES)
+
+
+@pytest.mark.parametrize("code", sorted(_error_codes() | {"internal-error"}))
+def test_protocol_doc_lists_every_socket_error_code(code: str):
+    assert re.search(rf"^\| `{re.escape(code)}` \|", PROTOCOL, re.MULTILINE), code
+
+
+@pytest.mark.parametrize("field", [f.name for f in dataclasses.fields(Config)])
+def test_readme_configuration_table_lists_every_setting(field: str):
+    row = rf"^\| `{re.escape(flag_name(field))}` \| `{re.escape(env_name(field))}` \|"
+    assert re.search(row, README, re.MULTILINE), field
+
+
+def test_readme_quick_start_is_the_two_make_commands():
+    quick_start = README.split("## Quick start", 1)[1].split("##", 1)[0]
+    assert "make run" in quick_start
+    assert "make test" in quick_start
+
+
+def test_nothing_outside_the_web_package_imports_aiohttp():
+    offenders = []
+    for path in (ROOT / "sessions").rglob("*.py"):
+        if "web" in path.relative_to(ROOT / "sessions").parts[:1]:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "aiohttp"]
+    assert offenders == []
