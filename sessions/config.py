@@ -72,7 +72,9 @@ class Config:
     port: int = field(default=8080, metadata=_option("TCP port to listen on", _port))
     cors_origins: tuple[str, ...] = field(
         default=("*",),
-        metadata=_option("comma-separated origins allowed to call the REST API ('*' = any)", _origins),
+        metadata=_option(
+            "comma-separated origins allowed to call the REST API ('*' = any)", _origins
+        ),
     )
     max_code_bytes: int = field(
         default=256 * KIB,
@@ -96,8 +98,9 @@ class Config:
     )
     heartbeat_seconds: float = field(
         default=10.0,
-        metadata=_option("WebSocket ping interval; a peer silent for 1.5x this is dropped",
-                         _positive_float),
+        metadata=_option(
+            "WebSocket ping interval; a peer silent for 1.5x this is dropped", _positive_float
+        ),
     )
     send_queue_messages: int = field(
         default=1000,
@@ -109,8 +112,9 @@ class Config:
     )
     close_timeout_seconds: float = field(
         default=5.0,
-        metadata=_option("how long a closing handshake may take before the socket is aborted",
-                         _positive_float),
+        metadata=_option(
+            "how long a closing handshake may take before the socket is aborted", _positive_float
+        ),
     )
     compress: bool = field(
         default=False,
@@ -142,7 +146,7 @@ class Config:
 
 
 def env_name(field_name: str) -> str:
-    """The environment variable for a config field: ``max_code_bytes`` → ``INTERVIEW_MAX_CODE_BYTES``."""
+    """The environment variable of a field: ``max_code_bytes`` → ``INTERVIEW_MAX_CODE_BYTES``."""
     return ENV_PREFIX + field_name.upper()
 
 

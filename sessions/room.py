@@ -112,8 +112,12 @@ def missed_since(session: Session, revision: int) -> list[dict[str, Any]] | None
     if revision > document.revision or revision < document.oldest_reachable_revision():
         return None
     return [
-        {"revision": logged.revision, "ops": logged.ops, "userId": logged.user_id,
-         "opId": logged.op_id}
+        {
+            "revision": logged.revision,
+            "ops": logged.ops,
+            "userId": logged.user_id,
+            "opId": logged.op_id,
+        }
         for logged in document.ops_since(revision)
     ]
 
@@ -126,8 +130,12 @@ def leave(session: Session, member: Member) -> Outcome:
     had_cursor = session.cursors.pop(member.user_id, None) is not None
     outcome.deliver(users_update(session), session.everyone())
     if had_cursor:
-        dropped = {"type": "cursor-update", "userId": member.user_id,
-                   "revision": session.document.revision, "ranges": []}
+        dropped = {
+            "type": "cursor-update",
+            "userId": member.user_id,
+            "revision": session.document.revision,
+            "ranges": [],
+        }
         outcome.deliver(dropped, session.everyone())
     return outcome
 
@@ -157,9 +165,7 @@ def change_code(session: Session, member: Member, change: CodeChange, now: float
         )
     else:
         base = change.revision if change.revision is not None else document.revision
-        applied = document.submit_ops(
-            change.ops, base, user_id=member.user_id, op_id=change.op_id
-        )
+        applied = document.submit_ops(change.ops, base, user_id=member.user_id, op_id=change.op_id)
     return _after_edit(session, member, applied, now, change.ref)
 
 
@@ -184,8 +190,9 @@ def _after_edit(
         "userId": author.user_id if author else None,
     }
     recipients = session.others(author)
-    outcome.deliver({**update, "code": session.document.text},
-                    tuple(m for m in recipients if m.full_code))
+    outcome.deliver(
+        {**update, "code": session.document.text}, tuple(m for m in recipients if m.full_code)
+    )
     outcome.deliver(update, tuple(m for m in recipients if not m.full_code))
     return outcome
 
@@ -238,8 +245,9 @@ def move_cursor(session: Session, member: Member, cursor: Cursor) -> Outcome:
         # Positions past the end are clamped rather than refused: a cursor is a hint.
         return min(document.transform_index(position, cursor.revision), length)
 
-    ranges = tuple(CursorRange(anchor=to_head(r.anchor), head=to_head(r.head))
-                   for r in cursor.ranges)
+    ranges = tuple(
+        CursorRange(anchor=to_head(r.anchor), head=to_head(r.head)) for r in cursor.ranges
+    )
     session.cursors[member.user_id] = ranges
     message = {
         "type": "cursor-update",

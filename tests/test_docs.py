@@ -22,10 +22,16 @@ def _error_codes() -> set[str]:
     return {
         cls.code
         for cls in vars(errors).values()
-        if isinstance(cls, type) and issubclass(cls, errors.DomainError)
+        if isinstance(cls, type)
+        and issubclass(cls, errors.DomainError)
         # the base classes, and the errors only REST can raise
-        and cls not in (errors.DomainError, errors.BadRequest, errors.Unauthorized,
-                        errors.UnsupportedMediaType)
+        and cls
+        not in (
+            errors.DomainError,
+            errors.BadRequest,
+            errors.Unauthorized,
+            errors.UnsupportedMediaType,
+        )
     }
 
 

@@ -250,7 +250,11 @@ async def test_patch_code_is_broadcast_as_a_code_update(client: Client):
         "userId": None,
         "code": "ab",
     }
-    assert await receive(ws) == {"type": "language-change", "language": "javascript", "userId": None}
+    assert await receive(ws) == {
+        "type": "language-change",
+        "language": "javascript",
+        "userId": None,
+    }
     await ws.close()
 
 
@@ -288,8 +292,12 @@ async def test_users_lists_who_is_connected(client: Client):
     assert response.status == 200
     assert await response.json() == {
         "users": [
-            {"userId": state["you"]["userId"], "name": "Cara", "role": "candidate",
-             "joinedAt": START}
+            {
+                "userId": state["you"]["userId"],
+                "name": "Cara",
+                "role": "candidate",
+                "joinedAt": START,
+            }
         ],
         "count": 1,
     }
@@ -306,8 +314,19 @@ async def test_languages_lists_every_supported_language(client: Client):
     body = await response.json()
     assert response.status == 200
     assert body == {"languages": list(LANGUAGES), "default": "python"}
-    required = {"python", "javascript", "typescript", "java", "go", "c", "cpp", "rust", "ruby",
-                "sql", "plaintext"}
+    required = {
+        "python",
+        "javascript",
+        "typescript",
+        "java",
+        "go",
+        "c",
+        "cpp",
+        "rust",
+        "ruby",
+        "sql",
+        "plaintext",
+    }
     assert required <= set(body["languages"])
 
 

@@ -174,31 +174,63 @@ async def test_join_unknown_session_is_an_error(client: Client):
         ("[1, 2]", "invalid-message", "a frame must be a JSON object with a 'type'"),
         ('{"name": "x"}', "invalid-message", "field 'type' is required and must be a string"),
         ('{"type": "dance"}', "unknown-type", "unknown message type 'dance'"),
-        ('{"type": "join-session", "name": "x"}', "invalid-message",
-         "field 'sessionId' is required"),
-        ('{"type": "join-session", "sessionId": 5, "name": "x"}', "invalid-message",
-         "field 'sessionId' must be a string"),
-        ('{"type": "join-session", "sessionId": "s"}', "invalid-message",
-         "field 'name' is required"),
-        ('{"type": "join-session", "sessionId": "s", "name": "x", "role": "boss"}',
-         "invalid-message", "field 'role' must be one of interviewer, candidate, observer"),
-        ('{"type": "code-change"}', "invalid-message",
-         "a code-change carries exactly one of 'code' or 'ops'"),
-        ('{"type": "code-change", "code": 1}', "invalid-message",
-         "field 'code' must be a string"),
-        ('{"type": "code-change", "ops": [1]}', "invalid-message",
-         "field 'revision' is required with 'ops'"),
-        ('{"type": "code-change", "code": "x", "revision": true}', "invalid-message",
-         "field 'revision' must be an integer"),
+        (
+            '{"type": "join-session", "name": "x"}',
+            "invalid-message",
+            "field 'sessionId' is required",
+        ),
+        (
+            '{"type": "join-session", "sessionId": 5, "name": "x"}',
+            "invalid-message",
+            "field 'sessionId' must be a string",
+        ),
+        (
+            '{"type": "join-session", "sessionId": "s"}',
+            "invalid-message",
+            "field 'name' is required",
+        ),
+        (
+            '{"type": "join-session", "sessionId": "s", "name": "x", "role": "boss"}',
+            "invalid-message",
+            "field 'role' must be one of interviewer, candidate, observer",
+        ),
+        (
+            '{"type": "code-change"}',
+            "invalid-message",
+            "a code-change carries exactly one of 'code' or 'ops'",
+        ),
+        ('{"type": "code-change", "code": 1}', "invalid-message", "field 'code' must be a string"),
+        (
+            '{"type": "code-change", "ops": [1]}',
+            "invalid-message",
+            "field 'revision' is required with 'ops'",
+        ),
+        (
+            '{"type": "code-change", "code": "x", "revision": true}',
+            "invalid-message",
+            "field 'revision' must be an integer",
+        ),
         ('{"type": "language-change"}', "invalid-message", "field 'language' is required"),
-        ('{"type": "code-change", "code": "x"}', "not-joined",
-         "join a session first with a join-session frame"),
-        ('{"type": "leave-session"}', "not-joined",
-         "join a session first with a join-session frame"),
-        ('{"type": "code-change", "code": "\\ud800"}', "invalid-message",
-         "field 'code' contains an unpaired surrogate"),
-        ('{"type": "ping", "ref": [1]}', "invalid-message",
-         "field 'ref' must be a string or an integer"),
+        (
+            '{"type": "code-change", "code": "x"}',
+            "not-joined",
+            "join a session first with a join-session frame",
+        ),
+        (
+            '{"type": "leave-session"}',
+            "not-joined",
+            "join a session first with a join-session frame",
+        ),
+        (
+            '{"type": "code-change", "code": "\\ud800"}',
+            "invalid-message",
+            "field 'code' contains an unpaired surrogate",
+        ),
+        (
+            '{"type": "ping", "ref": [1]}',
+            "invalid-message",
+            "field 'ref' must be a string or an integer",
+        ),
     ],
 )
 async def test_bad_frames_get_an_error_and_the_socket_stays_open(
@@ -306,7 +338,9 @@ async def test_joining_another_session_leaves_the_first(client: Client):
     stayer, stayer_state = await join(client, first, "Ivan", role="interviewer")
     mover, _ = await join(client, first, "Cara")
     await receive(stayer)
-    state = await request(mover, {"type": "join-session", "sessionId": second["id"], "name": "Cara"})
+    state = await request(
+        mover, {"type": "join-session", "sessionId": second["id"], "name": "Cara"}
+    )
     assert state["session"] == public(second)
     assert await receive(stayer) == {
         "type": "users-update",
@@ -369,7 +403,11 @@ async def test_url_join_takes_the_token_from_the_first_frame(client: Client):
         "message": "role 'interviewer' needs the session's interviewer token",
     }
     state = await request(ws, {"type": "auth", "token": created["interviewerToken"], "ref": 2})
-    assert (state["type"], state["you"]["role"], state["ref"]) == ("session-state", "interviewer", 2)
+    assert (state["type"], state["you"]["role"], state["ref"]) == (
+        "session-state",
+        "interviewer",
+        2,
+    )
     await ws.close()
 
 
@@ -406,9 +444,7 @@ async def test_url_join_with_a_wrong_query_token_is_403(client: Client):
     assert response.status == 403
 
 
-async def test_access_log_never_shows_the_token(
-    client: Client, caplog: pytest.LogCaptureFixture
-):
+async def test_access_log_never_shows_the_token(client: Client, caplog: pytest.LogCaptureFixture):
     # Before any request: aiohttp decides per connection whether access logging is on.
     caplog.set_level(logging.INFO, logger="aiohttp.access")
     created = await create_session(client)

@@ -13,6 +13,7 @@ from sessions.config import Config
 from sessions.protocol import encode
 from sessions.store import SessionStore
 from sessions.web import rest
+from sessions.web.connection import Connection
 from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, STARTED_AT, STORE
 from sessions.web.logfilter import RedactTokens
 from sessions.web.middleware import cors_middleware, error_middleware
@@ -60,7 +61,7 @@ async def _redact_access_log(app: web.Application) -> AsyncIterator[None]:
 
 async def _close_sockets(app: web.Application) -> None:
     """On shutdown, tell every socket why and close it with 1001 (going away)."""
-    connections = list(app[CONNECTIONS])
+    connections: list[Connection] = [*app[CONNECTIONS]]
     for conn in connections:
         conn.send(SHUTDOWN_FRAME)
         conn.close(WSCloseCode.GOING_AWAY, "server shutting down")

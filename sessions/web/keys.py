@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from aiohttp import web
 
 from sessions.clock import Clock
 from sessions.config import Config
 from sessions.store import SessionStore
-
-if TYPE_CHECKING:
-    from sessions.web.connection import Connection
+from sessions.web.connection import Connection
 
 CONFIG = web.AppKey("config", Config)
-CLOCK = web.AppKey("clock", Clock)
+CLOCK = web.AppKey[Clock]("clock")
 STORE = web.AppKey("store", SessionStore)
-CONNECTIONS = web.AppKey("connections", set["Connection"])
+CONNECTIONS = web.AppKey[set[Connection]]("connections")
 STARTED_AT = web.AppKey("started_at", float)

@@ -55,9 +55,7 @@ async def create_session(request: web.Request) -> web.Response:
     session = request.app[STORE].create(spec.name, spec.language, spec.code)
     log.info("session %s created", session.id)
     location = request.app.router["session"].url_for(session_id=session.id)
-    return web.json_response(
-        session.created(), status=201, headers={hdrs.LOCATION: str(location)}
-    )
+    return web.json_response(session.created(), status=201, headers={hdrs.LOCATION: str(location)})
 
 
 async def get_session(request: web.Request) -> web.Response:

@@ -74,7 +74,9 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
             if msg.type is WSMsgType.TEXT:
                 handle_text(app, conn, msg.data)
             elif msg.type is WSMsgType.BINARY:
-                _send_error(conn, BinaryNotSupported("binary frames are not supported: send JSON text"))
+                _send_error(
+                    conn, BinaryNotSupported("binary frames are not supported: send JSON text")
+                )
     finally:
         _leave(app, conn)
         app[CONNECTIONS].discard(conn)
@@ -163,7 +165,7 @@ def _auth(app: web.Application, conn: Connection, auth: Auth) -> dict[str, Any] 
 def _leave(app: web.Application, conn: Connection) -> None:
     session, member = conn.session, conn.member
     conn.session = conn.member = None
-    if session is None or member is None:
+    if session is None or member is None or member.user_id not in session.members:
         return
     dispatch(room.leave(session, member))
     log.info("user %s left session %s", member.user_id, session.id)
@@ -194,9 +196,9 @@ def _url_join(request: web.Request) -> JoinSession:
         revision=int(revision) if revision is not None else None,
         full_code=full_code == "true",
     )
-    if join.token is not None and join.role in room.TOKEN_ROLES:
-        if not session.is_interviewer_token(join.token):
-            raise Forbidden(f"role '{join.role}' needs the session's interviewer token")
+    wrong_token = join.token is not None and not session.is_interviewer_token(join.token)
+    if join.role in room.TOKEN_ROLES and wrong_token:
+        raise Forbidden(f"role '{join.role}' needs the session's interviewer token")
     return join
 
 

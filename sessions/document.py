@@ -1,0 +1,248 @@
+"""One shared text and its history: the single authority every edit goes through (ot.js server).
+
+The document holds the head text, its revision (the number of operations applied since
+revision 0, or since the revision it was created at) and a bounded log of the latest
+operations. A client's operation names the revision it was made against, its *base revision*;
+the document transforms it against every logged operation after that base and applies the
+result at the head, producing the next revision. The caller sends: the author gets
+``Applied.revision`` as an acknowledgement, everyone else gets ``Applied.ops`` at that revision.
+
+Invariants:
+
+* ``self.text`` is revision 0's text changed by every operation ever applied, in order;
+* the log holds the operations that produced revisions ``oldest_reachable_revision() + 1`` up
+  to ``revision``, each with its inverse, so ``text_at`` can walk back to any of them;
+* an ``op_id`` is remembered exactly as long as its log entry, so a resent operation is
+  recognised as a duplicate and never applied twice while its entry can still be found;
+* a call that raises changes nothing.
+
+Everything is synchronous and in memory; the web layer calls in and sends what comes out.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from itertools import islice
+
+from sessions import ot
+from sessions.errors import (
+    InvalidMessage,
+    InvalidOperation,
+    InvalidRevision,
+    PayloadTooLarge,
+    RevisionTooOld,
+)
+from sessions.ot import Operation
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedOp:
+    """An operation as the document applied it: ``apply(text_at(revision - 1), ops)`` is
+    ``text_at(revision)`` and ``apply(text_at(revision), inverse)`` is ``text_at(revision - 1)``.
+    """
+
+    revision: int
+    ops: Operation
+    user_id: str | None
+    op_id: str | None
+    inverse: Operation
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """The outcome of a submission: the revision it produced and the operation as applied at
+    the head (what to broadcast). For a duplicate, the original revision and logged operation,
+    and nothing changed this time.
+    """
+
+    revision: int
+    ops: Operation
+    duplicate: bool
+
+
+class Document:
+    """The authoritative text of one session, its revision and a log of recent operations."""
+
+    __slots__ = ("_log", "_max_bytes", "_op_ids", "_revision", "_text")
+
+    def __init__(
+        self,
+        text: str = "",
+        revision: int = 0,
+        *,
+        log_size: int = 1000,
+        max_bytes: int | None = None,
+    ) -> None:
+        if revision < 0:
+            raise ValueError(f"revision must be >= 0, got {revision}")
+        if log_size < 1:
+            raise ValueError(f"log_size must be >= 1, got {log_size}")
+        self._text = text
+        self._revision = revision
+        self._log: deque[LoggedOp] = deque(maxlen=log_size)
+        self._op_ids: dict[str, int] = {}
+        self._max_bytes = max_bytes
+
+    @property
+    def text(self) -> str:
+        """The text at the head revision."""
+        return self._text
+
+    @property
+    def revision(self) -> int:
+        """The head revision: how many operations produced ``text``."""
+        return self._revision
+
+    def oldest_reachable_revision(self) -> int:
+        """The smallest base revision still accepted: the log reaches back to it."""
+        return self._revision - len(self._log)
+
+    def submit_ops(
+        self,
+        ops: object,
+        base_revision: int,
+        *,
+        user_id: str | None = None,
+        op_id: str | None = None,
+    ) -> Applied:
+        """Apply an operation made against ``base_revision``, rebased onto the head.
+
+        ``ops`` is the decoded JSON operation; its base length must be the length of the text
+        at ``base_revision``. A known ``op_id`` returns the original outcome, marked duplicate.
+        Raises InvalidOperation, InvalidRevision, RevisionTooOld (``extra["revision"]`` is the
+        head) or PayloadTooLarge (``field="code"``), changing nothing.
+        """
+        op = ot.validate(ops)
+        _require_revision_type(base_revision)
+        duplicate = self._duplicate(op_id)
+        if duplicate is not None:
+            return duplicate
+        self._check_reachable(base_revision)
+        expected = self._length_at(base_revision)
+        if ot.base_length(op) != expected:
+            raise InvalidOperation(
+                f"the operation applies to {ot.base_length(op)} characters but the document "
+                f"had {expected} at revision {base_revision}"
+            )
+        for logged in islice(self._log, base_revision - self.oldest_reachable_revision(), None):
+            op = ot.transform(op, logged.ops)[0]
+        return self._commit(op, user_id, op_id)
+
+    def submit_text(
+        self,
+        text: str,
+        base_revision: int | None = None,
+        *,
+        user_id: str | None = None,
+        op_id: str | None = None,
+    ) -> Applied:
+        """Replace the text as a client saw it at ``base_revision`` (``None``: the head) by
+        ``text``. The change is diffed against that revision's text and submitted like
+        ``submit_ops``, so concurrent edits elsewhere in the text are kept. Same errors.
+        """
+        if not isinstance(text, str):
+            raise InvalidMessage(f"the code must be a string, got {type(text).__name__}")
+        self._check_size(text)
+        if base_revision is None:
+            base_revision = self._revision
+        _require_revision_type(base_revision)
+        duplicate = self._duplicate(op_id)
+        if duplicate is not None:
+            return duplicate
+        op = ot.diff(self.text_at(base_revision), text)
+        return self.submit_ops(op, base_revision, user_id=user_id, op_id=op_id)
+
+    def ops_since(self, revision: int) -> list[LoggedOp]:
+        """The logged operations that produced the revisions after ``revision``, oldest first.
+
+        Raises InvalidRevision for a revision ahead of the head or negative, RevisionTooOld
+        for one older than the log reaches.
+        """
+        _require_revision_type(revision)
+        self._check_reachable(revision)
+        return list(islice(self._log, revision - self.oldest_reachable_revision(), None))
+
+    def text_at(self, revision: int) -> str:
+        """The text at ``revision``, rebuilt by applying logged inverses backwards from the head.
+
+        Costs one pass over the text per operation walked back. Same errors as ``ops_since``.
+        """
+        _require_revision_type(revision)
+        self._check_reachable(revision)
+        text = self._text
+        for logged in reversed(self._log):
+            if logged.revision <= revision:
+                break
+            text = ot.apply(text, logged.inverse)
+        return text
+
+    def transform_index(self, index: int, since_revision: int) -> int:
+        """Move a position in the text at ``since_revision`` (a cursor a client reported) to
+        where it is in the head text; an index outside that text is clamped into it first.
+        Same errors as ``ops_since``.
+        """
+        logged_ops = self.ops_since(since_revision)
+        index = min(max(index, 0), self._length_at(since_revision))
+        for logged in logged_ops:
+            index = ot.transform_index(index, logged.ops)
+        return index
+
+    def _duplicate(self, op_id: str | None) -> Applied | None:
+        """The original outcome of ``op_id`` while its log entry is kept, else None."""
+        if op_id is None or op_id not in self._op_ids:
+            return None
+        logged = self._log[self._op_ids[op_id] - self.oldest_reachable_revision() - 1]
+        return Applied(revision=logged.revision, ops=logged.ops, duplicate=True)
+
+    def _check_reachable(self, revision: int) -> None:
+        if revision > self._revision:
+            raise InvalidRevision(
+                f"revision {revision} is ahead of the document's revision {self._revision}"
+            )
+        if revision < 0:
+            raise InvalidRevision(f"revision {revision} is negative")
+        if revision < self.oldest_reachable_revision():
+            raise RevisionTooOld(
+                f"revision {revision} is older than the history kept "
+                f"(from revision {self.oldest_reachable_revision()}); resync at revision "
+                f"{self._revision}",
+                revision=self._revision,
+            )
+
+    def _length_at(self, revision: int) -> int:
+        """The text's length at a reachable revision, read off the log without rebuilding it."""
+        if revision == self._revision:
+            return len(self._text)
+        return ot.base_length(self._log[revision - self.oldest_reachable_revision()].ops)
+
+    def _check_size(self, text: str) -> None:
+        limit = self._max_bytes
+        if limit is None or len(text) * 4 <= limit:  # UTF-8 takes at most 4 bytes a character
+            return
+        size = len(text.encode("utf-8", "surrogatepass"))  # exact, for the message too
+        if size > limit:
+            raise PayloadTooLarge(
+                f"code would be {size} bytes, over the limit of {limit} bytes", field="code"
+            )
+
+    def _commit(self, op: Operation, user_id: str | None, op_id: str | None) -> Applied:
+        """Apply a rebased operation at the head; nothing changes unless everything succeeds."""
+        new_text = ot.apply(self._text, op)
+        self._check_size(new_text)
+        inverse = ot.invert(op, self._text)
+        if len(self._log) == self._log.maxlen:
+            evicted = self._log[0]
+            if evicted.op_id is not None and self._op_ids.get(evicted.op_id) == evicted.revision:
+                del self._op_ids[evicted.op_id]
+        self._revision += 1
+        self._text = new_text
+        self._log.append(LoggedOp(self._revision, op, user_id, op_id, inverse))
+        if op_id is not None:
+            self._op_ids[op_id] = self._revision
+        return Applied(revision=self._revision, ops=op, duplicate=False)
+
+
+def _require_revision_type(revision: object) -> None:
+    if isinstance(revision, bool) or not isinstance(revision, int):
+        raise InvalidRevision(f"a revision must be an integer, got {type(revision).__name__}")
