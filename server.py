@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from sessions.config import Config
+from sessions.problems import ProblemBankError
 from sessions.web.app import create_app
 
 __all__ = ["create_app", "main"]
@@ -24,7 +25,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     config = Config.from_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=config.log_level, format=LOG_FORMAT)
     log = logging.getLogger("interview")
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except ProblemBankError as exc:
+        log.error("cannot start: invalid problem bank: %s", exc)
+        raise SystemExit(2) from None
     web.run_app(app, host=config.host, port=config.port, print=log.info)
 
 

@@ -23,6 +23,10 @@ def _origins(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
+def _paths(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
 def _bool(value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -120,7 +124,121 @@ class Config:
         default=False,
         metadata=_option("negotiate permessage-deflate with clients that offer it", _bool),
     )
+    chat_history: int = field(
+        default=500,
+        metadata=_option("chat messages (and private notes) kept per session", _positive_int),
+    )
+    max_chat_length: int = field(
+        default=4000,
+        metadata=_option("longest chat message or note, in characters", _positive_int),
+    )
+    timeline_size: int = field(
+        default=10_000,
+        metadata=_option("timeline events kept per session for the record", _positive_int),
+    )
+    max_candidates_limit: int = field(
+        default=20,
+        metadata=_option("highest maxCandidates a session may be given", _positive_int),
+    )
+    session_ttl_seconds: float = field(
+        default=24 * 3600.0,
+        metadata=_option(
+            "remove a session idle (nobody connected, no change) this long", _positive_float
+        ),
+    )
+    cleanup_interval_seconds: float = field(
+        default=60.0,
+        metadata=_option("how often idle sessions are looked for", _positive_float),
+    )
+    problems: tuple[str, ...] = field(
+        default=(),
+        metadata=_option("comma-separated problem bank files or folders to load", _paths),
+    )
+    default_problems: bool = field(
+        default=True,
+        metadata=_option("load the problem bank shipped with the server", _bool),
+    )
     log_level: str = field(default="INFO", metadata=_option("logging level", _log_level))
+    max_sessions: int = field(
+        default=10_000,
+        metadata=_option("sessions held at once; creating more is refused with 503", _positive_int),
+    )
+    max_sockets_per_session: int = field(
+        default=50,
+        metadata=_option("sockets joined to one session at once", _positive_int),
+    )
+    max_sockets_per_address: int = field(
+        default=100,
+        metadata=_option("sockets open from one client address at once", _positive_int),
+    )
+    max_json_depth: int = field(
+        default=32,
+        metadata=_option("deepest nesting of arrays and objects in a frame or body", _positive_int),
+    )
+    rate_limit_per_second: float = field(
+        default=50.0,
+        metadata=_option("frames per second one socket may send, on average", _positive_float),
+    )
+    rate_limit_burst: int = field(
+        default=100,
+        metadata=_option(
+            "frames one socket may send at once before the rate applies", _positive_int
+        ),
+    )
+    abuse_limit: int = field(
+        default=100,
+        metadata=_option(
+            "rate-limited frames tolerated per abuse window before close 1008", _positive_int
+        ),
+    )
+    abuse_window_seconds: float = field(
+        default=10.0,
+        metadata=_option("the window abuse-limit counts over, in seconds", _positive_float),
+    )
+    session_creates_per_minute: int = field(
+        default=60,
+        metadata=_option("sessions one client address may create per minute", _positive_int),
+    )
+    allowed_origins: tuple[str, ...] = field(
+        default=("http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"),
+        metadata=_option(
+            "comma-separated browser origins allowed to open a WebSocket, besides the "
+            "server's own ('*' = any; ':*' = any port)",
+            _origins,
+        ),
+    )
+    trusted_proxies: tuple[str, ...] = field(
+        default=(),
+        metadata=_option(
+            "comma-separated proxy addresses whose X-Forwarded-For names the client", _origins
+        ),
+    )
+    snapshot: str = field(
+        default="",
+        metadata=_option("file to save sessions to and restore them from ('' = off)", str),
+    )
+    snapshot_interval: float = field(
+        default=30.0,
+        metadata=_option("seconds between snapshots while running", _positive_float),
+    )
+    snapshot_move_aside: bool = field(
+        default=False,
+        metadata=_option(
+            "rename an unreadable snapshot to PATH.corrupt-<time> and start empty", _bool
+        ),
+    )
+    shutdown_grace_seconds: float = field(
+        default=10.0,
+        metadata=_option("how long in-flight work may take to finish on shutdown", _positive_float),
+    )
+    ssl_cert: str = field(
+        default="",
+        metadata=_option("TLS certificate chain (PEM) to serve https and wss", str),
+    )
+    ssl_key: str = field(
+        default="",
+        metadata=_option("TLS private key (PEM) for --ssl-cert", str),
+    )
 
     @classmethod
     def from_args(
@@ -165,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
         shown = ",".join(default) if isinstance(default, tuple) else default
         parser.add_argument(
             flag_name(spec.name),
+            *spec.metadata.get("aliases", ()),
             dest=spec.name,
             type=spec.metadata["parse"],
             default=None,

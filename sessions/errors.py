@@ -10,14 +10,19 @@ The tree::
     │   ├── UnknownLanguage          unknown-language 400
     │   ├── InvalidOperation         invalid-operation 400
     │   ├── InvalidRevision          invalid-revision 400
-    │   └── BinaryNotSupported       binary-not-supported 400
+    │   ├── BinaryNotSupported       binary-not-supported 400
+    │   └── MessageNotFound          message-not-found 400
     ├── RevisionTooOld               revision-too-old 409
     ├── NotJoined                    not-joined      409
     ├── Unauthorized                 unauthorized    401
     ├── Forbidden                    forbidden       403
     ├── SessionNotFound              session-not-found 404
+    ├── SessionFull                  session-full    409
+    ├── SessionEnded                 session-ended   409
     ├── PayloadTooLarge              payload-too-large 413
-    └── UnsupportedMediaType         unsupported-media-type 415
+    ├── UnsupportedMediaType         unsupported-media-type 415
+    ├── RateLimited                  rate-limited    429
+    └── Capacity                     capacity        503
 
 Over the socket an error becomes ``{"type":"error","code":<code>,"message":...}`` and the
 socket stays open. Over HTTP the status decides the code of the JSON body (``not-found``,
@@ -144,6 +149,26 @@ class SessionNotFound(DomainError):
     status = 404
 
 
+class SessionFull(DomainError):
+    """The session already has as many candidates as its ``maxCandidates`` allows."""
+
+    code = "session-full"
+    status = 409
+
+
+class SessionEnded(DomainError):
+    """The session was ended: it is read-only until it expires."""
+
+    code = "session-ended"
+    status = 409
+
+
+class MessageNotFound(BadRequest):
+    """A chat message refers (``replyTo``) to a message that is not in the history."""
+
+    code = "message-not-found"
+
+
 class PayloadTooLarge(DomainError):
     """A body, frame or field is over its configured size limit."""
 
@@ -156,3 +181,24 @@ class UnsupportedMediaType(DomainError):
 
     code = "unsupported-media-type"
     status = 415
+
+
+class RateLimited(DomainError):
+    """A client sends faster than its limit: frames per socket, sessions or sockets per address.
+
+    ``retry_after`` (seconds, or None) becomes the ``Retry-After`` header over HTTP.
+    """
+
+    code = "rate-limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Capacity(DomainError):
+    """The server or a session is full (``--max-sessions``, ``--max-sockets-per-session``)."""
+
+    code = "capacity"
+    status = 503

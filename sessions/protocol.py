@@ -22,6 +22,16 @@ from sessions.errors import (
 from sessions.languages import is_supported
 
 Role = Literal["interviewer", "candidate", "observer"]
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The string limits parsing needs (from :class:`~sessions.config.Config`)."""
+
+    max_name_length: int = 100
+    max_chat_length: int = 4000
+
+
 ROLES: tuple[Role, ...] = ("interviewer", "candidate", "observer")
 Ref = str | int | None
 
@@ -90,7 +100,53 @@ class Ping:
     ref: Ref = None
 
 
-ClientMessage = JoinSession | Auth | CodeChange | LanguageChange | Cursor | LeaveSession | Ping
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    text: str
+    kind: str
+    reply_to: str | None
+    ref: Ref = None
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    text: str
+    ref: Ref = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetProblem:
+    slug: str
+    ref: Ref = None
+
+
+@dataclass(frozen=True, slots=True)
+class EndSession:
+    ref: Ref = None
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveUser:
+    user_id: str
+    block: bool
+    ref: Ref = None
+
+
+ClientMessage = (
+    JoinSession
+    | Auth
+    | CodeChange
+    | LanguageChange
+    | Cursor
+    | LeaveSession
+    | Ping
+    | ChatMessage
+    | Note
+    | SetProblem
+    | EndSession
+    | RemoveUser
+)
+CHAT_KINDS = ("message", "question")
 
 
 # --- decoding -------------------------------------------------------------------------------
@@ -218,10 +274,10 @@ def read_ref(frame: dict[str, Any]) -> Ref:
 # --- per-type parsers -----------------------------------------------------------------------
 
 
-def _join(frame: dict[str, Any], ref: Ref, max_name: int) -> JoinSession:
+def _join(frame: dict[str, Any], ref: Ref, limits: Limits) -> JoinSession:
     return JoinSession(
         session_id=require_str(frame, "sessionId", max_length=MAX_TOKEN_LENGTH),
-        name=read_name(frame, "name", max_name),
+        name=read_name(frame, "name", limits.max_name_length),
         role=read_role(frame.get("role")),
         token=read_str(frame, "token", required=False, max_length=MAX_TOKEN_LENGTH),
         revision=read_revision(frame),
@@ -230,11 +286,11 @@ def _join(frame: dict[str, Any], ref: Ref, max_name: int) -> JoinSession:
     )
 
 
-def _auth(frame: dict[str, Any], ref: Ref, max_name: int) -> Auth:
+def _auth(frame: dict[str, Any], ref: Ref, limits: Limits) -> Auth:
     return Auth(token=require_str(frame, "token", max_length=MAX_TOKEN_LENGTH), ref=ref)
 
 
-def _code_change(frame: dict[str, Any], ref: Ref, max_name: int) -> CodeChange:
+def _code_change(frame: dict[str, Any], ref: Ref, limits: Limits) -> CodeChange:
     has_code, has_ops = "code" in frame, "ops" in frame
     if has_code == has_ops:
         raise InvalidMessage("a code-change carries exactly one of 'code' or 'ops'")
@@ -251,7 +307,7 @@ def _code_change(frame: dict[str, Any], ref: Ref, max_name: int) -> CodeChange:
     )
 
 
-def _language_change(frame: dict[str, Any], ref: Ref, max_name: int) -> LanguageChange:
+def _language_change(frame: dict[str, Any], ref: Ref, limits: Limits) -> LanguageChange:
     if "language" not in frame:
         raise InvalidMessage("field 'language' is required")
     return LanguageChange(language=read_language(frame["language"]), ref=ref)
@@ -267,7 +323,7 @@ def _cursor_range(item: object, index: int) -> CursorRange:
     return CursorRange(anchor=anchor, head=head)
 
 
-def _cursor(frame: dict[str, Any], ref: Ref, max_name: int) -> Cursor:
+def _cursor(frame: dict[str, Any], ref: Ref, limits: Limits) -> Cursor:
     revision = read_revision(frame)
     if revision is None:
         raise InvalidMessage("field 'revision' is required")
@@ -280,15 +336,55 @@ def _cursor(frame: dict[str, Any], ref: Ref, max_name: int) -> Cursor:
     return Cursor(revision=revision, ranges=parsed, ref=ref)
 
 
-def _leave(frame: dict[str, Any], ref: Ref, max_name: int) -> LeaveSession:
+def _leave(frame: dict[str, Any], ref: Ref, limits: Limits) -> LeaveSession:
     return LeaveSession(ref=ref)
 
 
-def _ping(frame: dict[str, Any], ref: Ref, max_name: int) -> Ping:
+def _ping(frame: dict[str, Any], ref: Ref, limits: Limits) -> Ping:
     return Ping(ref=ref)
 
 
-_PARSERS: dict[str, Callable[[dict[str, Any], Ref, int], ClientMessage]] = {
+def read_text(frame: dict[str, Any], limits: Limits) -> str:
+    """A chat message or note: non-blank, at most ``max_chat_length`` characters."""
+    text = require_str(frame, "text", max_length=limits.max_chat_length)
+    if not text.strip():
+        raise InvalidMessage("field 'text' must not be blank")
+    return text
+
+
+def _chat(frame: dict[str, Any], ref: Ref, limits: Limits) -> ChatMessage:
+    kind = frame.get("kind", "message")
+    if kind not in CHAT_KINDS:
+        raise InvalidMessage(f"field 'kind' must be one of {', '.join(CHAT_KINDS)}")
+    return ChatMessage(
+        text=read_text(frame, limits),
+        kind=kind,
+        reply_to=read_str(frame, "replyTo", required=False, max_length=MAX_REF_LENGTH),
+        ref=ref,
+    )
+
+
+def _note(frame: dict[str, Any], ref: Ref, limits: Limits) -> Note:
+    return Note(text=read_text(frame, limits), ref=ref)
+
+
+def _set_problem(frame: dict[str, Any], ref: Ref, limits: Limits) -> SetProblem:
+    return SetProblem(slug=require_str(frame, "slug", max_length=MAX_REF_LENGTH), ref=ref)
+
+
+def _end_session(frame: dict[str, Any], ref: Ref, limits: Limits) -> EndSession:
+    return EndSession(ref=ref)
+
+
+def _remove_user(frame: dict[str, Any], ref: Ref, limits: Limits) -> RemoveUser:
+    return RemoveUser(
+        user_id=require_str(frame, "userId", max_length=MAX_REF_LENGTH),
+        block=read_bool(frame, "block", False),
+        ref=ref,
+    )
+
+
+_PARSERS: dict[str, Callable[[dict[str, Any], Ref, Limits], ClientMessage]] = {
     "join-session": _join,
     "auth": _auth,
     "code-change": _code_change,
@@ -296,6 +392,11 @@ _PARSERS: dict[str, Callable[[dict[str, Any], Ref, int], ClientMessage]] = {
     "cursor": _cursor,
     "leave-session": _leave,
     "ping": _ping,
+    "chat-message": _chat,
+    "note": _note,
+    "set-problem": _set_problem,
+    "end-session": _end_session,
+    "remove-user": _remove_user,
 }
 
 CLIENT_MESSAGE_TYPES: tuple[str, ...] = tuple(_PARSERS)
@@ -310,6 +411,10 @@ SERVER_MESSAGE_TYPES: tuple[str, ...] = (
     "error",
     "session-ended",
     "server-shutdown",
+    "chat-message",
+    "note",
+    "problem-update",
+    "removed",
 )
 
 
@@ -322,7 +427,7 @@ class FrameError(DomainError):
         self.ref = ref
 
 
-def parse_frame(text: str, *, max_name_length: int = 100) -> ClientMessage:
+def parse_frame(text: str, limits: Limits = Limits()) -> ClientMessage:
     """Parse one text frame. Raises :class:`FrameError` wrapping the precise error and ref."""
     ref: Ref = None
     try:
@@ -336,7 +441,7 @@ def parse_frame(text: str, *, max_name_length: int = 100) -> ClientMessage:
         parser = _PARSERS.get(kind)
         if parser is None:
             raise UnknownMessageType(f"unknown message type {kind[:40]!r}")
-        return parser(frame, ref, max_name_length)
+        return parser(frame, ref, limits)
     except FrameError:
         raise
     except DomainError as exc:

@@ -4,7 +4,7 @@ Each action is one synchronous call: it checks, changes the session, and returns
 :class:`Outcome` — the reply for the author and the deliveries for the others. The caller
 (the web layer) encodes each delivery once and hands the bytes to every recipient's peer.
 Because a call never awaits, a handler cancelled at an ``await`` can't leave a session
-half-changed.
+half-changed. Chat, notes, problems and the session's end live in :mod:`sessions.interview`.
 """
 
 from __future__ import annotations
@@ -15,21 +15,27 @@ from typing import Any
 
 from sessions import ot
 from sessions.document import Applied
-from sessions.errors import Forbidden, InvalidRevision, RevisionTooOld
+from sessions.errors import Forbidden, InvalidRevision, RevisionTooOld, SessionEnded, SessionFull
+from sessions.permissions import Action, require
+from sessions.problems import starter_for
 from sessions.protocol import (
+    ROLES,
     CodeChange,
     Cursor,
     CursorRange,
     JoinSession,
     Ref,
+    Role,
     ack_message,
     with_ref,
 )
+from sessions.record import Participant
 from sessions.session import Member, Peer, Session
 
 CLOSE_NORMAL = 1000
-CODE_EDITING_ROLES = frozenset({"interviewer", "candidate"})
 TOKEN_ROLES = frozenset({"interviewer", "observer"})
+CONFIDANTS = frozenset({"interviewer", "observer"})
+"""Roles that see private notes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +59,21 @@ class Outcome:
         if recipients:
             self.deliveries.append(Delivery(message, recipients))
 
+    def extend(self, other: Outcome) -> None:
+        self.deliveries.extend(other.deliveries)
+
 
 def new_user_id() -> str:
     return "u-" + secrets.token_urlsafe(6)
 
 
 def users_update(session: Session) -> dict[str, Any]:
-    return {"type": "users-update", "users": session.users(), "count": len(session.members)}
+    return {
+        "type": "users-update",
+        "users": session.users(),
+        "count": len(session.members),
+        "roles": {role: session.role_count(role) for role in ROLES},
+    }
 
 
 def cursors_json(session: Session) -> list[dict[str, Any]]:
@@ -73,13 +87,40 @@ def _range_json(cursor_range: CursorRange) -> dict[str, int]:
     return {"anchor": cursor_range.anchor, "head": cursor_range.head}
 
 
+def require_active(session: Session) -> None:
+    if session.ended:
+        raise SessionEnded("the session has ended: it is read-only")
+
+
 # --- presence -------------------------------------------------------------------------------
 
 
-def join(session: Session, request: JoinSession, peer: Peer, now: float) -> tuple[Member, Outcome]:
-    """Add a member. Interviewers and observers must present the interviewer token."""
-    if request.role in TOKEN_ROLES and not session.is_interviewer_token(request.token):
-        raise Forbidden(f"role '{request.role}' needs the session's interviewer token")
+def check_token(session: Session, role: Role, token: str | None) -> None:
+    """Interviewers need the interviewer token; observers the observer (or interviewer) one."""
+    if role == "interviewer" and not session.is_interviewer_token(token):
+        raise Forbidden("role 'interviewer' needs the session's interviewer token")
+    if role == "observer" and not session.is_observer_token(token):
+        raise Forbidden("role 'observer' needs the session's observer or interviewer token")
+
+
+def _check_admission(session: Session, request: JoinSession, address: str) -> None:
+    role = request.role
+    check_token(session, role, request.token)
+    if role == "candidate":
+        if address and address in session.blocked_addresses:
+            raise Forbidden("you were removed from this session")
+        if session.role_count("candidate") >= session.max_candidates:
+            raise SessionFull(
+                f"the session already has {session.max_candidates} candidate(s); "
+                "the interviewer can allow more (maxCandidates)"
+            )
+
+
+def join(
+    session: Session, request: JoinSession, peer: Peer, now: float, address: str = ""
+) -> tuple[Member, Outcome]:
+    """Add a member after checking its role's token, the candidate limit and blocks."""
+    _check_admission(session, request, address)
     member = Member(
         user_id=new_user_id(),
         name=request.name,
@@ -87,23 +128,38 @@ def join(session: Session, request: JoinSession, peer: Peer, now: float) -> tupl
         joined_at=now,
         full_code=request.full_code,
         peer=peer,
+        address=address,
     )
     others = session.everyone()
     session.members[member.user_id] = member
+    session.participants[member.user_id] = Participant(
+        member.user_id, member.name, member.role, now
+    )
+    session.timeline.append(now, "join", member.user_id, member.name, role=member.role)
+    session.touch(now)
+    outcome = Outcome(reply=with_ref(session_state(session, member, request.revision), request.ref))
+    outcome.deliver(users_update(session), others)
+    return member, outcome
+
+
+def session_state(session: Session, member: Member, revision: int | None) -> dict[str, Any]:
+    """Everything a member needs on joining; notes only for roles that may read them."""
     state: dict[str, Any] = {
         "type": "session-state",
         "session": session.public(),
         "users": session.users(),
         "you": member.you(),
         "cursors": cursors_json(session),
+        "chat": session.chat.to_json("chat-message"),
+        "problem": session.problem.to_json() if session.problem else None,
     }
-    if request.revision is not None:
-        missed = missed_since(session, request.revision)
+    if member.role in CONFIDANTS:
+        state["notes"] = session.notes.to_json("note")
+    if revision is not None:
+        missed = missed_since(session, revision)
         if missed is not None:
             state["missed"] = missed
-    outcome = Outcome(reply=with_ref(state, request.ref))
-    outcome.deliver(users_update(session), others)
-    return member, outcome
+    return state
 
 
 def missed_since(session: Session, revision: int) -> list[dict[str, Any]] | None:
@@ -122,11 +178,16 @@ def missed_since(session: Session, revision: int) -> list[dict[str, Any]] | None
     ]
 
 
-def leave(session: Session, member: Member) -> Outcome:
+def leave(session: Session, member: Member, now: float) -> Outcome:
     """Remove a member (idempotent) and tell the rest who is left."""
     outcome = Outcome()
     if session.members.pop(member.user_id, None) is None:
         return outcome
+    participant = session.participants.get(member.user_id)
+    if participant is not None:
+        participant.left_at = now
+    session.timeline.append(now, "leave", member.user_id, member.name)
+    session.touch(now)
     had_cursor = session.cursors.pop(member.user_id, None) is not None
     outcome.deliver(users_update(session), session.everyone())
     if had_cursor:
@@ -140,24 +201,13 @@ def leave(session: Session, member: Member) -> Outcome:
     return outcome
 
 
-def end(session: Session) -> Outcome:
-    """Tell everyone the session is over and close their sockets normally."""
-    members = session.everyone()
-    outcome = Outcome()
-    outcome.deliver({"type": "session-ended"}, members)
-    outcome.close = members
-    session.members.clear()
-    session.cursors.clear()
-    return outcome
-
-
 # --- edits ----------------------------------------------------------------------------------
 
 
 def change_code(session: Session, member: Member, change: CodeChange, now: float) -> Outcome:
     """Apply a code-change (ops at a revision, or full text) and fan the result out."""
-    if member.role not in CODE_EDITING_ROLES:
-        raise Forbidden(f"role '{member.role}' may not edit code")
+    require(member.role, Action.EDIT_CODE)
+    require_active(session)
     document = session.document
     if change.code is not None:
         applied = document.submit_text(
@@ -166,30 +216,43 @@ def change_code(session: Session, member: Member, change: CodeChange, now: float
     else:
         base = change.revision if change.revision is not None else document.revision
         applied = document.submit_ops(change.ops, base, user_id=member.user_id, op_id=change.op_id)
-    return _after_edit(session, member, applied, now, change.ref)
+    return after_edit(session, member, applied, now, change.ref)
 
 
-def replace_code(session: Session, code: str, now: float) -> Outcome:
-    """A full-text change from the REST API: same path and broadcast as a socket edit."""
-    applied = session.document.submit_text(code)
-    return _after_edit(session, None, applied, now, None)
-
-
-def _after_edit(
-    session: Session, author: Member | None, applied: Applied, now: float, ref: Ref
+def replace_code(
+    session: Session, author: Member | None, code: str, now: float, *, to_author: bool = False
 ) -> Outcome:
+    """A full-text replacement by the server (REST, a problem's starter code).
+
+    With ``to_author`` the author gets the ``code-update`` too: it did not type the change.
+    """
+    require_active(session)
+    applied = session.document.submit_text(code, user_id=author.user_id if author else None)
+    return after_edit(session, author, applied, now, None, to_author=to_author)
+
+
+def after_edit(
+    session: Session,
+    author: Member | None,
+    applied: Applied,
+    now: float,
+    ref: Ref,
+    *,
+    to_author: bool = False,
+) -> Outcome:
+    """Record an applied op, move cursors, ack the author and update everyone else."""
     outcome = Outcome(reply=ack_message(applied.revision, ref))
     if applied.duplicate:
         return outcome
-    session.updated_at = now
-    _move_cursors(session, applied.ops, author)
+    _record_edit(session, author, applied, now)
+    _move_cursors(session, applied.ops)
     update: dict[str, Any] = {
         "type": "code-update",
         "revision": applied.revision,
         "ops": applied.ops,
         "userId": author.user_id if author else None,
     }
-    recipients = session.others(author)
+    recipients = session.everyone() if to_author else session.others(author)
     outcome.deliver(
         {**update, "code": session.document.text}, tuple(m for m in recipients if m.full_code)
     )
@@ -197,13 +260,29 @@ def _after_edit(
     return outcome
 
 
-def _move_cursors(session: Session, op: ot.Operation, author: Member | None) -> None:
+def _record_edit(session: Session, author: Member | None, applied: Applied, now: float) -> None:
+    session.updated_at = now
+    session.touch(now)
+    session.timeline.append(
+        now,
+        "code-change",
+        author.user_id if author else None,
+        author.name if author else None,
+        revision=applied.revision,
+        ops=applied.ops,
+    )
+    participant = session.participants.get(author.user_id) if author else None
+    if participant is not None:
+        participant.edits += 1
+        if participant.first_edit_at is None:
+            participant.first_edit_at = now
+
+
+def _move_cursors(session: Session, op: ot.Operation) -> None:
     for user_id, ranges in session.cursors.items():
-        own = author is not None and user_id == author.user_id
         session.cursors[user_id] = tuple(
             CursorRange(
-                anchor=ot.transform_index(r.anchor, op, own),
-                head=ot.transform_index(r.head, op, own),
+                anchor=ot.transform_index(r.anchor, op), head=ot.transform_index(r.head, op)
             )
             for r in ranges
         )
@@ -212,18 +291,31 @@ def _move_cursors(session: Session, op: ot.Operation, author: Member | None) -> 
 def change_language(
     session: Session, member: Member | None, language: str, now: float, ref: Ref = None
 ) -> Outcome:
-    """Switch the editor language; a ``None`` member is the REST API."""
-    if member is not None and member.role not in CODE_EDITING_ROLES:
-        raise Forbidden(f"role '{member.role}' may not change the language")
+    """Switch the editor language; a ``None`` member is the REST API.
+
+    While the code is still the problem's untouched starter for the old language, the
+    starter for the new language replaces it (one op, sent to everyone).
+    """
+    if member is not None:
+        require(member.role, Action.CHANGE_LANGUAGE)
+    require_active(session)
+    old_language = session.language
     session.language = language
     session.updated_at = now
+    session.touch(now)
+    if language not in session.languages_used:
+        session.languages_used.append(language)
+    user_id = member.user_id if member else None
+    session.timeline.append(
+        now, "language-change", user_id, member.name if member else None, language=language
+    )
     outcome = Outcome(reply=ack_message(session.document.revision, ref))
-    message = {
-        "type": "language-change",
-        "language": language,
-        "userId": member.user_id if member else None,
-    }
+    message = {"type": "language-change", "language": language, "userId": user_id}
     outcome.deliver(message, session.others(member))
+    problem = session.problem
+    if problem is not None and session.document.text == starter_for(problem, old_language):
+        swap = replace_code(session, member, starter_for(problem, language), now, to_author=True)
+        outcome.extend(swap)
     return outcome
 
 

@@ -10,9 +10,16 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sessions.chat import MessageLog
 from sessions.clock import iso
 from sessions.document import Document
+from sessions.problems import Problem
 from sessions.protocol import CursorRange, Role
+from sessions.record import Participant, Timeline
+
+ACTIVE = "active"
+ENDED = "ended"
+STATUSES = (ACTIVE, ENDED)
 
 
 class Peer(Protocol):
@@ -33,6 +40,7 @@ class Member:
     joined_at: float
     full_code: bool
     peer: Peer
+    address: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,14 +66,27 @@ class Session:
     name: str
     language: str
     interviewer_token: str
+    observer_token: str
     document: Document
     created_at: float
     updated_at: float
+    chat: MessageLog
+    notes: MessageLog
+    timeline: Timeline
+    max_candidates: int = 1
+    status: str = ACTIVE
+    ended_at: float | None = None
+    problem: Problem | None = None
     members: dict[str, Member] = field(default_factory=dict)
     cursors: dict[str, tuple[CursorRange, ...]] = field(default_factory=dict)
+    participants: dict[str, Participant] = field(default_factory=dict)
+    languages_used: list[str] = field(default_factory=list)
+    problems_used: list[str] = field(default_factory=list)
+    blocked_addresses: set[str] = field(default_factory=set)
+    last_activity: float = 0.0
 
     def public(self) -> dict[str, Any]:
-        """The session as any participant may see it: no token."""
+        """The session as any participant may see it: no tokens."""
         return {
             "id": self.id,
             "name": self.name,
@@ -74,20 +95,44 @@ class Session:
             "revision": self.document.revision,
             "createdAt": iso(self.created_at),
             "updatedAt": iso(self.updated_at),
+            "status": self.status,
+            "problem": self.problem.slug if self.problem else None,
+            "maxCandidates": self.max_candidates,
         }
 
     def created(self) -> dict[str, Any]:
-        """The session as its creator sees it, once: with the interviewer token."""
-        return {**self.public(), "interviewerToken": self.interviewer_token}
+        """The session as its creator sees it, once: with the interviewer and observer tokens."""
+        return {
+            **self.public(),
+            "interviewerToken": self.interviewer_token,
+            "observerToken": self.observer_token,
+        }
+
+    @property
+    def ended(self) -> bool:
+        return self.status == ENDED
+
+    def touch(self, now: float) -> None:
+        """Something happened: the idle-expiry clock starts again."""
+        self.last_activity = max(self.last_activity, now)
+
+    def role_count(self, role: Role) -> int:
+        return sum(1 for member in self.members.values() if member.role == role)
 
     def users(self) -> list[dict[str, Any]]:
         return [member.to_json() for member in self.members.values()]
 
     def is_interviewer_token(self, token: str | None) -> bool:
         """Constant-time comparison, so response timing says nothing about the token."""
-        if token is None:
-            return False
-        return hmac.compare_digest(token.encode("utf-8"), self.interviewer_token.encode("utf-8"))
+        return _same_secret(token, self.interviewer_token)
+
+    def is_observer_token(self, token: str | None) -> bool:
+        """The observer token, or the interviewer's (an interviewer may shadow too)."""
+        return _same_secret(token, self.observer_token) or self.is_interviewer_token(token)
+
+    def audience(self, can_see: frozenset[str]) -> tuple[Member, ...]:
+        """The members whose role is in ``can_see``."""
+        return tuple(m for m in self.members.values() if m.role in can_see)
 
     def others(self, member: Member | None) -> tuple[Member, ...]:
         """Everyone in the session except ``member``."""
@@ -95,3 +140,9 @@ class Session:
 
     def everyone(self) -> tuple[Member, ...]:
         return tuple(self.members.values())
+
+
+def _same_secret(given: str | None, expected: str) -> bool:
+    if given is None:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))

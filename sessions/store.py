@@ -5,44 +5,55 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 
+from sessions.chat import MessageLog
 from sessions.clock import Clock
 from sessions.config import Config
 from sessions.document import Document
 from sessions.errors import SessionNotFound
-from sessions.session import Session
+from sessions.record import Timeline
+from sessions.session import STATUSES, Session
 
 ID_BYTES = 16
 TOKEN_BYTES = 24
 
 
 class SessionStore:
-    """Creates, finds and removes sessions. Owned by the application, never a global."""
+    """Creates, finds, expires and removes sessions. Owned by the application, never global."""
 
     def __init__(self, config: Config, clock: Clock) -> None:
         self._config = config
         self._clock = clock
         self._sessions: dict[str, Session] = {}
 
-    def create(self, name: str, language: str, code: str = "") -> Session:
-        """A new session with an unguessable id and interviewer token."""
+    def create(self, name: str, language: str, code: str = "", max_candidates: int = 1) -> Session:
+        """A new session with an unguessable id and interviewer and observer tokens."""
+        config = self._config
         now = self._clock()
         session_id = secrets.token_urlsafe(ID_BYTES)
         while session_id in self._sessions:  # pragma: no cover - 128 random bits
             session_id = secrets.token_urlsafe(ID_BYTES)
-        document = Document(
-            code, log_size=self._config.op_log_size, max_bytes=self._config.max_code_bytes
-        )
         session = Session(
             id=session_id,
             name=name,
             language=language,
             interviewer_token=secrets.token_urlsafe(TOKEN_BYTES),
-            document=document,
+            observer_token=secrets.token_urlsafe(TOKEN_BYTES),
+            document=Document(code, log_size=config.op_log_size, max_bytes=config.max_code_bytes),
             created_at=now,
             updated_at=now,
+            chat=MessageLog(config.chat_history, "m"),
+            notes=MessageLog(config.chat_history, "n"),
+            timeline=Timeline(code, language, now, config.timeline_size),
+            max_candidates=max_candidates,
+            languages_used=[language],
+            last_activity=now,
         )
         self._sessions[session_id] = session
         return session
+
+    def add(self, session: Session) -> None:
+        """Put an existing session (restored from a snapshot) into the store."""
+        self._sessions[session.id] = session
 
     def get(self, session_id: str) -> Session:
         """The session, or :class:`SessionNotFound`."""
@@ -56,6 +67,21 @@ class SessionStore:
         session = self.get(session_id)
         del self._sessions[session_id]
         return session
+
+    def expired(self, now: float) -> list[Session]:
+        """Sessions nobody is connected to and nothing happened in for the TTL."""
+        ttl = self._config.session_ttl_seconds
+        return [
+            session
+            for session in self._sessions.values()
+            if not session.members and now - session.last_activity >= ttl
+        ]
+
+    def count_by_status(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATUSES, 0)
+        for session in self._sessions.values():
+            counts[session.status] += 1
+        return counts
 
     def __len__(self) -> int:
         return len(self._sessions)

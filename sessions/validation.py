@@ -11,8 +11,8 @@ from sessions.languages import DEFAULT_LANGUAGE
 from sessions.protocol import check_text, decode_json, read_language
 
 DEFAULT_SESSION_NAME = "Untitled interview"
-CREATE_FIELDS = frozenset({"name", "language", "code"})
-PATCH_FIELDS = frozenset({"name", "language", "code"})
+CREATE_FIELDS = frozenset({"name", "language", "code", "problem", "maxCandidates"})
+PATCH_FIELDS = frozenset({"name", "language", "code", "maxCandidates"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +20,8 @@ class CreateSession:
     name: str
     language: str
     code: str
+    problem: str | None = None
+    max_candidates: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,7 @@ class PatchSession:
     name: str | None
     language: str | None
     code: str | None
+    max_candidates: int | None = None
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
@@ -76,21 +79,37 @@ def _code(value: object, config: Config) -> str:
 
 
 def _language(value: object) -> str:
-    try:
-        return read_language(value)
-    except BadRequest as exc:
-        raise BadRequest(exc.message) from None
+    return read_language(value)
+
+
+def _max_candidates(value: object, config: Config) -> int:
+    limit = config.max_candidates_limit
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        raise BadRequest(f"field 'maxCandidates' must be an integer from 1 to {limit}")
+    return value
+
+
+def _slug(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise BadRequest("field 'problem' must be a problem slug (see GET /api/problems)")
+    return value
 
 
 def create_request(body: dict[str, Any], config: Config) -> CreateSession:
     """``POST /api/sessions``: every field optional."""
     _reject_unknown(body, CREATE_FIELDS)
+    if body.get("code") is not None and body.get("problem") is not None:
+        raise BadRequest("give either 'code' or 'problem': a problem brings its starter code")
     return CreateSession(
         name=_name(body["name"], config) if body.get("name") is not None else DEFAULT_SESSION_NAME,
         language=_language(body["language"])
         if body.get("language") is not None
         else DEFAULT_LANGUAGE,
         code=_code(body["code"], config) if body.get("code") is not None else "",
+        problem=_slug(body["problem"]) if body.get("problem") is not None else None,
+        max_candidates=_max_candidates(body["maxCandidates"], config)
+        if body.get("maxCandidates") is not None
+        else 1,
     )
 
 
@@ -98,9 +117,14 @@ def patch_request(body: dict[str, Any], config: Config) -> PatchSession:
     """``PATCH /api/sessions/{id}``: at least one of name, language, code."""
     _reject_unknown(body, PATCH_FIELDS)
     if not any(body.get(name) is not None for name in PATCH_FIELDS):
-        raise BadRequest("body must set at least one of 'code', 'language', 'name'")
+        raise BadRequest(
+            "body must set at least one of 'code', 'language', 'maxCandidates', 'name'"
+        )
     return PatchSession(
         name=_name(body["name"], config) if body.get("name") is not None else None,
         language=_language(body["language"]) if body.get("language") is not None else None,
         code=_code(body["code"], config) if body.get("code") is not None else None,
+        max_candidates=_max_candidates(body["maxCandidates"], config)
+        if body.get("maxCandidates") is not None
+        else None,
     )

@@ -13,6 +13,8 @@ Json = dict[str, Any]
 
 
 async def create_session(client: TestClient[Any, Any], **body: Any) -> Json:
+    """Create a session; unless told otherwise it admits several candidates (default is 1)."""
+    body.setdefault("maxCandidates", 10)
     response = await client.post("/api/sessions", json=body)
     assert response.status == 201, await response.text()
     created: Json = await response.json()
@@ -57,5 +59,15 @@ async def join(
 
 
 def public(session: Json) -> Json:
-    """A created session as everyone else sees it: without the token."""
-    return {key: value for key, value in session.items() if key != "interviewerToken"}
+    """A created session as everyone else sees it: without the tokens."""
+    secret = ("interviewerToken", "observerToken")
+    return {key: value for key, value in session.items() if key not in secret}
+
+
+def users_update(users: list[Json]) -> Json:
+    """The users-update frame for these users, with its per-role counts."""
+    roles = {
+        role: sum(1 for u in users if u["role"] == role)
+        for role in ("interviewer", "candidate", "observer")
+    }
+    return {"type": "users-update", "users": users, "count": len(users), "roles": roles}

@@ -76,3 +76,13 @@ def test_nothing_outside_the_web_package_imports_aiohttp():
                 names = [node.module]
             offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "aiohttp"]
     assert offenders == []
+
+
+def test_readme_permission_table_matches_the_code():
+    from sessions.permissions import table_rows
+
+    section = README.split("## Roles and permissions", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(
+        r"^\| `([a-z-]+)` \| (yes|no) \| (yes|no) \| (yes|no) \|$", section, re.MULTILINE
+    )
+    assert rows == table_rows()

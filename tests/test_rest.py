@@ -36,10 +36,15 @@ async def test_create_session_returns_201_with_defaults_token_and_location(clien
         "revision": 0,
         "createdAt": START,
         "updatedAt": START,
+        "status": "active",
+        "problem": None,
+        "maxCandidates": 1,
         "interviewerToken": body["interviewerToken"],
+        "observerToken": body["observerToken"],
     }
     assert re.fullmatch(r"[A-Za-z0-9_-]{22}", body["id"])
     assert len(body["interviewerToken"]) >= 32
+    assert body["observerToken"] != body["interviewerToken"]
 
 
 async def test_create_session_with_no_body_uses_defaults(client: Client):
@@ -96,7 +101,10 @@ async def test_get_unknown_session_is_404(client: Client):
         (
             {"nmae": "typo"},
             400,
-            error("bad-request", "unknown field(s) 'nmae'; allowed: code, language, name"),
+            error(
+                "bad-request",
+                "unknown field(s) 'nmae'; allowed: code, language, maxCandidates, name, problem",
+            ),
         ),
     ],
 )
@@ -223,7 +231,7 @@ async def test_patch_with_no_fields_is_400(client: Client):
     )
     assert response.status == 400
     assert await response.json() == error(
-        "bad-request", "body must set at least one of 'code', 'language', 'name'"
+        "bad-request", "body must set at least one of 'code', 'language', 'maxCandidates', 'name'"
     )
 
 
@@ -286,7 +294,8 @@ async def test_delete_requires_the_interviewer_token(client: Client):
 async def test_users_lists_who_is_connected(client: Client):
     created = await create_session(client)
     empty = await client.get(f"/api/sessions/{created['id']}/users")
-    assert await empty.json() == {"users": [], "count": 0}
+    no_roles = {"interviewer": 0, "candidate": 0, "observer": 0}
+    assert await empty.json() == {"users": [], "count": 0, "roles": no_roles}
     ws, state = await join(client, created, "Cara")
     response = await client.get(f"/api/sessions/{created['id']}/users")
     assert response.status == 200
@@ -300,6 +309,7 @@ async def test_users_lists_who_is_connected(client: Client):
             }
         ],
         "count": 1,
+        "roles": {"interviewer": 0, "candidate": 1, "observer": 0},
     }
     await ws.close()
 
@@ -342,6 +352,7 @@ async def test_health_reports_sessions_connections_uptime_and_version(
     assert await response.json() == {
         "status": "ok",
         "sessions": 2,
+        "sessionsByStatus": {"active": 2, "ended": 0},
         "connections": 1,
         "uptimeSeconds": 12.5,
         "version": VERSION,

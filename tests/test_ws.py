@@ -10,7 +10,15 @@ from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
 
 from sessions.config import Config
-from tests.helpers import assert_no_frame, create_session, join, public, receive, request
+from tests.helpers import (
+    assert_no_frame,
+    create_session,
+    join,
+    public,
+    receive,
+    request,
+    users_update,
+)
 
 Client = TestClient[Any, Any]
 START = "2026-05-28T20:26:40.000Z"
@@ -34,6 +42,8 @@ async def test_join_replies_with_session_state(client: Client):
         "users": [{"userId": user_id, "name": "Cara", "role": "candidate", "joinedAt": START}],
         "you": {"userId": user_id, "name": "Cara", "role": "candidate"},
         "cursors": [],
+        "chat": [],
+        "problem": None,
         "ref": 7,
     }
     await ws.close()
@@ -45,7 +55,7 @@ async def test_second_join_sends_users_update_to_the_first(client: Client):
     second, second_state = await join(client, created, "Cara")
     expected_users = [user(first_state), user(second_state)]
     assert second_state["users"] == expected_users
-    assert await receive(first) == {"type": "users-update", "users": expected_users, "count": 2}
+    assert await receive(first) == users_update(expected_users)
     await assert_no_frame(second)
     await first.close()
     await second.close()
@@ -120,12 +130,14 @@ async def test_observer_cannot_edit_or_change_language(client: Client):
         "type": "error",
         "code": "forbidden",
         "message": "role 'observer' may not edit code",
+        "action": "edit-code",
         "ref": "r",
     }
     assert await request(ws, {"type": "language-change", "language": "go"}) == {
         "type": "error",
         "code": "forbidden",
         "message": "role 'observer' may not change the language",
+        "action": "change-language",
     }
     session = await (await client.get(f"/api/sessions/{created['id']}")).json()
     assert (session["code"], session["language"], session["revision"]) == ("", "python", 0)
@@ -142,10 +154,11 @@ async def test_privileged_roles_need_the_interviewer_token(
     frame = {"type": "join-session", "sessionId": created["id"], "name": "Mallory", "role": role}
     if token is not None:
         frame["token"] = token
+    needed = "interviewer" if role == "interviewer" else "observer or interviewer"
     assert await request(ws, frame) == {
         "type": "error",
         "code": "forbidden",
-        "message": f"role '{role}' needs the session's interviewer token",
+        "message": f"role '{role}' needs the session's {needed} token",
     }
     assert await request(ws, {"type": "code-change", "code": "x"}) == {
         "type": "error",
@@ -153,7 +166,7 @@ async def test_privileged_roles_need_the_interviewer_token(
         "message": "join a session first with a join-session frame",
     }
     users = await (await client.get(f"/api/sessions/{created['id']}/users")).json()
-    assert users == {"users": [], "count": 0}
+    assert users["users"] == []
     await ws.close()
 
 
@@ -310,7 +323,7 @@ async def test_leave_session_acks_and_updates_the_others(client: Client):
         "type": "ack",
         "ref": "bye",
     }
-    assert await receive(b) == {"type": "users-update", "users": [user(b_state)], "count": 1}
+    assert await receive(b) == users_update([user(b_state)])
     assert await request(a, {"type": "code-change", "code": "x"}) == {
         "type": "error",
         "code": "not-joined",
@@ -326,7 +339,7 @@ async def test_disconnect_removes_the_user_from_presence(client: Client):
     b, b_state = await join(client, created, "Ivan", role="interviewer")
     await receive(a)
     await a.close()
-    assert await receive(b) == {"type": "users-update", "users": [user(b_state)], "count": 1}
+    assert await receive(b) == users_update([user(b_state)])
     users = await (await client.get(f"/api/sessions/{created['id']}/users")).json()
     assert users["count"] == 1
     await b.close()
@@ -342,11 +355,7 @@ async def test_joining_another_session_leaves_the_first(client: Client):
         mover, {"type": "join-session", "sessionId": second["id"], "name": "Cara"}
     )
     assert state["session"] == public(second)
-    assert await receive(stayer) == {
-        "type": "users-update",
-        "users": [user(stayer_state)],
-        "count": 1,
-    }
+    assert await receive(stayer) == users_update([user(stayer_state)])
     counts = [
         (await (await client.get(f"/api/sessions/{s['id']}/users")).json())["count"]
         for s in (first, second)
@@ -477,10 +486,6 @@ async def test_a_peer_that_stops_answering_pings_leaves_presence(client: Client)
     joined = await receive(watcher)
     assert joined["count"] == 2
     # The silent socket never reads again, so it never answers the server's pings.
-    assert await receive(watcher) == {
-        "type": "users-update",
-        "users": [user(watcher_state)],
-        "count": 1,
-    }
+    assert await receive(watcher) == users_update([user(watcher_state)])
     await watcher.close()
     await silent.close()

@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 
 from aiohttp import WSCloseCode, web
 
 from sessions.clock import Clock, system_clock
 from sessions.config import Config
+from sessions.problems import load_bank
 from sessions.protocol import encode
 from sessions.store import SessionStore
-from sessions.web import rest
+from sessions.web import rest, rest_interview
 from sessions.web.connection import Connection
-from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, STARTED_AT, STORE
+from sessions.web.expiry import expiry_task
+from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, PROBLEMS, STARTED_AT, STORE
 from sessions.web.logfilter import RedactTokens
 from sessions.web.middleware import cors_middleware, error_middleware
 from sessions.web.ws import websocket_handler
@@ -29,7 +32,8 @@ def create_app(
 
     ``config`` may be a :class:`Config`, a list of command-line flags (what
     ``python -m aiohttp.web server:create_app`` passes), or None for defaults plus the
-    ``INTERVIEW_*`` environment.
+    ``INTERVIEW_*`` environment. An invalid problem bank raises
+    :class:`~sessions.problems.ProblemBankError` naming the file and the field.
     """
     if not isinstance(config, Config):
         config = Config.from_args(config)
@@ -43,10 +47,15 @@ def create_app(
     app[STORE] = SessionStore(config, now)
     app[CONNECTIONS] = set()
     app[STARTED_AT] = now()
+    app[PROBLEMS] = load_bank(
+        [Path(path) for path in config.problems], include_default=config.default_problems
+    )
     rest.add_routes(app)
+    rest_interview.add_routes(app)
     app.router.add_get("/ws", websocket_handler)
     app.router.add_get("/ws/{session_id}", websocket_handler)
     app.cleanup_ctx.append(_redact_access_log)
+    app.cleanup_ctx.append(expiry_task)
     app.on_shutdown.append(_close_sockets)
     return app
 

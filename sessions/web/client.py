@@ -65,6 +65,7 @@ class InterviewClient:
         self._reader: asyncio.Task[None] | None = None
         self._changed = asyncio.Condition()
         self.failure: Exception | None = None
+        self._refs = 0
 
     # --- connection -------------------------------------------------------------------------
 
@@ -177,8 +178,9 @@ class InterviewClient:
         await self._ws.send_str(json.dumps(frame))
 
     async def send(self, frame: Frame) -> None:
-        """Send any frame as is (cursor, language-change, ...)."""
-        await self._send_frame(frame)
+        """Send any other frame (cursor, chat, ...); it gets a ref so its ack isn't an OT ack."""
+        self._refs += 1
+        await self._send_frame({"ref": f"x{self._refs}", **frame})
 
     # --- receiving --------------------------------------------------------------------------
 
@@ -210,7 +212,8 @@ class InterviewClient:
             outgoing = self.ot.server_op(frame["revision"], frame["ops"])
             if "code" in frame and frame["code"] != self.ot.text and self.synchronized:
                 raise ProtocolError("local text diverged from the server's")
-        elif kind == "ack":
+        elif kind == "ack" and "ref" not in frame:
+            # Only code-change frames go without a ref, so only their acks move the OT state.
             outgoing = self.ot.server_ack(frame["revision"])
         elif kind == "error":
             self.errors.append(frame)

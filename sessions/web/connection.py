@@ -40,6 +40,7 @@ class Connection:
         "_transport",
         "_wakeup",
         "_writer",
+        "address",
         "label",
         "member",
         "pending_join",
@@ -49,7 +50,8 @@ class Connection:
 
     def __init__(self, ws: web.WebSocketResponse, request: web.Request, config: Config) -> None:
         self.ws = ws
-        self.label = request.remote or "?"
+        self.address = request.remote or ""
+        self.label = self.address or "?"
         self.member: Member | None = None
         self.session: Session | None = None
         self.pending_join: object | None = None

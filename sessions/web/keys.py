@@ -6,6 +6,7 @@ from aiohttp import web
 
 from sessions.clock import Clock
 from sessions.config import Config
+from sessions.problems import ProblemBank
 from sessions.store import SessionStore
 from sessions.web.connection import Connection
 
@@ -14,3 +15,4 @@ CLOCK = web.AppKey[Clock]("clock")
 STORE = web.AppKey("store", SessionStore)
 CONNECTIONS = web.AppKey[set[Connection]]("connections")
 STARTED_AT = web.AppKey("started_at", float)
+PROBLEMS = web.AppKey("problems", ProblemBank)

@@ -6,14 +6,14 @@ import logging
 
 from aiohttp import hdrs, web
 
-from sessions import room
-from sessions.errors import Forbidden, Unauthorized, UnsupportedMediaType
+from sessions import interview, room
+from sessions.errors import BadRequest, Forbidden, Unauthorized, UnsupportedMediaType
 from sessions.languages import DEFAULT_LANGUAGE, LANGUAGES
 from sessions.session import Session
 from sessions.validation import create_request, parse_body, patch_request
 from sessions.version import VERSION
 from sessions.web.fanout import dispatch
-from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, STARTED_AT, STORE
+from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, PROBLEMS, STARTED_AT, STORE
 
 log = logging.getLogger("interview.http")
 JSON_TYPES = ("application/json",)
@@ -34,11 +34,13 @@ def _is_json(content_type: str) -> bool:
     return content_type in JSON_TYPES or content_type.endswith("+json")
 
 
-def _session(request: web.Request) -> Session:
+def session_of(request: web.Request) -> Session:
+    """The session named in the URL, or 404."""
     return request.app[STORE].get(request.match_info["session_id"])
 
 
-def _authorize(request: web.Request, session: Session) -> None:
+def authorize(request: web.Request, session: Session) -> None:
+    """Require ``Authorization: Bearer <interviewerToken>``: 401 without it, 403 if wrong."""
     header = request.headers.get(hdrs.AUTHORIZATION)
     if header is None:
         raise Unauthorized("send 'Authorization: Bearer <interviewerToken>'")
@@ -52,43 +54,55 @@ def _authorize(request: web.Request, session: Session) -> None:
 async def create_session(request: web.Request) -> web.Response:
     body = await read_json_body(request)
     spec = create_request(body, request.app[CONFIG])
-    session = request.app[STORE].create(spec.name, spec.language, spec.code)
+    bank = request.app[PROBLEMS]
+    if spec.problem is not None and spec.problem not in bank:
+        raise BadRequest(f"field 'problem': no problem {spec.problem[:60]!r} in the bank")
+    problem = bank.get(spec.problem) if spec.problem is not None else None
+    session = request.app[STORE].create(
+        spec.name, spec.language, spec.code, max_candidates=spec.max_candidates
+    )
+    if problem is not None:
+        interview.set_problem(session, None, problem, request.app[CLOCK]())
     log.info("session %s created", session.id)
     location = request.app.router["session"].url_for(session_id=session.id)
     return web.json_response(session.created(), status=201, headers={hdrs.LOCATION: str(location)})
 
 
 async def get_session(request: web.Request) -> web.Response:
-    return web.json_response(_session(request).public())
+    return web.json_response(session_of(request).public())
 
 
 async def patch_session(request: web.Request) -> web.Response:
-    session = _session(request)
-    _authorize(request, session)
+    session = session_of(request)
+    authorize(request, session)
     patch = patch_request(await read_json_body(request), request.app[CONFIG])
+    room.require_active(session)
     now = request.app[CLOCK]()
     if patch.code is not None:
-        dispatch(room.replace_code(session, patch.code, now))
+        dispatch(room.replace_code(session, None, patch.code, now))
     if patch.language is not None:
         dispatch(room.change_language(session, None, patch.language, now))
     if patch.name is not None:
         session.name = patch.name
         session.updated_at = now
+    if patch.max_candidates is not None:
+        session.max_candidates = patch.max_candidates
+        session.updated_at = now
     return web.json_response(session.public())
 
 
 async def delete_session(request: web.Request) -> web.Response:
-    session = _session(request)
-    _authorize(request, session)
+    session = session_of(request)
+    authorize(request, session)
     request.app[STORE].remove(session.id)
-    dispatch(room.end(session))
+    dispatch(interview.delete_session(session))
     log.info("session %s deleted", session.id)
     return web.Response(status=204)
 
 
 async def list_users(request: web.Request) -> web.Response:
-    session = _session(request)
-    return web.json_response({"users": session.users(), "count": len(session.members)})
+    update = room.users_update(session_of(request))
+    return web.json_response({key: update[key] for key in ("users", "count", "roles")})
 
 
 async def list_languages(request: web.Request) -> web.Response:
@@ -101,6 +115,7 @@ async def health(request: web.Request) -> web.Response:
         {
             "status": "ok",
             "sessions": len(app[STORE]),
+            "sessionsByStatus": app[STORE].count_by_status(),
             "connections": len(app[CONNECTIONS]),
             "uptimeSeconds": round(app[CLOCK]() - app[STARTED_AT], 3),
             "version": VERSION,

@@ -8,28 +8,32 @@ and the socket stays open; only the transport (oversize frames, a dead peer) end
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from sessions import room
+from sessions import interview, room
 from sessions.errors import (
     BinaryNotSupported,
     DomainError,
-    Forbidden,
     InvalidMessage,
     NotJoined,
 )
 from sessions.protocol import (
     Auth,
+    ChatMessage,
     ClientMessage,
     CodeChange,
     Cursor,
+    EndSession,
     FrameError,
     JoinSession,
     LanguageChange,
     LeaveSession,
+    Limits,
+    Note,
     Ping,
+    RemoveUser,
+    SetProblem,
     encode,
     error_message,
     parse_frame,
@@ -40,7 +44,7 @@ from sessions.protocol import (
 from sessions.session import Member, Session
 from sessions.web.connection import Connection
 from sessions.web.fanout import dispatch
-from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, STORE
+from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, PROBLEMS, STORE
 
 log = logging.getLogger("interview.ws")
 INTERNAL_ERROR = "the server failed to handle this frame"
@@ -88,13 +92,14 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
 
 def handle_text(app: web.Application, conn: Connection, text: str) -> None:
     """Parse one frame, run it, send its outcome. The per-frame error boundary."""
+    config = app[CONFIG]
     try:
-        message = parse_frame(text, max_name_length=app[CONFIG].max_name_length)
+        message = parse_frame(text, Limits(config.max_name_length, config.max_chat_length))
     except FrameError as exc:
         conn.send(encode(error_message(exc.cause, exc.ref)))
         return
     try:
-        reply = route(app, conn, message)
+        outcome = route(app, conn, message)
     except DomainError as exc:
         conn.send(encode(error_message(exc, message.ref)))
         return
@@ -102,31 +107,54 @@ def handle_text(app: web.Application, conn: Connection, text: str) -> None:
         log.exception("unhandled error handling a %s frame", type(message).__name__)
         conn.send(encode(error_message(InternalError(INTERNAL_ERROR), message.ref)))
         return
-    if reply is not None:
-        conn.send(encode(reply))
+    send_outcome(conn, outcome)
 
 
-def route(app: web.Application, conn: Connection, message: ClientMessage) -> dict[str, Any] | None:
-    """Run one message; returns the reply for this socket (deliveries are already queued)."""
+def send_outcome(conn: Connection, outcome: room.Outcome) -> None:
+    """The reply to this socket first, then the deliveries: an author sees its ack first."""
+    if outcome.reply is not None:
+        conn.send(encode(outcome.reply))
+    dispatch(outcome)
+
+
+def route(app: web.Application, conn: Connection, message: ClientMessage) -> room.Outcome:
+    """Run one message as one domain call; nothing is sent yet."""
     now = app[CLOCK]()
     if isinstance(message, Ping):
-        return with_ref({"type": "pong"}, message.ref)
+        return room.Outcome(reply=with_ref({"type": "pong"}, message.ref))
     if isinstance(message, JoinSession):
         return _join(app, conn, message)
     if isinstance(message, Auth):
         return _auth(app, conn, message)
     session, member = _membership(conn)
-    if isinstance(message, CodeChange):
-        outcome = room.change_code(session, member, message, now)
-    elif isinstance(message, LanguageChange):
-        outcome = room.change_language(session, member, message.language, now, message.ref)
-    elif isinstance(message, Cursor):
-        outcome = room.move_cursor(session, member, message)
-    elif isinstance(message, LeaveSession):
+    if isinstance(message, LeaveSession):
         _leave(app, conn)
-        return with_ref({"type": "ack"}, message.ref)
-    dispatch(outcome)
-    return outcome.reply
+        return room.Outcome(reply=with_ref({"type": "ack"}, message.ref))
+    return _session_action(app, session, member, message, now)
+
+
+def _session_action(
+    app: web.Application, session: Session, member: Member, message: ClientMessage, now: float
+) -> room.Outcome:
+    """The actions of a joined member, each one domain call."""
+    if isinstance(message, CodeChange):
+        return room.change_code(session, member, message, now)
+    if isinstance(message, LanguageChange):
+        return room.change_language(session, member, message.language, now, message.ref)
+    if isinstance(message, Cursor):
+        return room.move_cursor(session, member, message)
+    if isinstance(message, ChatMessage):
+        return interview.chat(session, member, message, now)
+    if isinstance(message, Note):
+        return interview.note(session, member, message, now)
+    if isinstance(message, SetProblem):
+        problem = app[PROBLEMS].get(message.slug)
+        return interview.set_problem(session, member, problem, now, message.ref)
+    if isinstance(message, EndSession):
+        return interview.end_session(session, member, now, message.ref)
+    if isinstance(message, RemoveUser):
+        return interview.remove_user(session, member, message, now)
+    raise InvalidMessage(f"{type(message).__name__} is not a session action")
 
 
 def _membership(conn: Connection) -> tuple[Session, Member]:
@@ -136,17 +164,16 @@ def _membership(conn: Connection) -> tuple[Session, Member]:
     return session, member
 
 
-def _join(app: web.Application, conn: Connection, request: JoinSession) -> dict[str, Any] | None:
+def _join(app: web.Application, conn: Connection, request: JoinSession) -> room.Outcome:
     session = app[STORE].get(request.session_id)
     _leave(app, conn)
-    member, outcome = room.join(session, request, conn, app[CLOCK]())
+    member, outcome = room.join(session, request, conn, app[CLOCK](), conn.address)
     conn.session, conn.member, conn.pending_join = session, member, None
     log.info("user %s joined session %s as %s", member.user_id, session.id, member.role)
-    dispatch(outcome)
-    return outcome.reply
+    return outcome
 
 
-def _auth(app: web.Application, conn: Connection, auth: Auth) -> dict[str, Any] | None:
+def _auth(app: web.Application, conn: Connection, auth: Auth) -> room.Outcome:
     pending = conn.pending_join
     if not isinstance(pending, JoinSession):
         raise InvalidMessage("'auth' is only for a /ws/{sessionId} connection awaiting its token")
@@ -167,7 +194,7 @@ def _leave(app: web.Application, conn: Connection) -> None:
     conn.session = conn.member = None
     if session is None or member is None or member.user_id not in session.members:
         return
-    dispatch(room.leave(session, member))
+    dispatch(room.leave(session, member, app[CLOCK]()))
     log.info("user %s left session %s", member.user_id, session.id)
 
 
@@ -196,9 +223,8 @@ def _url_join(request: web.Request) -> JoinSession:
         revision=int(revision) if revision is not None else None,
         full_code=full_code == "true",
     )
-    wrong_token = join.token is not None and not session.is_interviewer_token(join.token)
-    if join.role in room.TOKEN_ROLES and wrong_token:
-        raise Forbidden(f"role '{join.role}' needs the session's interviewer token")
+    if join.token is not None:
+        room.check_token(session, join.role, join.token)
     return join
 
 
@@ -207,9 +233,8 @@ def _start_url_join(app: web.Application, conn: Connection, join: JoinSession) -
         conn.pending_join = join  # the token comes in the first frame: {"type":"auth",...}
         return
     try:
-        reply = _join(app, conn, join)
+        outcome = _join(app, conn, join)
     except DomainError as exc:  # the session may have gone between the check and now
         _send_error(conn, exc)
         return
-    if reply is not None:
-        conn.send(encode(reply))
+    send_outcome(conn, outcome)

@@ -1,0 +1,486 @@
+"""The socket load: rooms of one typist and some readers, driven open-loop at a fixed rate.
+
+Each room is one session with one typist and ``readers`` other members. The typist replaces
+one character per edit (the document keeps its size) and sends either the full text at a
+revision (a plain editor, receivers get ``code-update`` with ``code``) or an op
+(``[pos, "c", -1, rest]``, receivers join with ``"fullCode": false``). Being the only writer,
+the typist knows the revision each edit will get (``base + k + 1``) without waiting for acks,
+so edits go out on schedule whatever the server's latency (open loop: a slow server shows up
+as latency, not as a lower offered rate). Every edit's send time is kept; a reader matches
+each ``code-update`` by its revision and records send-to-receipt latency, all inside this
+one process on one monotonic clock. Acks are checked against the expected revision.
+
+Latency counts from the moment the frame was written to the socket, so it includes the
+loadgen's own delays when its CPU is saturated: its CPU is reported beside every number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from bench.wsclient import WSClient
+
+try:
+    import orjson
+
+    def dumps(obj: Any) -> bytes:
+        return orjson.dumps(obj)
+
+    loads: Callable[[bytes], Any] = orjson.loads
+except ImportError:  # pragma: no cover - make bench installs it
+
+    def dumps(obj: Any) -> bytes:
+        return json.dumps(obj, separators=(",", ":")).encode()
+
+    loads = json.loads
+
+_TYPE = re.compile(rb'"type":"([a-z-]+)"')
+_REVISION = re.compile(rb'"revision":(\d+)')
+HOST = "127.0.0.1"
+LOWER = "abcdefghijklmnopqrstuvwxyz"
+
+
+def make_document(size: int) -> str:
+    """Deterministic Python-looking ASCII text of exactly ``size`` characters."""
+    lines = []
+    total = 0
+    i = 0
+    while total < size:
+        line = f"def handler_{i}(event, context):\n    return event.get('value', {i}) * 2 + 1\n"
+        lines.append(line)
+        total += len(line)
+        i += 1
+    return "".join(lines)[:size]
+
+
+@dataclass
+class Probe:
+    """What one measurement window collected, across all rooms."""
+
+    window: bool = False
+    latencies: list[int] = field(default_factory=list)
+    received_in_window: int = 0
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+    bad_acks: int = 0
+    unexpected: int = 0
+
+    def error(self, payload: bytes) -> None:
+        self.errors += 1
+        if len(self.error_samples) < 5:
+            self.error_samples.append(payload[:300].decode(errors="replace"))
+
+
+class Room:
+    """One session under load: its typist, its readers and the typist's copy of the text."""
+
+    def __init__(self, session_id: str, token: str, mode: str, probe: Probe, index: int) -> None:
+        self.session_id = session_id
+        self.token = token
+        self.mode = mode  # "text" or "ops"
+        self.probe = probe
+        self.index = index
+        self.text = ""
+        self.base_revision = 0
+        self.send_ns: list[int] = []
+        self.window_start = 0
+        self.window_end = 1 << 62
+        self.window_received = 0
+        self.acks = 0
+        self.typist: WSClient | None = None
+        self.readers: list[WSClient] = []
+        self.client_id = f"bench{index}"
+
+    # --- the typist -----------------------------------------------------------------------
+
+    def edit(self) -> None:
+        """Send the next edit: one character replaced, at a position that walks the text."""
+        k = len(self.send_ns)
+        text = self.text
+        length = len(text)
+        pos = (self.index * 131 + k * 7919) % length
+        c = LOWER[k % 26]
+        if text[pos] == c:
+            c = LOWER[(k + 1) % 26]
+        self.text = text[:pos] + c + text[pos + 1 :]
+        revision = self.base_revision + k
+        frame: dict[str, Any] = {"type": "code-change", "revision": revision}
+        if self.mode == "text":
+            frame["code"] = self.text
+        else:
+            ops: list[int | str] = [pos, c, -1, length - pos - 1]
+            if ops[3] == 0:
+                ops.pop()
+            if pos == 0:
+                ops.pop(0)
+            frame["ops"] = ops
+        frame["opId"] = f"{self.client_id}:{revision}"
+        data = dumps(frame)
+        self.send_ns.append(time.perf_counter_ns())
+        assert self.typist is not None
+        self.typist.send(data)
+
+    def on_typist_frame(self, payload: bytes, now: int) -> None:
+        m = _TYPE.search(payload, 0, 64)
+        kind = m[1] if m else b""
+        if kind == b"ack":
+            self.acks += 1
+            rev = _REVISION.search(payload)
+            if rev is None or int(rev[1]) != self.base_revision + self.acks:
+                self.probe.bad_acks += 1
+        elif kind == b"error":
+            self.probe.error(payload)
+
+    # --- the readers ----------------------------------------------------------------------
+
+    def on_reader_frame(self, payload: bytes, now: int) -> None:
+        m = _TYPE.search(payload, 0, 64)
+        kind = m[1] if m else b""
+        if kind == b"code-update":
+            rev = _REVISION.search(payload)
+            probe = self.probe
+            if probe.window:
+                probe.received_in_window += 1
+            if rev is None:
+                probe.unexpected += 1
+                return
+            k = int(rev[1]) - self.base_revision - 1
+            if self.window_start <= k < self.window_end:
+                if k >= len(self.send_ns):
+                    probe.unexpected += 1
+                    return
+                probe.latencies.append(now - self.send_ns[k])
+                self.window_received += 1
+        elif kind == b"error":
+            self.probe.error(payload)
+
+    # --- steps ----------------------------------------------------------------------------
+
+    def reset_step(self) -> None:
+        """Rebase revision bookkeeping after a step (all its edits applied by now)."""
+        self.base_revision += len(self.send_ns)
+        self.acks -= len(self.send_ns)
+        self.send_ns = []
+        self.window_start = 0
+        self.window_end = 1 << 62
+        self.window_received = 0
+
+    def open_window(self) -> None:
+        self.window_start = len(self.send_ns)
+        self.window_received = 0
+
+    def close_window(self) -> None:
+        self.window_end = len(self.send_ns)
+
+    def expected(self) -> int:
+        return (self.window_end - self.window_start) * len(self.readers)
+
+    def sockets(self) -> list[WSClient]:
+        return ([self.typist] if self.typist else []) + self.readers
+
+
+# --- setup ----------------------------------------------------------------------------------
+
+
+async def create_sessions(port: int, count: int, code: str, concurrency: int = 16) -> list[dict]:
+    """``count`` sessions via ``POST /api/sessions``; returns the created bodies."""
+    body = json.dumps({"name": "bench", "language": "python", "code": code}).encode()
+    headers = {"Content-Type": "application/json"}
+    url = f"http://{HOST}:{port}/api/sessions"
+    sem = asyncio.Semaphore(concurrency)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def one() -> dict:
+            async with sem, http.post(url, data=body, headers=headers) as response:
+                if response.status != 201:
+                    raise RuntimeError(f"POST /api/sessions: {response.status}")
+                created: dict = await response.json(loads=json.loads)
+                return created
+
+        return list(await asyncio.gather(*(one() for _ in range(count))))
+
+
+async def get_session(port: int, session_id: str) -> dict:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"http://{HOST}:{port}/api/sessions/{session_id}") as response,
+    ):
+        got: dict = await response.json(loads=json.loads)
+        return got
+
+
+async def join(
+    port: int,
+    session_id: str,
+    name: str,
+    role: str,
+    token: str | None,
+    full_code: bool,
+    deflate: bool,
+) -> tuple[WSClient, dict]:
+    """Connect to ``/ws`` and join; returns the client and its ``session-state``."""
+    client = WSClient(HOST, port, "/ws", deflate=deflate)
+    await client.open()
+    state: asyncio.Future[dict] = asyncio.get_running_loop().create_future()
+
+    def on_frame(payload: bytes, now: int) -> None:
+        if state.done():
+            return
+        frame = loads(payload)
+        if frame.get("type") == "session-state":
+            state.set_result(frame)
+        elif frame.get("type") == "error":
+            state.set_exception(RuntimeError(f"join failed: {frame}"))
+
+    client.on_message = on_frame
+    frame: dict[str, Any] = {
+        "type": "join-session",
+        "sessionId": session_id,
+        "name": name,
+        "role": role,
+        "fullCode": full_code,
+    }
+    if token is not None:
+        frame["token"] = token
+    client.send(dumps(frame))
+    return client, await asyncio.wait_for(state, 15)
+
+
+async def build_rooms(
+    port: int,
+    count: int,
+    readers: int,
+    doc_size: int,
+    mode: str,
+    probe: Probe,
+    deflate: bool = False,
+    concurrency: int = 32,
+) -> list[Room]:
+    """Create ``count`` sessions and join a typist and ``readers`` readers to each."""
+    created = await create_sessions(port, count, make_document(doc_size))
+    rooms = [Room(c["id"], c["interviewerToken"], mode, probe, i) for i, c in enumerate(created)]
+    sem = asyncio.Semaphore(concurrency)
+    full_code = mode == "text"
+
+    async def fill(room: Room) -> None:
+        async with sem:
+            typist, state = await join(
+                port, room.session_id, "typist", "candidate", None, full_code, deflate
+            )
+            room.text = state["session"]["code"]
+            room.base_revision = state["session"]["revision"]
+            room.typist = typist
+            typist.on_message = room.on_typist_frame
+            for i in range(readers):
+                # one candidate per session: the readers hold the interviewer token
+                role = "interviewer" if i == 0 else "observer"
+                token = room.token
+                reader, _ = await join(
+                    port, room.session_id, f"reader{i}", role, token, full_code, deflate
+                )
+                reader.on_message = room.on_reader_frame
+                room.readers.append(reader)
+
+    await asyncio.gather(*(fill(room) for room in rooms))
+    await asyncio.sleep(0.2)  # let the users-update frames of the joins go by
+    return rooms
+
+
+def close_rooms(rooms: list[Room]) -> None:
+    for room in rooms:
+        for client in room.sockets():
+            client.abort()
+
+
+# --- a measured step ------------------------------------------------------------------------
+
+
+@dataclass
+class StepResult:
+    """One rate held for one window."""
+
+    rooms: int
+    readers: int
+    rate_per_room: float
+    seconds: float
+    edits: int
+    expected: int
+    received: int
+    received_in_window: int
+    latencies_ms: dict[str, float]
+    server_cpu_s: float
+    loadgen_cpu_s: float
+    server_rss: int
+    errors: int
+    error_samples: list[str]
+    bad_acks: int
+    closed_sockets: int
+
+    @property
+    def target_msgs(self) -> float:
+        return self.rooms * self.readers * self.rate_per_room
+
+    @property
+    def delivered_per_s(self) -> float:
+        return self.received_in_window / self.seconds
+
+    @property
+    def loss(self) -> int:
+        return self.expected - self.received
+
+    @property
+    def server_cpu_pct(self) -> float:
+        return 100 * self.server_cpu_s / self.seconds
+
+    @property
+    def loadgen_cpu_pct(self) -> float:
+        return 100 * self.loadgen_cpu_s / self.seconds
+
+    @property
+    def us_per_msg(self) -> float:
+        if not self.received_in_window:
+            return float("nan")
+        return 1e6 * self.server_cpu_s / self.received_in_window
+
+    @property
+    def p99(self) -> float:
+        return self.latencies_ms.get("p99", float("inf"))
+
+    def sustained(self, p99_limit_ms: float = 100.0) -> bool:
+        """No loss, no error, p99 under the limit, and at least 90 % of the offered rate."""
+        return (
+            self.loss == 0
+            and self.errors == 0
+            and self.bad_acks == 0
+            and self.closed_sockets == 0
+            and self.p99 <= p99_limit_ms
+            and self.delivered_per_s >= 0.9 * self.target_msgs
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rooms": self.rooms,
+            "readers": self.readers,
+            "rate_per_room": self.rate_per_room,
+            "target_msgs_per_s": self.target_msgs,
+            "delivered_per_s": self.delivered_per_s,
+            "edits": self.edits,
+            "expected": self.expected,
+            "received": self.received,
+            "loss": self.loss,
+            "latency_ms": self.latencies_ms,
+            "server_cpu_pct": self.server_cpu_pct,
+            "loadgen_cpu_pct": self.loadgen_cpu_pct,
+            "us_per_msg": self.us_per_msg,
+            "server_rss": self.server_rss,
+            "errors": self.errors,
+            "error_samples": self.error_samples,
+            "bad_acks": self.bad_acks,
+            "closed_sockets": self.closed_sockets,
+            "sustained": self.sustained(),
+        }
+
+
+def percentiles(latencies_ns: list[int]) -> dict[str, float]:
+    if not latencies_ns:
+        return {}
+    values = sorted(latencies_ns)
+    n = len(values)
+
+    def at(q: float) -> float:
+        return values[min(n - 1, int(q * n))] / 1e6
+
+    return {"p50": at(0.50), "p90": at(0.90), "p99": at(0.99), "max": values[-1] / 1e6}
+
+
+async def run_step(
+    rooms: list[Room],
+    rate_per_room: float,
+    seconds: float,
+    server_cpu: Callable[[], float],
+    server_rss: Callable[[], int],
+    warmup: float = 1.0,
+    drain_timeout: float = 3.0,
+) -> StepResult:
+    """Hold ``rate_per_room`` edits/s in every room for ``warmup + seconds``; measure the last
+    ``seconds``, then wait (bounded) for the window's deliveries to arrive."""
+    probe = rooms[0].probe
+    probe.latencies = []
+    probe.received_in_window = 0
+    probe.errors = probe.bad_acks = probe.unexpected = 0
+    probe.error_samples = []
+    for room in rooms:
+        room.reset_step()
+    n = len(rooms)
+    interval = 1.0 / (n * rate_per_room)
+    loop_start = time.perf_counter()
+    window_at = loop_start + warmup
+    end_at = window_at + seconds
+    window_open = False
+    cpu0 = lg0 = t0 = 0.0
+    i = 0
+    while True:
+        now = time.perf_counter()
+        if not window_open and now >= window_at:
+            for room in rooms:
+                room.open_window()
+            probe.window = window_open = True
+            cpu0, lg0, t0 = server_cpu(), time.process_time(), now
+        if now >= end_at:
+            break
+        due = min(int((now - loop_start) / interval) + 1, int((end_at - loop_start) / interval))
+        while i < due:
+            rooms[i % n].edit()
+            i += 1
+        await asyncio.sleep(max(0.0, loop_start + i * interval - time.perf_counter()))
+    probe.window = False
+    for room in rooms:
+        room.close_window()
+    cpu1, lg1, t1 = server_cpu(), time.process_time(), time.perf_counter()
+    rss = server_rss()
+    deadline = time.perf_counter() + drain_timeout
+    while time.perf_counter() < deadline:
+        if all(room.window_received >= room.expected() for room in rooms):
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.05)  # the last acks
+    readers = len(rooms[0].readers)
+    return StepResult(
+        rooms=n,
+        readers=readers,
+        rate_per_room=rate_per_room,
+        seconds=t1 - t0,
+        edits=sum(room.window_end - room.window_start for room in rooms),
+        expected=sum(room.expected() for room in rooms),
+        received=sum(room.window_received for room in rooms),
+        received_in_window=probe.received_in_window,
+        latencies_ms=percentiles(probe.latencies),
+        server_cpu_s=cpu1 - cpu0,
+        loadgen_cpu_s=lg1 - lg0,
+        server_rss=rss,
+        errors=probe.errors,
+        error_samples=list(probe.error_samples),
+        bad_acks=probe.bad_acks,
+        closed_sockets=sum(
+            1 for room in rooms for c in room.sockets() if c.closed.done() or c.close_code
+        ),
+    )
+
+
+async def check_convergence(port: int, rooms: list[Room], sample: int = 5) -> list[str]:
+    """Compare a few typists' texts with what the server holds; returns the mismatches."""
+    problems = []
+    for room in rooms[:sample]:
+        got = await get_session(port, room.session_id)
+        if got.get("code") != room.text:
+            problems.append(f"session {room.session_id}: server text differs from the typist's")
+    return problems

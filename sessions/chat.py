@@ -1,0 +1,75 @@
+"""Chat messages and private notes: bounded histories with stable ids."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sessions.clock import iso
+
+Kind = Literal["message", "question"]
+KINDS: tuple[Kind, ...] = ("message", "question")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One chat message or note, as everyone who may see it sees it."""
+
+    id: str
+    user_id: str
+    name: str
+    role: str
+    text: str
+    at: float
+    kind: Kind = "message"
+    reply_to: str | None = None
+
+    def to_json(self, message_type: str) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "type": message_type,
+            "id": self.id,
+            "userId": self.user_id,
+            "name": self.name,
+            "role": self.role,
+            "text": self.text,
+            "at": iso(self.at),
+        }
+        if message_type == "chat-message":
+            message["kind"] = self.kind
+            message["replyTo"] = self.reply_to
+        return message
+
+
+class MessageLog:
+    """The last ``limit`` entries, oldest first; ids are ``<prefix><n>``, never reused."""
+
+    def __init__(self, limit: int, prefix: str) -> None:
+        self._entries: deque[Entry] = deque(maxlen=limit)
+        self._prefix = prefix
+        self._count = 0
+
+    def next_id(self) -> str:
+        return f"{self._prefix}{self._count + 1}"
+
+    def append(self, entry: Entry) -> None:
+        self._entries.append(entry)
+        self._count += 1
+
+    def find(self, entry_id: str) -> Entry | None:
+        """The entry with that id, if still in the history."""
+        return next((e for e in reversed(self._entries) if e.id == entry_id), None)
+
+    def __iter__(self) -> Any:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def total(self) -> int:
+        """How many entries were ever added, including those aged out."""
+        return self._count
+
+    def to_json(self, message_type: str) -> list[dict[str, Any]]:
+        return [entry.to_json(message_type) for entry in self._entries]

@@ -1,0 +1,241 @@
+"""What one client may do, counted: token buckets, per-address counters, a JSON depth check.
+
+Everything here is synchronous and pure apart from the injected clock (seconds, as
+:data:`sessions.clock.Clock` returns them), so tests drive time with a ``FakeClock`` and
+never sleep. The web layer asks and acts on the answer: refuse a frame, close a socket,
+answer ``429`` with ``Retry-After``.
+
+A token bucket holds at most ``capacity`` tokens and gains ``rate`` tokens per second; each
+request takes one. Invariant: ``0 <= tokens <= capacity``, so a client idle for
+``capacity / rate`` seconds may burst ``capacity`` requests, and over any longer stretch of
+``t`` seconds it gets at most ``capacity + rate * t``.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Hashable
+from json.decoder import scanstring  # type: ignore[attr-defined]
+
+from sessions.clock import Clock
+from sessions.config import Config
+
+
+class TokenBucket:
+    """``capacity`` tokens refilled at ``rate`` per second; :meth:`take` spends one."""
+
+    __slots__ = ("_capacity", "_clock", "_rate", "_tokens", "_updated")
+
+    def __init__(self, rate: float, capacity: float, clock: Clock) -> None:
+        if rate <= 0 or capacity < 1:
+            raise ValueError(f"need rate > 0 and capacity >= 1, got {rate}, {capacity}")
+        self._rate = rate
+        self._capacity = float(capacity)
+        self._clock = clock
+        self._tokens = float(capacity)
+        self._updated = clock()
+
+    def _refill(self) -> None:
+        now = self._clock()
+        elapsed = now - self._updated
+        if elapsed > 0:  # a clock that steps back refills nothing, takes nothing
+            self._tokens = min(self._capacity, self._tokens + elapsed * self._rate)
+        self._updated = now
+
+    def take(self) -> bool:
+        """Spend one token if there is one; False means over the limit (nothing spent)."""
+        self._refill()
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return True
+        return False
+
+    def retry_after(self) -> float:
+        """Seconds until a token is available: 0 when one is now."""
+        self._refill()
+        return max(0.0, (1 - self._tokens) / self._rate)
+
+    @property
+    def full(self) -> bool:
+        """Refilled to capacity: the client has been quiet long enough to be forgotten."""
+        self._refill()
+        return self._tokens >= self._capacity
+
+
+class Verdict(enum.Enum):
+    """What to do with one incoming frame."""
+
+    ADMIT = "admit"
+    REJECT = "reject"  # answer with a rate-limited error, keep the socket
+    CLOSE = "close"  # sustained abuse: close the socket with 1008
+
+
+class FrameLimiter:
+    """One socket's frame budget: ``--rate-limit-per-second`` with a ``--rate-limit-burst``.
+
+    A frame over the budget is rejected; each rejection also spends a *strike* from a second
+    bucket holding ``--abuse-limit`` strikes refilled over ``--abuse-window-seconds``. With no
+    strike left the socket has kept sending far over its rate, and the verdict is CLOSE.
+    """
+
+    __slots__ = ("_frames", "_strikes")
+
+    def __init__(self, config: Config, clock: Clock) -> None:
+        self._frames = TokenBucket(config.rate_limit_per_second, config.rate_limit_burst, clock)
+        self._strikes = TokenBucket(
+            config.abuse_limit / config.abuse_window_seconds, config.abuse_limit, clock
+        )
+
+    def check(self) -> Verdict:
+        """Count one frame and say what to do with it."""
+        if self._frames.take():
+            return Verdict.ADMIT
+        if self._strikes.take():
+            return Verdict.REJECT
+        return Verdict.CLOSE
+
+
+class AddressCounter:
+    """How many of something (open sockets) each client address holds, up to a limit.
+
+    Invariant: every stored count is positive; an address at zero is forgotten.
+    """
+
+    __slots__ = ("_counts", "_limit")
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._counts: dict[str, int] = {}
+
+    def acquire(self, address: str) -> bool:
+        """Count one more for ``address``; False (and nothing counted) when at the limit."""
+        held = self._counts.get(address, 0)
+        if held >= self._limit:
+            return False
+        self._counts[address] = held + 1
+        return True
+
+    def release(self, address: str) -> None:
+        """Give one back (a release without an acquire is ignored)."""
+        held = self._counts.get(address, 0)
+        if held <= 1:
+            self._counts.pop(address, None)
+        else:
+            self._counts[address] = held - 1
+
+    def count(self, address: str) -> int:
+        return self._counts.get(address, 0)
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+
+class KeyedRateLimiter:
+    """A token bucket per key (a client address): ``per_minute`` requests, all at once at most.
+
+    Buckets that have refilled are dropped now and then, so memory follows the number of
+    recently active addresses, not every address ever seen.
+    """
+
+    __slots__ = ("_buckets", "_clock", "_per_minute", "_prune_at")
+
+    MIN_PRUNE_AT = 1024
+
+    def __init__(self, per_minute: int, clock: Clock) -> None:
+        self._per_minute = per_minute
+        self._clock = clock
+        self._buckets: dict[Hashable, TokenBucket] = {}
+        self._prune_at = self.MIN_PRUNE_AT
+
+    def take(self, key: Hashable) -> float | None:
+        """None when allowed (one request counted); otherwise seconds until it would be."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) >= self._prune_at:
+                self._prune()
+            bucket = TokenBucket(self._per_minute / 60.0, self._per_minute, self._clock)
+            self._buckets[key] = bucket
+        if bucket.take():
+            return None
+        return bucket.retry_after()
+
+    def _prune(self) -> None:
+        self._buckets = {key: b for key, b in self._buckets.items() if not b.full}
+        self._prune_at = max(self.MIN_PRUNE_AT, 2 * len(self._buckets))
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+
+# --- JSON nesting -----------------------------------------------------------------------------
+
+_TOKEN = re.compile(r'["\[\]{}]')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_INNERMOST_PAIR = re.compile(r"\[\]|\{\}")
+WALK_BUDGET = 256
+"""Brackets and strings :func:`json_too_deep` walks one by one before switching method."""
+
+
+def json_too_deep(text: str, limit: int) -> bool:
+    """Whether JSON ``text`` nests arrays and objects more than ``limit`` levels deep.
+
+    Meant to run *before* ``json.loads``, whose C scanner recurses once per level and would
+    raise ``RecursionError`` only after about a thousand. Brackets inside strings don't
+    count. Frames are mostly a few brackets around big strings (code), so the text is walked
+    from token to token (a regex search for the next bracket or quote, ``json``'s own C
+    ``scanstring`` to jump over a string) with an early exit. A text with many tokens
+    switches after :data:`WALK_BUDGET` of them to whole-text string operations. Text that is
+    not valid JSON may be judged either way; the parser then rejects it.
+    """
+    if len(text) <= limit:
+        return False
+    depth = 0
+    position = 0
+    budget = WALK_BUDGET
+    search = _TOKEN.search
+    while (match := search(text, position)) is not None:
+        budget -= 1
+        if budget < 0:
+            return _too_deep_by_splitting(text, limit)
+        token = match.group()
+        position = match.end()
+        if token == '"':
+            try:
+                position = scanstring(text, position)[1]
+            except ValueError:  # an unterminated or malformed string: the parser will say
+                return False
+        elif token == "[" or token == "{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def _too_deep_by_splitting(text: str, limit: int) -> bool:
+    # Escaped backslashes, then escaped quotes, go first (pairing backslashes left to right,
+    # as the lexer does); the strings are then the odd pieces of a split on '"'. Among the
+    # brackets outside them, one pass removes the matched pairs [] and {} (the innermost
+    # level, so the depth drops by exactly one) and the rest is walked.
+    if "\\\\" in text:
+        text = text.replace("\\\\", "")
+    if '\\"' in text:
+        text = text.replace('\\"', "")
+    outside = "".join(text.split('"')[::2])
+    if outside.count("[") + outside.count("{") <= limit:
+        return False
+    brackets = _INNERMOST_PAIR.sub("", _NOT_BRACKET.sub("", outside))
+    remaining = limit - 1
+    if len(brackets) <= remaining:
+        return False
+    depth = 0
+    for char in brackets:
+        if char == "[" or char == "{":
+            depth += 1
+            if depth > remaining:
+                return True
+        else:
+            depth -= 1
+    return False
