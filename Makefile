@@ -22,5 +22,20 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
+# Benchmark: the project against a bare floor relay in the same run (docs/benchmarks.md).
+# Load-generator tooling (orjson for the floor variant, uvloop for the load generator, py-spy
+# for --profile) goes into the same venv; wrk (Debian) is used for REST load when on the PATH.
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet orjson uvloop py-spy && touch $(BENCH_STAMP) \
+	  || echo "bench: orjson/uvloop/py-spy not installed; running without them"
+
+bench: $(BENCH_STAMP)
+	$(PY) -m bench $(BENCH_ARGS)
+
+bench-quick: $(BENCH_STAMP)
+	$(PY) -m bench --quick $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import secrets
 import time
@@ -264,7 +265,12 @@ def create_app(codec: str = "stdlib", compress: bool = False) -> web.Application
             ops = frame["ops"]
             room.code = apply(room.code, ops)
         room.revision += 1
-        update = {"type": "code-update", "revision": room.revision, "ops": ops, "userId": me.user_id}
+        update = {
+            "type": "code-update",
+            "revision": room.revision,
+            "ops": ops,
+            "userId": me.user_id,
+        }
         full: bytes | None = None
         lean: bytes | None = None
         for member in tuple(room.members.values()):
@@ -294,10 +300,8 @@ def create_app(codec: str = "stdlib", compress: bool = False) -> web.Application
 
 
 async def _send(ws: web.WebSocketResponse, data: bytes) -> None:
-    try:
+    with contextlib.suppress(ConnectionError):  # the reader loop sees the close, cleans up
         await ws.send_frame(data, TEXT)
-    except ConnectionError:
-        pass  # the reader loop sees the close and cleans up
 
 
 def main() -> None:

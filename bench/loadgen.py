@@ -17,6 +17,7 @@ loadgen's own delays when its CPU is saturated: its CPU is reported beside every
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import re
 import time
@@ -46,6 +47,7 @@ _TYPE = re.compile(rb'"type":"([a-z-]+)"')
 _REVISION = re.compile(rb'"revision":(\d+)')
 HOST = "127.0.0.1"
 LOWER = "abcdefghijklmnopqrstuvwxyz"
+TICK = 0.001
 
 
 def make_document(size: int) -> str:
@@ -190,7 +192,9 @@ class Room:
 # --- setup ----------------------------------------------------------------------------------
 
 
-async def create_sessions(port: int, count: int, code: str, concurrency: int = 16) -> list[dict]:
+async def create_sessions(
+    port: int, count: int, code: str, concurrency: int = 16
+) -> list[dict[str, Any]]:
     """``count`` sessions via ``POST /api/sessions``; returns the created bodies."""
     body = json.dumps({"name": "bench", "language": "python", "code": code}).encode()
     headers = {"Content-Type": "application/json"}
@@ -199,22 +203,22 @@ async def create_sessions(port: int, count: int, code: str, concurrency: int = 1
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as http:
 
-        async def one() -> dict:
+        async def one() -> dict[str, Any]:
             async with sem, http.post(url, data=body, headers=headers) as response:
                 if response.status != 201:
                     raise RuntimeError(f"POST /api/sessions: {response.status}")
-                created: dict = await response.json(loads=json.loads)
+                created: dict[str, Any] = await response.json(loads=json.loads)
                 return created
 
         return list(await asyncio.gather(*(one() for _ in range(count))))
 
 
-async def get_session(port: int, session_id: str) -> dict:
+async def get_session(port: int, session_id: str) -> dict[str, Any]:
     async with (
         aiohttp.ClientSession() as http,
         http.get(f"http://{HOST}:{port}/api/sessions/{session_id}") as response,
     ):
-        got: dict = await response.json(loads=json.loads)
+        got: dict[str, Any] = await response.json(loads=json.loads)
         return got
 
 
@@ -226,11 +230,11 @@ async def join(
     token: str | None,
     full_code: bool,
     deflate: bool,
-) -> tuple[WSClient, dict]:
+) -> tuple[WSClient, dict[str, Any]]:
     """Connect to ``/ws`` and join; returns the client and its ``session-state``."""
     client = WSClient(HOST, port, "/ws", deflate=deflate)
     await client.open()
-    state: asyncio.Future[dict] = asyncio.get_running_loop().create_future()
+    state: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
 
     def on_frame(payload: bytes, now: int) -> None:
         if state.done():
@@ -413,6 +417,28 @@ async def run_step(
 ) -> StepResult:
     """Hold ``rate_per_room`` edits/s in every room for ``warmup + seconds``; measure the last
     ``seconds``, then wait (bounded) for the window's deliveries to arrive."""
+    # The load generator's own collector must not pause it mid-window (a pause would show up
+    # as server latency); nothing it allocates during a step forms cycles.
+    gc_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return await _run_step(
+            rooms, rate_per_room, seconds, server_cpu, server_rss, warmup, drain_timeout
+        )
+    finally:
+        if gc_enabled:
+            gc.enable()
+
+
+async def _run_step(
+    rooms: list[Room],
+    rate_per_room: float,
+    seconds: float,
+    server_cpu: Callable[[], float],
+    server_rss: Callable[[], int],
+    warmup: float,
+    drain_timeout: float,
+) -> StepResult:
     probe = rooms[0].probe
     probe.latencies = []
     probe.received_in_window = 0
@@ -441,7 +467,9 @@ async def run_step(
         while i < due:
             rooms[i % n].edit()
             i += 1
-        await asyncio.sleep(max(0.0, loop_start + i * interval - time.perf_counter()))
+        # Event-loop timers have ~1 ms resolution: shorter sleeps would spin, so edits that
+        # fall due within one tick go out together.
+        await asyncio.sleep(max(TICK, loop_start + i * interval - time.perf_counter()))
     probe.window = False
     for room in rooms:
         room.close_window()

@@ -12,13 +12,13 @@ RSS_TARGET = 16 * KIB
 
 def _num(value: float | None, digits: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+        return "-"
     return f"{value:,.{digits}f}"
 
 
 def _lat(step: dict[str, Any] | None, key: str) -> str:
     if not step or key not in step.get("latency_ms", {}):
-        return "–"
+        return "-"
     return f"{step['latency_ms'][key]:.2f}"
 
 
@@ -44,13 +44,13 @@ def _targets(results: dict[str, Any], ref: str | None) -> list[str]:
     other_floor = results.get(other, {}) if other else {}
     rows: list[tuple[str, Any, Any, Any, str, Any]] = []
 
-    def sat(r: dict[str, Any]) -> float | None:
+    def sat(r: dict[str, Any]) -> Any:
         return _get(r, "saturation", "saturated_msgs_per_s")
 
-    def cpu(r: dict[str, Any]) -> float | None:
+    def cpu(r: dict[str, Any]) -> Any:
         return _get(r, "fixed", "us_per_msg")
 
-    def p99(r: dict[str, Any]) -> float | None:
+    def p99(r: dict[str, Any]) -> Any:
         return _get(r, "moderate", "latency_ms", "p99")
 
     def req(route: str) -> Any:
@@ -59,28 +59,28 @@ def _targets(results: dict[str, Any], ref: str | None) -> list[str]:
     checks = [
         ("saturated delivered msg/s (b)", sat, ">=", 0.8, 0),
         ("server CPU µs per delivered msg at ~8k msg/s", cpu, "<=", 1.25, 1),
-        ("p99 ms at (a) 200×3 @ 5 edits/s", p99, "<=", 1.5, 2),
+        ("p99 ms at (a) 200x3 @ 5 edits/s", p99, "<=", 1.5, 2),
         ("POST /api/sessions req/s", req("POST /api/sessions"), ">=", 0.8, 0),
         ("GET /api/sessions/{id} req/s", req("GET /api/sessions/{id}"), ">=", 0.8, 0),
     ]
     lines = [
         f"| target | ours | {ref or 'floor'} | ours ÷ floor | target | met | "
-        f"ours ÷ {other or '–'} |",
+        f"ours ÷ {other or '-'} |",
         "|---|---:|---:|---:|---|---|---:|",
     ]
     for name, read, op, bound, digits in checks:
         a, b = read(ours), read(floor)
         ratio = _ratio(a, b)
-        met = "–" if ratio is None else ("yes" if _cmp(ratio, op, bound) else "**no**")
+        met = "-" if ratio is None else ("yes" if _cmp(ratio, op, bound) else "**no**")
         other_ratio = _ratio(a, read(other_floor)) if other_floor else None
         lines.append(
             f"| {name} | {_num(a, digits)} | {_num(b, digits)} | {_num(ratio, 2)} | "
-            f"{op} {bound}× | {met} | {_num(other_ratio, 2)} |"
+            f"{op} {bound}x | {met} | {_num(other_ratio, 2)} |"
         )
         rows.append((name, a, b, ratio, op, bound))
     rss = _get(ours, "idle", "rss_per_socket")
     floor_rss = _get(floor, "idle", "rss_per_socket")
-    met = "–" if rss is None else ("yes" if rss <= RSS_TARGET else "**no**")
+    met = "-" if rss is None else ("yes" if rss <= RSS_TARGET else "**no**")
     lines.append(
         f"| RSS per idle joined socket, KiB | {_num(rss and rss / KIB, 1)} | "
         f"{_num(floor_rss and floor_rss / KIB, 1)} | {_num(_ratio(rss, floor_rss), 2)} | "
@@ -91,10 +91,10 @@ def _targets(results: dict[str, Any], ref: str | None) -> list[str]:
     big_key = next((k for k in (_get(ours, "big") or {}) if k.startswith("ops-1")), None)
     c_cpu = _get(ours, "big", big_key, "us_per_msg") if big_key else None
     ratio = _ratio(c_cpu, a_cpu)
-    met = "–" if ratio is None else ("yes" if ratio <= 2 else "**no**")
+    met = "-" if ratio is None else ("yes" if ratio <= 2 else "**no**")
     lines.append(
         f"| (c) op clients on {big_key or '100 KB'}: µs/msg ÷ (a)'s µs/msg (ours) | "
-        f"{_num(c_cpu, 1)} | (a): {_num(a_cpu, 1)} | {_num(ratio, 2)} | <= 2× | {met} | – |"
+        f"{_num(c_cpu, 1)} | (a): {_num(a_cpu, 1)} | {_num(ratio, 2)} | <= 2x | {met} | - |"
     )
     return lines
 
@@ -105,7 +105,7 @@ def _cmp(value: float, op: str, bound: float) -> bool:
 
 def _step_row(label: str, step: dict[str, Any] | None) -> str:
     if not step:
-        return f"| {label} | – | – | – | – | – | – | – | – | – | – | – |"
+        return f"| {label} | - | - | - | - | - | - | - | - | - | - | - |"
     flags = "" if step.get("sustained") else " ✗"
     return (
         f"| {label} | {_num(step['target_msgs_per_s'])} | "
@@ -150,7 +150,7 @@ def render(
         "",
         *_targets(results, ref),
         "",
-        f"## (a) moderate: {rooms} sessions × {readers + 1} users, one typist at "
+        f"## (a) moderate: {rooms} sessions x {readers + 1} users, one typist at "
         f"{plan['moderate_rate']:g} edits/s, {plan['doc_size'] // 1024} KB document, full-text "
         "clients",
         "",
@@ -172,7 +172,7 @@ def render(
     for key in labels:
         sat = _get(results, key, "saturation")
         if not sat:
-            out.append(f"| {key} | – | – | – | – | – |")
+            out.append(f"| {key} | - | - | - | - | - |")
             continue
         best = sat["best"] or {}
         out.append(
@@ -188,7 +188,7 @@ def render(
         "",
         "</details>",
         "",
-        f"## (c) big document: {plan['big_rooms']} sessions × {readers + 1} users at "
+        f"## (c) big document: {plan['big_rooms']} sessions x {readers + 1} users at "
         f"{plan['moderate_rate']:g} edits/s; `text` = full-text clients, `ops` = op clients "
         '(`"fullCode": false`), size in KiB',
         "",

@@ -60,7 +60,9 @@ def _ms(value: str) -> float:
     return float(m[1]) * _UNITS[m[2]]
 
 
-def run_wrk(url: str, seconds: int, connections: int, post: bool) -> tuple[int, float, dict, int]:
+def run_wrk(
+    url: str, seconds: int, connections: int, post: bool
+) -> tuple[int, float, dict[str, float], int]:
     """Run wrk; returns (requests, req/s, latency percentiles in ms, non-2xx count)."""
     with tempfile.TemporaryDirectory() as tmp:
         argv = [
@@ -149,7 +151,7 @@ class _HttpClient(asyncio.Protocol):
 
 async def run_python(
     port: int, path: str, seconds: float, connections: int, post: bool
-) -> tuple[int, float, dict, int]:
+) -> tuple[int, float, dict[str, float], int]:
     if post:
         request = (
             f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"

@@ -26,6 +26,7 @@ from typing import cast
 
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
 _ZERO_MASK = b"\0\0\0\0"
+OPEN_TIMEOUT = 10.0
 _DEFLATE_TAIL = b"\x00\x00\xff\xff"
 
 OnMessage = Callable[[bytes, int], None]
@@ -69,16 +70,16 @@ class WSClient(asyncio.Protocol):
 
     # --- connection ------------------------------------------------------------------------
 
-    async def open(self, timeout: float = 10.0) -> None:
+    async def open(self) -> None:
+        """Connect and complete the handshake, within ``OPEN_TIMEOUT`` seconds."""
         loop = asyncio.get_running_loop()
-        await asyncio.wait_for(
-            loop.create_connection(lambda: self, self.host, self.port), timeout
-        )
-        await asyncio.wait_for(asyncio.shield(self._handshake), timeout)
+        async with asyncio.timeout(OPEN_TIMEOUT):
+            await loop.create_connection(lambda: self, self.host, self.port)
+            await self._handshake
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
-        sock = transport.get_extra_info("socket")
+        sock = self.transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         key = base64.b64encode(os.urandom(16)).decode()
@@ -92,7 +93,7 @@ class WSClient(asyncio.Protocol):
         ]
         if self.offer_deflate:
             lines.append("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits")
-        transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self._handshake.done():
@@ -145,7 +146,7 @@ class WSClient(asyncio.Protocol):
             start = pos + head
             pos = start + n
             opcode = b0 & 0x0F
-            if opcode == OP_TEXT or opcode == OP_BINARY:
+            if opcode in (OP_TEXT, OP_BINARY):
                 payload = buf[start:pos]
                 if b0 & 0x40:
                     payload = self._inflate(payload)

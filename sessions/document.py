@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from itertools import islice
+from typing import Final, NamedTuple
 
 from sessions import ot
 from sessions.errors import (
@@ -36,17 +37,30 @@ from sessions.errors import (
 from sessions.ot import Operation
 
 
-@dataclass(frozen=True, slots=True)
-class LoggedOp:
+FrozenOp = tuple[int | str, ...]
+"""An operation kept in the log: a tuple of ints and strings is one object the garbage
+collector stops tracking, where a list (and a dataclass holding it) is scanned on every full
+collection. A thousand ops per session times many sessions made those scans 100+ ms pauses."""
+
+
+_Entry = tuple[int, FrozenOp, str | None, str | None, FrozenOp]
+"""How the log stores a :class:`LoggedOp`: an exact tuple, which the collector can untrack
+(a NamedTuple instance never is)."""
+_REVISION: Final = 0
+_OPS: Final = 1
+_INVERSE: Final = 4
+
+
+class LoggedOp(NamedTuple):
     """An operation as the document applied it: ``apply(text_at(revision - 1), ops)`` is
     ``text_at(revision)`` and ``apply(text_at(revision), inverse)`` is ``text_at(revision - 1)``.
     """
 
     revision: int
-    ops: Operation
+    ops: FrozenOp
     user_id: str | None
     op_id: str | None
-    inverse: Operation
+    inverse: FrozenOp
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +94,7 @@ class Document:
             raise ValueError(f"log_size must be >= 1, got {log_size}")
         self._text = text
         self._revision = revision
-        self._log: deque[LoggedOp] = deque(maxlen=log_size)
+        self._log: deque[_Entry] = deque(maxlen=log_size)
         self._op_ids: dict[str, int] = {}
         self._max_bytes = max_bytes
 
@@ -125,8 +139,8 @@ class Document:
                 f"the operation applies to {ot.base_length(op)} characters but the document "
                 f"had {expected} at revision {base_revision}"
             )
-        for logged in islice(self._log, base_revision - self.oldest_reachable_revision(), None):
-            op = ot.transform(op, logged.ops)[0]
+        for entry in islice(self._log, base_revision - self.oldest_reachable_revision(), None):
+            op = ot.transform(op, list(entry[_OPS]))[0]
         return self._commit(op, user_id, op_id)
 
     def submit_text(
@@ -161,7 +175,8 @@ class Document:
         """
         _require_revision_type(revision)
         self._check_reachable(revision)
-        return list(islice(self._log, revision - self.oldest_reachable_revision(), None))
+        start = revision - self.oldest_reachable_revision()
+        return [LoggedOp._make(entry) for entry in islice(self._log, start, None)]
 
     def text_at(self, revision: int) -> str:
         """The text at ``revision``, rebuilt by applying logged inverses backwards from the head.
@@ -171,10 +186,10 @@ class Document:
         _require_revision_type(revision)
         self._check_reachable(revision)
         text = self._text
-        for logged in reversed(self._log):
-            if logged.revision <= revision:
+        for entry in reversed(self._log):
+            if entry[_REVISION] <= revision:
                 break
-            text = ot.apply(text, logged.inverse)
+            text = ot.apply(text, list(entry[_INVERSE]))
         return text
 
     def transform_index(self, index: int, since_revision: int) -> int:
@@ -185,15 +200,15 @@ class Document:
         logged_ops = self.ops_since(since_revision)
         index = min(max(index, 0), self._length_at(since_revision))
         for logged in logged_ops:
-            index = ot.transform_index(index, logged.ops)
+            index = ot.transform_index(index, list(logged.ops))
         return index
 
     def _duplicate(self, op_id: str | None) -> Applied | None:
         """The original outcome of ``op_id`` while its log entry is kept, else None."""
         if op_id is None or op_id not in self._op_ids:
             return None
-        logged = self._log[self._op_ids[op_id] - self.oldest_reachable_revision() - 1]
-        return Applied(revision=logged.revision, ops=logged.ops, duplicate=True)
+        entry = self._log[self._op_ids[op_id] - self.oldest_reachable_revision() - 1]
+        return Applied(revision=entry[_REVISION], ops=list(entry[_OPS]), duplicate=True)
 
     def _check_reachable(self, revision: int) -> None:
         if revision > self._revision:
@@ -214,7 +229,7 @@ class Document:
         """The text's length at a reachable revision, read off the log without rebuilding it."""
         if revision == self._revision:
             return len(self._text)
-        return ot.base_length(self._log[revision - self.oldest_reachable_revision()].ops)
+        return ot.base_length(list(self._log[revision - self.oldest_reachable_revision()][_OPS]))
 
     def _check_size(self, text: str) -> None:
         limit = self._max_bytes
@@ -232,12 +247,12 @@ class Document:
         self._check_size(new_text)
         inverse = ot.invert(op, self._text)
         if len(self._log) == self._log.maxlen:
-            evicted = self._log[0]
-            if evicted.op_id is not None and self._op_ids.get(evicted.op_id) == evicted.revision:
-                del self._op_ids[evicted.op_id]
+            evicted_revision, _, _, evicted_op_id, _ = self._log[0]
+            if evicted_op_id is not None and self._op_ids.get(evicted_op_id) == evicted_revision:
+                del self._op_ids[evicted_op_id]
         self._revision += 1
         self._text = new_text
-        self._log.append(LoggedOp(self._revision, op, user_id, op_id, inverse))
+        self._log.append((self._revision, tuple(op), user_id, op_id, tuple(inverse)))
         if op_id is not None:
             self._op_ids[op_id] = self._revision
         return Applied(revision=self._revision, ops=op, duplicate=False)

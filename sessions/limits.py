@@ -21,6 +21,8 @@ from json.decoder import scanstring  # type: ignore[attr-defined]
 from sessions.clock import Clock
 from sessions.config import Config
 
+MAX_ADDRESS_LENGTH = 64
+
 
 class TokenBucket:
     """``capacity`` tokens refilled at ``rate`` per second; :meth:`take` spends one."""
@@ -166,6 +168,28 @@ class KeyedRateLimiter:
 
     def __len__(self) -> int:
         return len(self._buckets)
+
+
+def client_address(
+    peer: str | None, forwarded_for: str | None, trusted_proxies: tuple[str, ...]
+) -> str:
+    """The address a client is counted under: the TCP peer, unless that is a trusted proxy.
+
+    Behind ``--trusted-proxies`` the client is the rightmost ``X-Forwarded-For`` entry that is
+    not itself a trusted proxy (each proxy appends the address it saw; anything to the left
+    of that could be written by the client). Without trusted proxies the header is ignored.
+    """
+    address = peer or ""
+    if not forwarded_for or address not in trusted_proxies:
+        return address
+    for hop in reversed(forwarded_for.split(",")):
+        hop = hop.strip()[:MAX_ADDRESS_LENGTH]
+        if not hop:
+            continue
+        if hop not in trusted_proxies:
+            return hop
+        address = hop
+    return address
 
 
 # --- JSON nesting -----------------------------------------------------------------------------

@@ -268,6 +268,8 @@ def read_ref(frame: dict[str, Any]) -> Ref:
         raise InvalidMessage("field 'ref' must be a string or an integer")
     if isinstance(ref, str) and len(ref) > MAX_REF_LENGTH:
         raise InvalidMessage(f"field 'ref' must be at most {MAX_REF_LENGTH} characters")
+    if isinstance(ref, str):
+        check_text(ref, "ref")  # it is echoed: a lone surrogate would fail the reply's encode
     return ref
 
 

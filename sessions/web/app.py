@@ -14,7 +14,7 @@ from sessions.config import Config
 from sessions.problems import load_bank
 from sessions.protocol import encode
 from sessions.store import SessionStore
-from sessions.web import rest, rest_interview
+from sessions.web import guards, lifecycle, openapi, rest, rest_interview
 from sessions.web.connection import Connection
 from sessions.web.expiry import expiry_task
 from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, PROBLEMS, STARTED_AT, STORE
@@ -50,11 +50,14 @@ def create_app(
     app[PROBLEMS] = load_bank(
         [Path(path) for path in config.problems], include_default=config.default_problems
     )
+    guards.setup(app)
     rest.add_routes(app)
     rest_interview.add_routes(app)
     app.router.add_get("/ws", websocket_handler)
     app.router.add_get("/ws/{session_id}", websocket_handler)
+    openapi.add_routes(app)
     app.cleanup_ctx.append(_redact_access_log)
+    lifecycle.setup(app)  # restore before other background work starts; save after it stops
     app.cleanup_ctx.append(expiry_task)
     app.on_shutdown.append(_close_sockets)
     return app

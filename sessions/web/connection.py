@@ -2,10 +2,13 @@
 
 A broadcast calls :meth:`Connection.send`, which only appends and returns: nothing ever
 awaits a peer. The writer task is the only code that writes to the socket, so frames go out
-in the order they were queued. A peer that stops reading lets its queue grow; past the
-bound (frames or bytes) it is dropped with close code 1013 (try again later) and can rejoin
-and resync. Closing is bounded too: a close handshake that doesn't finish in time aborts
-the transport.
+in the order they were queued. aiohttp's ``send_frame`` waits for the socket to drain with no
+timeout, so a peer that stops reading blocks the writer, and its queue grows; past the bound
+(frames or bytes) the peer is dropped: the stuck writer is cancelled (aiohttp writes a frame
+whole before it waits, so no frame is cut), a close with code 1013 (try again later) is
+attempted, and the peer can rejoin and resync. Closing is bounded too: a close handshake that
+doesn't finish in time aborts the transport, and so does a socket whose handler has ended
+with bytes still unsent (a peer that stopped reading, or a half-open connection).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from sessions.config import Config
+from sessions.limits import FrameLimiter, client_address
 from sessions.session import Member, Session
 
 log = logging.getLogger("interview.ws")
@@ -42,6 +46,7 @@ class Connection:
         "_writer",
         "address",
         "label",
+        "limiter",
         "member",
         "pending_join",
         "session",
@@ -50,11 +55,14 @@ class Connection:
 
     def __init__(self, ws: web.WebSocketResponse, request: web.Request, config: Config) -> None:
         self.ws = ws
-        self.address = request.remote or ""
+        self.address = client_address(
+            request.remote, request.headers.get("X-Forwarded-For"), config.trusted_proxies
+        )
         self.label = self.address or "?"
         self.member: Member | None = None
         self.session: Session | None = None
         self.pending_join: object | None = None
+        self.limiter: FrameLimiter | None = None  # set by the frame guard on first use
         self._config = config
         self._transport = request.transport
         self._queue: deque[bytes | _CloseRequest] = deque()
@@ -69,7 +77,18 @@ class Connection:
 
     @property
     def queued_frames(self) -> int:
+        """Frames waiting for the writer."""
         return len(self._queue)
+
+    @property
+    def queued_bytes(self) -> int:
+        """Bytes waiting for the writer; never more than ``--send-queue-bytes``."""
+        return self._queued_bytes
+
+    @property
+    def closing(self) -> bool:
+        """A close was requested (or the peer was dropped): nothing more will be sent."""
+        return self._closing
 
     def send(self, data: bytes) -> None:
         """Queue one encoded frame. Never blocks; drops the peer if its queue overflows."""
@@ -95,7 +114,7 @@ class Connection:
 
     def _drop_slow_peer(self) -> None:
         log.warning(
-            "dropping slow client %s: %d frames / %d bytes unsent",
+            "dropping slow client %s (close 1013): %d frames / %d bytes unsent",
             self.label,
             len(self._queue),
             self._queued_bytes,
@@ -104,6 +123,10 @@ class Connection:
         self._queued_bytes = 0
         self._closing = True
         self._queue.append(_CloseRequest(WSCloseCode.TRY_AGAIN_LATER, "too slow: rejoin"))
+        # The writer is most likely stuck waiting for this peer to drain: replace it.
+        if self._writer is not None and not self._writer.done():
+            self._writer.cancel()
+            self._writer = asyncio.get_running_loop().create_task(self._write_loop())
         self._wakeup.set()
 
     async def _write_loop(self) -> None:
@@ -123,25 +146,48 @@ class Connection:
             # The peer went away; the reader loop sees the close and cleans up.
             self._closing = True
             self._queue.clear()
+            self._queued_bytes = 0
 
     async def _close_now(self, request: _CloseRequest) -> None:
+        closed = False
         try:
             async with asyncio.timeout(self._config.close_timeout_seconds):
                 await self.ws.close(code=request.code, message=request.reason.encode("utf-8"))
+            closed = True
         except TimeoutError:
             log.warning("close handshake with %s timed out; aborting", self.label)
-            if self._transport is not None:
-                self._transport.abort()
+        finally:
+            # Also on CancelledError: after a stuck writer was cancelled, aiohttp's shared
+            # drain future stays cancelled, and the next wait on it raises at once.
+            if not closed:
+                self._abort()
+
+    def _abort(self) -> None:
+        if self._transport is not None:
+            self._transport.abort()
 
     async def shutdown(self) -> None:
-        """Let the writer finish a requested close, or stop it; never wait unbounded."""
-        writer = self._writer
-        if writer is None:
-            return
-        if not self._closing:
-            writer.cancel()
-        done, _ = await asyncio.wait({writer}, timeout=self._config.close_timeout_seconds + 1)
-        if not done:
-            writer.cancel()
-        elif not writer.cancelled() and writer.exception() is not None:
-            log.error("writer for %s failed", self.label, exc_info=writer.exception())
+        """Let the writer finish a requested close, or stop it; never wait unbounded.
+
+        Called when the socket's handler ends. Bytes still buffered then will never be read
+        (the peer stopped reading, or vanished): the transport is aborted rather than left
+        to wait for a drain that can't come.
+        """
+        if not self._closing and self._writer is not None:
+            self._writer.cancel()
+        waited: asyncio.Task[None] | None = None
+        while self._writer is not None and self._writer is not waited:
+            waited = self._writer  # a dropped peer's writer is replaced once: wait for that one
+            done, _ = await asyncio.wait({waited}, timeout=self._config.close_timeout_seconds + 1)
+            if not done:
+                waited.cancel()
+            elif not waited.cancelled() and waited.exception() is not None:
+                log.error("writer for %s failed", self.label, exc_info=waited.exception())
+        transport = self._transport
+        if transport is not None and transport.get_write_buffer_size() > 0:
+            log.info(
+                "aborting the connection to %s: %d bytes it will never read",
+                self.label,
+                transport.get_write_buffer_size(),
+            )
+            self._abort()

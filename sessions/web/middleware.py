@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
-from sessions.errors import HTTP_CODES, DomainError
+from sessions.errors import HTTP_CODES, DomainError, RateLimited
 from sessions.web.keys import CONFIG
 
 log = logging.getLogger("interview.http")
@@ -40,7 +41,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except DomainError as exc:
-        return json_error(exc.status, exc.http_code, exc.message)
+        response = json_error(exc.status, exc.http_code, exc.message)
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+            response.headers[hdrs.RETRY_AFTER] = str(max(1, math.ceil(exc.retry_after)))
+        return response
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

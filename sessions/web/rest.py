@@ -12,6 +12,7 @@ from sessions.languages import DEFAULT_LANGUAGE, LANGUAGES
 from sessions.session import Session
 from sessions.validation import create_request, parse_body, patch_request
 from sessions.version import VERSION
+from sessions.web import guards
 from sessions.web.fanout import dispatch
 from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, PROBLEMS, STARTED_AT, STORE
 
@@ -27,6 +28,8 @@ async def read_json_body(request: web.Request) -> dict[str, object]:
             f"send the body as JSON with 'Content-Type: application/json' "
             f"(got {request.content_type!r})"
         )
+    if raw.strip():
+        guards.screen_body(request, raw)
     return parse_body(raw)
 
 
@@ -52,6 +55,7 @@ def authorize(request: web.Request, session: Session) -> None:
 
 
 async def create_session(request: web.Request) -> web.Response:
+    guards.check_create(request)
     body = await read_json_body(request)
     spec = create_request(body, request.app[CONFIG])
     bank = request.app[PROBLEMS]

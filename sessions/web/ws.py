@@ -42,6 +42,7 @@ from sessions.protocol import (
     with_ref,
 )
 from sessions.session import Member, Session
+from sessions.web import guards
 from sessions.web.connection import Connection
 from sessions.web.fanout import dispatch
 from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, PROBLEMS, STORE
@@ -75,6 +76,8 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
         if url_join is not None:
             _start_url_join(app, conn, url_join)
         async for msg in ws:
+            if not guards.admit_frame(app, conn, msg.type, msg.data):
+                continue
             if msg.type is WSMsgType.TEXT:
                 handle_text(app, conn, msg.data)
             elif msg.type is WSMsgType.BINARY:
@@ -167,6 +170,7 @@ def _membership(conn: Connection) -> tuple[Session, Member]:
 def _join(app: web.Application, conn: Connection, request: JoinSession) -> room.Outcome:
     session = app[STORE].get(request.session_id)
     _leave(app, conn)
+    guards.check_room(session, app[CONFIG])
     member, outcome = room.join(session, request, conn, app[CLOCK](), conn.address)
     conn.session, conn.member, conn.pending_join = session, member, None
     log.info("user %s joined session %s as %s", member.user_id, session.id, member.role)

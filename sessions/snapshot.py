@@ -1,0 +1,347 @@
+"""Sessions to a JSON file and back, so a restart loses nothing.
+
+The store stays the in-memory dicts; a snapshot is a copy of them, written atomically (a
+temporary file in the same folder, fsync, rename, fsync of the folder), so a crash leaves
+either the old snapshot or the new one, never half of one. The file holds the interviewer and
+observer tokens, so it is created readable by its owner only.
+
+The format is a versioned envelope::
+
+    {"version": 1, "savedAt": "2026-11-24T09:00:00.000Z", "sessions": [<session>, ...]}
+
+Each session is written by :func:`session_to_json` and read back by :func:`session_from_json`,
+the only two places that know its fields. What is *not* kept: who is connected (sockets end
+with the process; clients rejoin) and the op log. After a restore the document continues from
+its stored revision with an empty log, so a client that rejoins with an older revision gets
+no ``missed`` ops and resyncs from the snapshot in ``session-state`` (the reconnect rules of
+docs/protocol.md); one that rejoins at the stored revision carries on as if nothing happened.
+
+Nothing here does network I/O; the web layer decides when to save and restore.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import os
+from collections import deque
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sessions.chat import Entry, MessageLog
+from sessions.clock import iso
+from sessions.config import Config
+from sessions.document import Document
+from sessions.problems import ProblemBank
+from sessions.record import Event, Participant, Timeline
+from sessions.session import STATUSES, Session
+
+VERSION = 1
+_T = TypeVar("_T")
+_tmp_names = itertools.count()
+
+
+class SnapshotError(Exception):
+    """A snapshot file exists but cannot be used: unreadable, not JSON, or not a snapshot.
+
+    The server refuses to start rather than overwrite it (``--snapshot-move-aside`` renames
+    it and starts empty instead).
+    """
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"cannot restore sessions from snapshot {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class FormatError(ValueError):
+    """A snapshot's JSON does not have the expected shape; names the offending place."""
+
+
+# --- one session ----------------------------------------------------------------------------------
+
+
+def session_to_json(session: Session) -> dict[str, Any]:
+    """Everything about a session that outlives its sockets, as plain JSON values.
+
+    A new persistent ``Session`` attribute is added here and in :func:`session_from_json`.
+    """
+    return {
+        "id": session.id,
+        "name": session.name,
+        "language": session.language,
+        "interviewerToken": session.interviewer_token,
+        "observerToken": session.observer_token,
+        "code": session.document.text,
+        "revision": session.document.revision,
+        "createdAt": session.created_at,
+        "updatedAt": session.updated_at,
+        "status": session.status,
+        "endedAt": session.ended_at,
+        "problem": session.problem.slug if session.problem is not None else None,
+        "maxCandidates": session.max_candidates,
+        "chat": _log_to_json(session.chat),
+        "notes": _log_to_json(session.notes),
+        "timeline": _timeline_to_json(session.timeline),
+        "participants": [dataclasses.asdict(p) for p in session.participants.values()],
+        "languagesUsed": list(session.languages_used),
+        "problemsUsed": list(session.problems_used),
+        "blockedAddresses": sorted(session.blocked_addresses),
+        "lastActivity": session.last_activity,
+    }
+
+
+def session_from_json(data: object, config: Config, problems: ProblemBank | None = None) -> Session:
+    """The session :func:`session_to_json` wrote; raises :class:`FormatError` naming the field.
+
+    The op log starts empty at the stored revision (see the module docstring). A problem no
+    longer in ``problems`` is dropped from the session, not an error: the bank may change
+    between runs, and the session's own data is all still there.
+    """
+    d = _object(data, "session")
+    code = _field(d, "code", str)
+    problem_slug = _optional(d, "problem", str)
+    status = _field(d, "status", str)
+    if status not in STATUSES:
+        raise FormatError(f"field 'status' must be one of {', '.join(STATUSES)}")
+    revision = _field(d, "revision", int)
+    if revision < 0:
+        raise FormatError("field 'revision' must not be negative")
+    return Session(
+        id=_field(d, "id", str),
+        name=_field(d, "name", str),
+        language=_field(d, "language", str),
+        interviewer_token=_field(d, "interviewerToken", str),
+        observer_token=_field(d, "observerToken", str),
+        document=Document(
+            code, revision, log_size=config.op_log_size, max_bytes=config.max_code_bytes
+        ),
+        created_at=_number(d, "createdAt"),
+        updated_at=_number(d, "updatedAt"),
+        chat=_log_from_json(d.get("chat"), config, "chat"),
+        notes=_log_from_json(d.get("notes"), config, "notes"),
+        timeline=_timeline_from_json(d.get("timeline"), config),
+        max_candidates=_field(d, "maxCandidates", int),
+        status=status,
+        ended_at=_optional_number(d, "endedAt"),
+        problem=problems.get(problem_slug)
+        if problems is not None and problem_slug is not None and problem_slug in problems
+        else None,
+        participants={
+            p.user_id: p
+            for p in (
+                _record(Participant, item, f"participants[{i}]")
+                for i, item in enumerate(_list(d, "participants"))
+            )
+        },
+        languages_used=[_str_item(x, "languagesUsed") for x in _list(d, "languagesUsed")],
+        problems_used=[_str_item(x, "problemsUsed") for x in _list(d, "problemsUsed")],
+        blocked_addresses={_str_item(x, "blockedAddresses") for x in _list(d, "blockedAddresses")},
+        last_activity=_number(d, "lastActivity"),
+    )
+
+
+def _log_to_json(log: MessageLog) -> dict[str, Any]:
+    return {
+        "prefix": log._prefix,
+        "total": log.total,
+        "entries": [dataclasses.asdict(entry) for entry in log],
+    }
+
+
+def _log_from_json(data: object, config: Config, where: str) -> MessageLog:
+    d = _object(data, where)
+    log = MessageLog(config.chat_history, _field(d, "prefix", str))
+    for i, item in enumerate(_list(d, "entries")):
+        log.append(_record(Entry, item, f"{where}.entries[{i}]"))
+    total = _field(d, "total", int)
+    log._count = max(total, log.total)  # ids are never reused, even of entries aged out
+    return log
+
+
+def _timeline_to_json(timeline: Timeline) -> dict[str, Any]:
+    return {
+        "baseText": timeline.base_text,
+        "baseLanguage": timeline.base_language,
+        "baseAt": timeline.base_at,
+        "baseRevision": timeline.base_revision,
+        "seq": timeline._seq,
+        "events": [dataclasses.asdict(event) for event in timeline.events],
+    }
+
+
+def _timeline_from_json(data: object, config: Config) -> Timeline:
+    d = _object(data, "timeline")
+    events = deque(
+        _record(Event, item, f"timeline.events[{i}]") for i, item in enumerate(_list(d, "events"))
+    )
+    return Timeline(
+        base_text=_field(d, "baseText", str),
+        base_language=_field(d, "baseLanguage", str),
+        base_at=_number(d, "baseAt"),
+        limit=config.timeline_size,
+        base_revision=_field(d, "baseRevision", int),
+        events=events,
+        _seq=_field(d, "seq", int),
+    )
+
+
+# --- the envelope and the file -----------------------------------------------------------------
+
+
+def store_to_json(sessions: Iterable[Session], now: float) -> dict[str, Any]:
+    """The versioned envelope around every session."""
+    return {
+        "version": VERSION,
+        "savedAt": iso(now),
+        "sessions": [session_to_json(session) for session in sessions],
+    }
+
+
+def sessions_from_json(
+    envelope: object, config: Config, problems: ProblemBank | None = None
+) -> list[Session]:
+    """Every session of an envelope; raises :class:`FormatError` for anything unexpected."""
+    d = _object(envelope, "snapshot")
+    if d.get("version") != VERSION:
+        raise FormatError(f"unsupported snapshot version {d.get('version')!r} (expected 1)")
+    sessions = []
+    seen: set[str] = set()
+    for i, item in enumerate(_list(d, "sessions")):
+        try:
+            session = session_from_json(item, config, problems)
+        except FormatError as exc:
+            raise FormatError(f"sessions[{i}]: {exc}") from None
+        if session.id in seen:
+            raise FormatError(f"sessions[{i}]: session id {session.id!r} appears twice")
+        seen.add(session.id)
+        sessions.append(session)
+    return sessions
+
+
+def load(path: Path, config: Config, problems: ProblemBank | None = None) -> list[Session] | None:
+    """The sessions saved at ``path``; None when there is no file yet (a first start).
+
+    Raises :class:`SnapshotError` when the file exists but cannot be used.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SnapshotError(path, exc.strerror or str(exc)) from None
+    try:
+        envelope = json.loads(raw.decode("utf-8"))
+        return sessions_from_json(envelope, config, problems)
+    except UnicodeDecodeError:
+        raise SnapshotError(path, "not UTF-8 text") from None
+    except RecursionError:
+        raise SnapshotError(path, "JSON nested too deeply") from None
+    except ValueError as exc:  # json.JSONDecodeError and FormatError
+        raise SnapshotError(path, str(exc)) from None
+
+
+def check_writable(path: Path) -> None:
+    """Fail early, at start-up, if snapshots could never be written to ``path``."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise SnapshotError(path, f"its folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise SnapshotError(path, f"its folder {folder} is not writable")
+    if path.is_dir():
+        raise SnapshotError(path, "it is a folder")
+
+
+def write(path: Path, envelope: dict[str, Any]) -> int:
+    """Write atomically: a temp file beside ``path``, fsync, rename over it, fsync the folder.
+
+    Returns the bytes written. On any failure the previous snapshot is untouched.
+    """
+    data = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_tmp_names)}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+    return len(data)
+
+
+def move_aside(path: Path, now: float) -> Path:
+    """Rename an unusable snapshot to ``PATH.corrupt-<time>`` (never overwriting one)."""
+    stamp = iso(now).replace(":", "").replace("-", "").replace(".", "")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    counter = 1
+    while target.exists():
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+        counter += 1
+    os.rename(path, target)
+    return target
+
+
+# --- typed reading ------------------------------------------------------------------------------
+
+
+def _object(value: object, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise FormatError(f"{where} must be an object")
+    return value
+
+
+def _field(d: dict[str, Any], key: str, kind: type[_T]) -> _T:
+    value = d.get(key)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise FormatError(f"field {key!r} must be {kind.__name__}")
+    return value
+
+
+def _optional(d: dict[str, Any], key: str, kind: type[_T]) -> _T | None:
+    return None if d.get(key) is None else _field(d, key, kind)
+
+
+def _number(d: dict[str, Any], key: str) -> float:
+    value = d.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise FormatError(f"field {key!r} must be a number")
+    return float(value)
+
+
+def _optional_number(d: dict[str, Any], key: str) -> float | None:
+    return None if d.get(key) is None else _number(d, key)
+
+
+def _list(d: dict[str, Any], key: str) -> list[Any]:
+    value = d.get(key)
+    if not isinstance(value, list):
+        raise FormatError(f"field {key!r} must be a list")
+    return value
+
+
+def _str_item(value: object, where: str) -> str:
+    if not isinstance(value, str):
+        raise FormatError(f"{where} must hold strings")
+    return value
+
+
+def _record(cls: type[_T], value: object, where: str) -> _T:
+    """A dataclass from the dict ``dataclasses.asdict`` made of it."""
+    d = _object(value, where)
+    try:
+        return cls(**d)
+    except TypeError as exc:
+        raise FormatError(f"{where}: {exc}") from None

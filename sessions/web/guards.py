@@ -1,0 +1,224 @@
+"""What a client may open and send, checked before the domain sees anything.
+
+* the WebSocket handshake: the browser's ``Origin`` against ``--allowed-origins``
+  (cross-site WebSocket hijacking), sockets per client address, and for a
+  ``/ws/{sessionId}`` join, room in the session: each refused as JSON before the upgrade;
+* each frame: the socket's rate limit (an ``error`` frame, then close 1008 for sustained
+  abuse) and the JSON nesting depth;
+* ``POST /api/sessions``: sessions per address per minute (``429`` with ``Retry-After``) and
+  sessions in total (``503``);
+* REST bodies: the charset and the nesting depth.
+
+The counting itself is pure (:mod:`sessions.limits`); this module holds the app's counters
+under typed keys and turns verdicts into errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from urllib.parse import urlsplit
+
+from aiohttp import WSCloseCode, WSMsgType, hdrs, web
+from aiohttp.typedefs import Handler
+
+from sessions.config import Config
+from sessions.errors import (
+    BadRequest,
+    Capacity,
+    DomainError,
+    Forbidden,
+    InvalidJson,
+    PayloadTooLarge,
+    RateLimited,
+    SessionNotFound,
+    UnsupportedMediaType,
+)
+from sessions.limits import (
+    AddressCounter,
+    FrameLimiter,
+    KeyedRateLimiter,
+    Verdict,
+    client_address,
+    json_too_deep,
+)
+from sessions.protocol import encode, error_message
+from sessions.session import Session
+from sessions.web.connection import Connection
+from sessions.web.keys import CLOCK, CONFIG, STORE
+
+log = logging.getLogger("interview.guard")
+
+SOCKETS_BY_ADDRESS = web.AppKey("sockets_by_address", AddressCounter)
+CREATES_BY_ADDRESS = web.AppKey("creates_by_address", KeyedRateLimiter)
+WS_PATH = "/ws"
+UTF8_NAMES = frozenset({"utf-8", "utf8"})
+
+
+def setup(app: web.Application) -> None:
+    """Create the per-address counters and add the socket guard (inside the error middleware)."""
+    config = app[CONFIG]
+    app[SOCKETS_BY_ADDRESS] = AddressCounter(config.max_sockets_per_address)
+    app[CREATES_BY_ADDRESS] = KeyedRateLimiter(config.session_creates_per_minute, app[CLOCK])
+    app.middlewares.append(request_guard)
+
+
+def address_of(request: web.Request) -> str:
+    """The client address limits count under (see :func:`sessions.limits.client_address`)."""
+    return client_address(
+        request.remote,
+        request.headers.get(hdrs.X_FORWARDED_FOR),
+        request.app[CONFIG].trusted_proxies,
+    )
+
+
+# --- the WebSocket handshake ------------------------------------------------------------------
+
+
+def origin_allowed(origin: str | None, host: str | None, allowed: tuple[str, ...]) -> bool:
+    """Whether a browser page from ``origin`` may open a socket on the server at ``host``.
+
+    No ``Origin`` header: not a browser (curl, websocat, a test client), allowed. A page
+    served by this server (its origin's host and port are the request's ``Host``) is allowed.
+    Otherwise the origin must match an entry of ``allowed``: ``*`` (any), an exact origin
+    like ``https://interviews.example.com``, or one with ``:*`` for any port, like
+    ``http://localhost:*``. ``Origin: null`` (a sandboxed or ``file:`` page) matches only ``*``.
+    """
+    if origin is None:
+        return True
+    if "*" in allowed:
+        return True
+    origin = origin.strip().lower()
+    parts = urlsplit(origin)
+    if host is not None and parts.scheme in ("http", "https") and parts.netloc == host.lower():
+        return True
+    for entry in allowed:
+        entry = entry.strip().lower().rstrip("/")
+        if entry.endswith(":*"):
+            prefix = entry[:-2]
+            if origin == prefix or (origin.startswith(prefix + ":") and _is_port(origin, prefix)):
+                return True
+        elif origin == entry:
+            return True
+    return False
+
+
+def _is_port(origin: str, prefix: str) -> bool:
+    return origin[len(prefix) + 1 :].isdigit()
+
+
+def check_room(session: Session, config: Config) -> None:
+    """Refuse a join to a session that already has ``--max-sockets-per-session`` sockets."""
+    if len(session.members) >= config.max_sockets_per_session:
+        raise Capacity(
+            f"session is full: {config.max_sockets_per_session} sockets are joined already"
+        )
+
+
+@web.middleware
+async def request_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A declared body over ``--max-body-bytes`` is refused before it is read; ``/ws``
+    requests pass :func:`guard_socket` first.
+    """
+    limit = request.app[CONFIG].max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge("request body is too large")  # as aiohttp's own 413 says
+    if request.path != WS_PATH and not request.path.startswith(WS_PATH + "/"):
+        return await handler(request)
+    return await guard_socket(request, handler)
+
+
+async def guard_socket(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Before the upgrade on ``/ws``: origin, room in the session, sockets per address."""
+    config = request.app[CONFIG]
+    origin = request.headers.get(hdrs.ORIGIN)
+    if not origin_allowed(origin, request.host, config.allowed_origins):
+        log.warning("refused a WebSocket from origin %s", origin[:100] if origin else None)
+        raise Forbidden(
+            f"origin {origin[:100] if origin else ''!r} may not open a WebSocket here "
+            "(see --allowed-origins)"
+        )
+    session_id = request.match_info.get("session_id")
+    if session_id is not None:
+        with contextlib.suppress(SessionNotFound):  # the handler answers 404
+            check_room(request.app[STORE].get(session_id), config)
+    address = address_of(request)
+    counter = request.app[SOCKETS_BY_ADDRESS]
+    if not counter.acquire(address):
+        raise RateLimited(
+            f"too many open sockets from your address (limit {config.max_sockets_per_address})"
+        )
+    try:
+        return await handler(request)
+    finally:
+        counter.release(address)
+
+
+# --- frames -------------------------------------------------------------------------------------
+
+
+def admit_frame(app: web.Application, conn: Connection, msg_type: WSMsgType, data: object) -> bool:
+    """Whether a received frame goes on to the protocol; a refused one is answered here.
+
+    Over the rate: a ``rate-limited`` error frame; past the abuse limit: close 1008. Nested
+    deeper than ``--max-json-depth``: an ``invalid-json`` error frame. Frames arriving after
+    a close was requested are dropped without an answer.
+    """
+    if conn.closing:
+        return False
+    config = app[CONFIG]
+    if conn.limiter is None:
+        conn.limiter = FrameLimiter(config, app[CLOCK])
+    verdict = conn.limiter.check()
+    if verdict is Verdict.CLOSE:
+        log.warning("closing socket from %s (1008): sustained frames over the rate", conn.label)
+        conn.close(WSCloseCode.POLICY_VIOLATION, "rate limit exceeded")
+        return False
+    if verdict is Verdict.REJECT:
+        rate = config.rate_limit_per_second
+        _refuse(conn, RateLimited(f"over {rate:g} frames per second: frame ignored, slow down"))
+        return False
+    text = data if msg_type is WSMsgType.TEXT and isinstance(data, str) else ""
+    if json_too_deep(text, config.max_json_depth):
+        _refuse(conn, InvalidJson(_too_deep("frame", config.max_json_depth)))
+        return False
+    return True
+
+
+def _refuse(conn: Connection, error: DomainError) -> None:
+    conn.send(encode(error_message(error)))
+
+
+def _too_deep(what: str, limit: int) -> str:
+    return f"{what} nests arrays and objects more than {limit} levels deep"
+
+
+# --- REST ---------------------------------------------------------------------------------------
+
+
+def check_create(request: web.Request) -> None:
+    """``POST /api/sessions``: the address's creation rate, then the total of sessions."""
+    app = request.app
+    config = app[CONFIG]
+    retry_after = app[CREATES_BY_ADDRESS].take(address_of(request))
+    if retry_after is not None:
+        raise RateLimited(
+            f"at most {config.session_creates_per_minute} sessions per minute from one address",
+            retry_after=retry_after,
+        )
+    if len(app[STORE]) >= config.max_sessions:
+        raise Capacity(f"the server holds its limit of {config.max_sessions} sessions")
+
+
+def screen_body(request: web.Request, raw: bytes) -> None:
+    """A JSON body must be UTF-8 (RFC 8259) and no deeper than ``--max-json-depth``."""
+    charset = request.charset
+    if charset is not None and charset.strip().lower() not in UTF8_NAMES:
+        raise UnsupportedMediaType(f"JSON bodies must be UTF-8, not charset {charset[:40]!r}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("request body is not valid UTF-8") from None
+    limit = request.app[CONFIG].max_json_depth
+    if json_too_deep(text, limit):
+        raise InvalidJson(_too_deep("request body", limit))

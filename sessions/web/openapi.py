@@ -1,0 +1,485 @@
+"""The OpenAPI 3 description of the REST API, served at ``GET /openapi.json``.
+
+Built from the :class:`~sessions.config.Config` so the limits it states are the running
+server's. ``docs/openapi.json`` is the description with the default settings; regenerate it
+with ``python -m sessions.web.openapi > docs/openapi.json`` (a test checks it is current, and
+another that every route of the app is described and nothing else). Response schemas name
+the fields a client can rely on and allow more, so adding a field is not a breaking change.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from aiohttp import web
+
+from sessions.config import Config
+from sessions.languages import LANGUAGES
+from sessions.version import VERSION
+from sessions.web.keys import CONFIG
+
+Schema = dict[str, Any]
+OPENAPI_JSON = web.AppKey("openapi_json", bytes)
+
+ERROR: Schema = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+ERROR_MEANINGS = {
+    400: "malformed request: bad JSON, a wrong field, a bad query parameter",
+    401: "no or malformed 'Authorization: Bearer <interviewerToken>'",
+    403: "wrong token, or a browser origin that is not allowed",
+    404: "no such session, problem or route",
+    409: "the session has ended",
+    413: "body over --max-body-bytes, or code over --max-code-bytes",
+    415: "the body is not application/json in UTF-8",
+    429: "too many requests or sockets from one address (see Retry-After)",
+    503: "the server or the session is full (--max-sessions, --max-sockets-per-session)",
+}
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: Schema, description: str) -> Schema:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _responses(ok: dict[int, Schema], *errors: int) -> dict[str, Schema]:
+    responses = {str(status): response for status, response in ok.items()}
+    for status in errors:
+        responses[str(status)] = _json(_ref("Error"), ERROR_MEANINGS[status])
+    return responses
+
+
+def _path_param(name: str, description: str) -> Schema:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+
+
+def _query(name: str, schema: Schema, description: str, *, required: bool = False) -> Schema:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
+
+
+SESSION_ID = _path_param("session_id", "the session's id")
+SLUG = _path_param("slug", "a problem's slug, as GET /api/problems lists it")
+BEARER: list[dict[str, list[str]]] = [{"interviewerToken": []}]
+
+
+def _schemas(config: Config) -> dict[str, Schema]:
+    name = {"type": "string", "minLength": 1, "maxLength": config.max_name_length}
+    timestamp = {"type": "string", "format": "date-time"}
+    session_properties = {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "language": {"type": "string"},
+        "code": {"type": "string"},
+        "revision": {"type": "integer", "minimum": 0},
+        "createdAt": timestamp,
+        "updatedAt": timestamp,
+        "status": {"type": "string", "enum": ["active", "ended"]},
+        "problem": {"type": "string", "nullable": True},
+        "maxCandidates": {"type": "integer", "minimum": 1},
+    }
+    session_required = ["id", "name", "language", "code", "revision", "createdAt", "updatedAt"]
+    editable = {
+        "name": name,
+        "language": {"type": "string", "enum": list(LANGUAGES)},
+        "code": {
+            "type": "string",
+            "description": f"at most {config.max_code_bytes} UTF-8 bytes",
+        },
+        "maxCandidates": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": config.max_candidates_limit,
+        },
+    }
+    return {
+        "Error": ERROR,
+        "Session": {
+            "type": "object",
+            "required": session_required,
+            "properties": session_properties,
+        },
+        "CreatedSession": {
+            "type": "object",
+            "required": [*session_required, "interviewerToken"],
+            "properties": {
+                **session_properties,
+                "interviewerToken": {"type": "string"},
+                "observerToken": {"type": "string"},
+            },
+        },
+        "CreateSession": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {**editable, "problem": {"type": "string", "minLength": 1}},
+        },
+        "PatchSession": {
+            "type": "object",
+            "additionalProperties": False,
+            "minProperties": 1,
+            "properties": editable,
+        },
+        "Users": {
+            "type": "object",
+            "required": ["users", "count"],
+            "properties": {
+                "users": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["userId", "name", "role", "joinedAt"],
+                        "properties": {
+                            "userId": {"type": "string"},
+                            "name": {"type": "string"},
+                            "role": {"type": "string"},
+                            "joinedAt": timestamp,
+                        },
+                    },
+                },
+                "count": {"type": "integer", "minimum": 0},
+            },
+        },
+        "Problem": {
+            "type": "object",
+            "required": ["slug", "title", "difficulty"],
+            "properties": {
+                "slug": {"type": "string"},
+                "title": {"type": "string"},
+                "difficulty": {"type": "string"},
+            },
+        },
+    }
+
+
+def _session_paths() -> dict[str, Schema]:
+    return {
+        "/api/sessions": {
+            "post": {
+                "summary": "Create a session; the reply holds its interviewer token, once.",
+                "requestBody": {
+                    "required": False,
+                    "content": {"application/json": {"schema": _ref("CreateSession")}},
+                },
+                "responses": _responses(
+                    {
+                        201: {
+                            **_json(_ref("CreatedSession"), "the new session"),
+                            "headers": {
+                                "Location": {
+                                    "description": "the session's URL",
+                                    "schema": {"type": "string"},
+                                }
+                            },
+                        }
+                    },
+                    400,
+                    413,
+                    415,
+                    429,
+                    503,
+                ),
+            }
+        },
+        "/api/sessions/{session_id}": {
+            "parameters": [SESSION_ID],
+            "get": {
+                "summary": "The session, without tokens.",
+                "responses": _responses({200: _json(_ref("Session"), "the session")}, 404),
+            },
+            "patch": {
+                "summary": "Change code, language, name or maxCandidates; broadcast to sockets.",
+                "security": BEARER,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("PatchSession")}},
+                },
+                "responses": _responses(
+                    {200: _json(_ref("Session"), "the updated session")},
+                    400,
+                    401,
+                    403,
+                    404,
+                    409,
+                    413,
+                    415,
+                ),
+            },
+            "delete": {
+                "summary": "End and remove the session; sockets get session-ended.",
+                "security": BEARER,
+                "responses": _responses({204: {"description": "deleted"}}, 401, 403, 404),
+            },
+        },
+        "/api/sessions/{session_id}/users": {
+            "parameters": [SESSION_ID],
+            "get": {
+                "summary": "Who is connected.",
+                "responses": _responses({200: _json(_ref("Users"), "the members")}, 404),
+            },
+        },
+        "/api/sessions/{session_id}/timeline": {
+            "parameters": [SESSION_ID],
+            "get": {
+                "summary": "The session's record, private notes included (interviewers only).",
+                "security": BEARER,
+                "responses": _responses(
+                    {
+                        200: _json(
+                            {
+                                "type": "object",
+                                "required": ["events", "count"],
+                                "properties": {
+                                    "baseRevision": {"type": "integer"},
+                                    "events": {"type": "array", "items": {"type": "object"}},
+                                    "count": {"type": "integer"},
+                                },
+                            },
+                            "the timeline",
+                        )
+                    },
+                    401,
+                    403,
+                    404,
+                ),
+            },
+        },
+        "/api/sessions/{session_id}/replay": {
+            "parameters": [SESSION_ID],
+            "get": {
+                "summary": "The code as it was at a revision or a moment.",
+                "parameters": [
+                    _query(
+                        "at",
+                        {"type": "string"},
+                        "a revision number or an ISO 8601 time with a time zone",
+                        required=True,
+                    )
+                ],
+                "responses": _responses(
+                    {
+                        200: _json(
+                            {
+                                "type": "object",
+                                "required": ["revision", "code", "language"],
+                                "properties": {
+                                    "revision": {"type": "integer"},
+                                    "at": {"type": "string"},
+                                    "code": {"type": "string"},
+                                    "language": {"type": "string"},
+                                },
+                            },
+                            "the code then",
+                        )
+                    },
+                    400,
+                    404,
+                ),
+            },
+        },
+        "/api/sessions/{session_id}/report": {
+            "parameters": [SESSION_ID],
+            "get": {
+                "summary": "A summary of the interview.",
+                "responses": _responses({200: _json({"type": "object"}, "the report")}, 404),
+            },
+        },
+    }
+
+
+def _other_paths() -> dict[str, Schema]:
+    problem_list = {
+        "type": "object",
+        "required": ["problems", "count"],
+        "properties": {
+            "problems": {"type": "array", "items": _ref("Problem")},
+            "count": {"type": "integer"},
+        },
+    }
+    return {
+        "/api/languages": {
+            "get": {
+                "summary": "The supported languages.",
+                "responses": _responses(
+                    {
+                        200: _json(
+                            {
+                                "type": "object",
+                                "required": ["languages", "default"],
+                                "properties": {
+                                    "languages": {"type": "array", "items": {"type": "string"}},
+                                    "default": {"type": "string"},
+                                },
+                            },
+                            "the languages",
+                        )
+                    }
+                ),
+            }
+        },
+        "/api/problems": {
+            "get": {
+                "summary": "The problem bank, optionally filtered.",
+                "parameters": [
+                    _query("difficulty", {"type": "string"}, "easy, medium or hard"),
+                    _query("tag", {"type": "string"}, "only problems with this tag"),
+                ],
+                "responses": _responses({200: _json(problem_list, "the problems")}, 400),
+            }
+        },
+        "/api/problems/{slug}": {
+            "parameters": [SLUG],
+            "get": {
+                "summary": "One problem in full.",
+                "responses": _responses({200: _json(_ref("Problem"), "the problem")}, 404),
+            },
+        },
+        "/api/problems/{slug}/next": {
+            "parameters": [SLUG],
+            "get": {
+                "summary": "A suggestion for the problem to pose after this one.",
+                "responses": _responses(
+                    {
+                        200: _json(
+                            {
+                                "type": "object",
+                                "required": ["suggestion"],
+                                "properties": {"suggestion": {"type": "object", "nullable": True}},
+                            },
+                            "the suggestion, or null",
+                        )
+                    },
+                    404,
+                ),
+            },
+        },
+        "/health": {
+            "get": {
+                "summary": "Liveness and counts.",
+                "responses": _responses(
+                    {
+                        200: _json(
+                            {
+                                "type": "object",
+                                "required": [
+                                    "status",
+                                    "sessions",
+                                    "connections",
+                                    "uptimeSeconds",
+                                    "version",
+                                ],
+                                "properties": {
+                                    "status": {"type": "string", "enum": ["ok"]},
+                                    "sessions": {"type": "integer"},
+                                    "connections": {"type": "integer"},
+                                    "uptimeSeconds": {"type": "number"},
+                                    "version": {"type": "string"},
+                                },
+                            },
+                            "the server is up",
+                        )
+                    }
+                ),
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "summary": "This description.",
+                "responses": {"200": _json({"type": "object"}, "the OpenAPI document")},
+            }
+        },
+    }
+
+
+def _socket_paths() -> dict[str, Schema]:
+    upgrade = {"101": {"description": "switched to the WebSocket protocol (docs/protocol.md)"}}
+    url_join = [
+        _query("name", {"type": "string"}, "display name", required=True),
+        _query("role", {"type": "string"}, "interviewer, candidate (default) or observer"),
+        _query("token", {"type": "string"}, "for interviewer and observer; or send 'auth'"),
+        _query("revision", {"type": "string"}, "last revision seen, to get missed ops"),
+        _query("fullCode", {"type": "string"}, "false: code-update frames without code"),
+    ]
+    return {
+        "/ws": {
+            "get": {
+                "summary": "Open a WebSocket (JSON protocol: docs/protocol.md).",
+                "responses": {**upgrade, **_responses({}, 400, 403, 429)},
+            }
+        },
+        "/ws/{session_id}": {
+            "parameters": [SESSION_ID],
+            "get": {
+                "summary": "Open a WebSocket and join the session at connect.",
+                "parameters": url_join,
+                "responses": {**upgrade, **_responses({}, 400, 403, 404, 429, 503)},
+            },
+        },
+    }
+
+
+def build_spec(config: Config) -> Schema:
+    """The OpenAPI 3.0 document for a server running with ``config``."""
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "interview-server",
+            "version": VERSION,
+            "description": "Real-time collaborative coding interviews: REST for sessions, a "
+            "WebSocket JSON protocol for editing (docs/protocol.md). Every error is "
+            '{"error": {"code", "message"}}.',
+        },
+        "paths": {**_session_paths(), **_other_paths(), **_socket_paths()},
+        "components": {
+            "schemas": _schemas(config),
+            "securitySchemes": {
+                "interviewerToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "the interviewerToken from POST /api/sessions",
+                }
+            },
+        },
+    }
+
+
+def render(spec: Schema) -> str:
+    """The document as ``docs/openapi.json`` stores it."""
+    return json.dumps(spec, indent=2, ensure_ascii=False) + "\n"
+
+
+async def serve_openapi(request: web.Request) -> web.Response:
+    return web.Response(body=request.app[OPENAPI_JSON], content_type="application/json")
+
+
+def add_routes(app: web.Application) -> None:
+    """``GET /openapi.json``, rendered once for the app's config."""
+    app[OPENAPI_JSON] = render(build_spec(app[CONFIG])).encode("utf-8")
+    app.router.add_get("/openapi.json", serve_openapi)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render(build_spec(Config())))
