@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -44,10 +45,17 @@ class Entry:
 class MessageLog:
     """The last ``limit`` entries, oldest first; ids are ``<prefix><n>``, never reused."""
 
-    def __init__(self, limit: int, prefix: str) -> None:
-        self._entries: deque[Entry] = deque(maxlen=limit)
+    def __init__(
+        self, limit: int, prefix: str, entries: Iterable[Entry] = (), total: int = 0
+    ) -> None:
+        self._entries: deque[Entry] = deque(entries, maxlen=limit)
         self._prefix = prefix
-        self._count = 0
+        # Ids are never reused, even of entries that aged out (or were not restored).
+        self._count = max(total, len(self._entries))
+
+    @property
+    def prefix(self) -> str:
+        return self._prefix
 
     def next_id(self) -> str:
         return f"{self._prefix}{self._count + 1}"

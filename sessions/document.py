@@ -36,7 +36,6 @@ from sessions.errors import (
 )
 from sessions.ot import Operation
 
-
 FrozenOp = tuple[int | str, ...]
 """An operation kept in the log: a tuple of ints and strings is one object the garbage
 collector stops tracking, where a list (and a dataclass holding it) is scanned on every full

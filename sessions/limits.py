@@ -199,6 +199,8 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _INNERMOST_PAIR = re.compile(r"\[\]|\{\}")
 WALK_BUDGET = 256
 """Brackets and strings :func:`json_too_deep` walks one by one before switching method."""
+SMALL_TEXT = 4096
+"""Below this length, counting every bracket is cheaper than walking tokens."""
 
 
 def json_too_deep(text: str, limit: int) -> bool:
@@ -212,8 +214,8 @@ def json_too_deep(text: str, limit: int) -> bool:
     switches after :data:`WALK_BUDGET` of them to whole-text string operations. Text that is
     not valid JSON may be judged either way; the parser then rejects it.
     """
-    if len(text) <= limit:
-        return False
+    if len(text) <= SMALL_TEXT and text.count("[") + text.count("{") <= limit:
+        return False  # the usual frame: a keystroke, a cursor, a ping
     depth = 0
     position = 0
     budget = WALK_BUDGET

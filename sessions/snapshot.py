@@ -25,7 +25,6 @@ import dataclasses
 import itertools
 import json
 import os
-from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -145,7 +144,7 @@ def session_from_json(data: object, config: Config, problems: ProblemBank | None
 
 def _log_to_json(log: MessageLog) -> dict[str, Any]:
     return {
-        "prefix": log._prefix,
+        "prefix": log.prefix,
         "total": log.total,
         "entries": [dataclasses.asdict(entry) for entry in log],
     }
@@ -153,12 +152,12 @@ def _log_to_json(log: MessageLog) -> dict[str, Any]:
 
 def _log_from_json(data: object, config: Config, where: str) -> MessageLog:
     d = _object(data, where)
-    log = MessageLog(config.chat_history, _field(d, "prefix", str))
-    for i, item in enumerate(_list(d, "entries")):
-        log.append(_record(Entry, item, f"{where}.entries[{i}]"))
-    total = _field(d, "total", int)
-    log._count = max(total, log.total)  # ids are never reused, even of entries aged out
-    return log
+    entries = [
+        _record(Entry, item, f"{where}.entries[{i}]") for i, item in enumerate(_list(d, "entries"))
+    ]
+    return MessageLog(
+        config.chat_history, _field(d, "prefix", str), entries, _field(d, "total", int)
+    )
 
 
 def _timeline_to_json(timeline: Timeline) -> dict[str, Any]:
@@ -167,16 +166,16 @@ def _timeline_to_json(timeline: Timeline) -> dict[str, Any]:
         "baseLanguage": timeline.base_language,
         "baseAt": timeline.base_at,
         "baseRevision": timeline.base_revision,
-        "seq": timeline._seq,
+        "seq": timeline.seq,
         "events": [dataclasses.asdict(event) for event in timeline.events],
     }
 
 
 def _timeline_from_json(data: object, config: Config) -> Timeline:
     d = _object(data, "timeline")
-    events = deque(
+    events = [
         _record(Event, item, f"timeline.events[{i}]") for i, item in enumerate(_list(d, "events"))
-    )
+    ]
     return Timeline(
         base_text=_field(d, "baseText", str),
         base_language=_field(d, "baseLanguage", str),
@@ -184,7 +183,7 @@ def _timeline_from_json(data: object, config: Config) -> Timeline:
         limit=config.timeline_size,
         base_revision=_field(d, "baseRevision", int),
         events=events,
-        _seq=_field(d, "seq", int),
+        seq=_field(d, "seq", int),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -338,3 +339,33 @@ async def test_no_token_or_code_text_ever_appears_in_the_logs(
     assert "socket opened" in logged  # the capture did see the server's logs
     assert token not in logged
     assert "SECRET-CODE" not in logged
+
+
+async def test_aiohttps_own_400_for_a_plain_get_on_a_socket_url_is_json(client: Client):
+    response = await client.get("/ws")  # no Upgrade header: aiohttp refuses the handshake
+    assert response.status == 400
+    assert response.content_type == "application/json"
+    assert (await response.json())["error"]["code"] == "bad-request"
+
+
+async def test_tokens_are_compared_in_constant_time(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+):
+    compared: list[tuple[bytes, bytes]] = []
+    real = hmac.compare_digest
+
+    def spy(a: bytes, b: bytes) -> bool:
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    created = await create_session(client)
+    token = created["interviewerToken"].encode()
+    bad = {"Authorization": "Bearer nope"}
+    assert (await client.delete(f"/api/sessions/{created['id']}", headers=bad)).status == 403
+    ws = await client.ws_connect("/ws")
+    frame = {"type": "join-session", "sessionId": created["id"], "name": "I", "role": "interviewer"}
+    assert (await request(ws, {**frame, "token": "nope"}))["code"] == "forbidden"
+    await ws.close()
+    assert (b"nope", token) in compared
+    assert len([pair for pair in compared if pair == (b"nope", token)]) >= 2

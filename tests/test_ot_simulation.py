@@ -128,7 +128,7 @@ class Network:
             peer.client.reset(self.server.text, error.extra["revision"])
             self.resets += 1
             return
-        missed = [(entry.revision, entry.ops, entry.op_id) for entry in logged]
+        missed = [(entry.revision, list(entry.ops), entry.op_id) for entry in logged]
         self.send(peer, peer.client.on_reconnect(missed))
 
     def step(self, peers: list[Peer], disconnects: bool, insert_only: bool) -> None:

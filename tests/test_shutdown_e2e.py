@@ -22,8 +22,9 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import WSMsgType
+from aiohttp import WSMsgType, web
 
+import server
 from tests.polling import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -308,3 +309,18 @@ async def test_an_ssl_cert_without_a_key_stops_start_up(tmp_path: Path):
     server.start(tmp_path / "server.log")
     assert await server.wait_exit() == 2
     assert "--ssl-cert and --ssl-key must be given together" in server.output
+
+
+def test_main_hands_the_grace_period_and_tls_to_run_app(
+    monkeypatch: pytest.MonkeyPatch, self_signed: tuple[Path, Path]
+):
+    seen: dict[str, Any] = {}
+
+    def fake_run_app(app: object, **kwargs: Any) -> None:
+        seen.update(kwargs)
+
+    monkeypatch.setattr(web, "run_app", fake_run_app)
+    cert, key = self_signed
+    server.main(["--shutdown-grace-seconds", "2.5", "--ssl-cert", str(cert), "--ssl-key", str(key)])
+    assert seen["shutdown_timeout"] == 2.5
+    assert isinstance(seen["ssl_context"], ssl.SSLContext)

@@ -7,6 +7,7 @@ unchanged."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,19 +78,20 @@ def valid_messages(session_ids: list[str]) -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
-WRONG_TYPES = st.sampled_from([True, None, [], {}, "x", 1.5, -1])
+WRONG_TYPES: st.SearchStrategy[object] = st.sampled_from([True, None, [], {}, "x", 1.5, -1])
 
 
 def wrongly_typed(message: dict[str, Any], value: object) -> dict[str, Any] | None:
     """The message with one typed field given a value of the wrong type (None if none fits)."""
-    for field, ok in (
+    checks: tuple[tuple[str, Callable[[object], bool]], ...] = (
         ("revision", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0),
         ("code", lambda v: isinstance(v, str)),
         ("ranges", lambda v: isinstance(v, list)),
         ("language", lambda v: isinstance(v, str)),
         ("text", lambda v: isinstance(v, str)),
         ("sessionId", lambda v: isinstance(v, str)),
-    ):
+    )
+    for field, ok in checks:
         if field in message and not ok(value) and value is not None:
             return {**message, field: value}
     if message["type"] == "ping":
@@ -174,7 +176,7 @@ class Fuzzer:
         self.pings += 1
         ref = f"fuzz-{self.pings}"
         await ws.send_json({"type": "ping", "ref": ref})
-        replies = []
+        replies: list[dict[str, Any]] = []
         while True:
             msg = await ws.receive(timeout=FRAME_TIMEOUT)
             assert msg.type is WSMsgType.TEXT, f"socket ended: {msg}"

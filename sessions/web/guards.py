@@ -133,7 +133,7 @@ async def guard_socket(request: web.Request, handler: Handler) -> web.StreamResp
     config = request.app[CONFIG]
     origin = request.headers.get(hdrs.ORIGIN)
     if not origin_allowed(origin, request.host, config.allowed_origins):
-        log.warning("refused a WebSocket from origin %s", origin[:100] if origin else None)
+        log.warning("refused a WebSocket from origin %r", origin[:100] if origin else None)
         raise Forbidden(
             f"origin {origin[:100] if origin else ''!r} may not open a WebSocket here "
             "(see --allowed-origins)"

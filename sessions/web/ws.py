@@ -102,15 +102,12 @@ def handle_text(app: web.Application, conn: Connection, text: str) -> None:
         conn.send(encode(error_message(exc.cause, exc.ref)))
         return
     try:
-        outcome = route(app, conn, message)
+        send_outcome(conn, route(app, conn, message))
     except DomainError as exc:
         conn.send(encode(error_message(exc, message.ref)))
-        return
     except Exception:  # the frame boundary: a bug answers this frame, the socket lives on
         log.exception("unhandled error handling a %s frame", type(message).__name__)
         conn.send(encode(error_message(InternalError(INTERNAL_ERROR), message.ref)))
-        return
-    send_outcome(conn, outcome)
 
 
 def send_outcome(conn: Connection, outcome: room.Outcome) -> None:

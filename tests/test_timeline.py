@@ -1,0 +1,40 @@
+"""The timeline as a pure domain object: bounded, replayable, cheap for the collector."""
+
+from __future__ import annotations
+
+import gc
+
+from sessions.record import Event, Timeline
+
+
+def test_timeline_events_add_nothing_for_the_garbage_collector_to_scan():
+    timeline = Timeline("", "python", 0.0, limit=10_000)
+    gc.collect()
+    before = len(gc.get_objects())
+    for revision in range(1, 1001):
+        ops: list[int | str] = [revision - 1, "x"] if revision > 1 else ["x"]
+        timeline.append(float(revision), "code-change", "u1", "Cara", revision=revision, ops=ops)
+    gc.collect()
+    # As dataclasses with dicts and lists, 1,000 events were 3,000+ tracked objects.
+    assert len(gc.get_objects()) - before < 100
+
+
+def test_events_read_back_as_they_were_appended():
+    timeline = Timeline("", "python", 0.0, limit=10)
+    timeline.append(1.0, "code-change", "u1", "Cara", revision=1, ops=["hi"])
+    timeline.append(2.0, "language-change", None, None, language="go")
+    assert timeline.events == [
+        Event(1, 1.0, "code-change", "u1", "Cara", {"revision": 1, "ops": ["hi"]}),
+        Event(2, 2.0, "language-change", None, None, {"language": "go"}),
+    ]
+    assert (timeline.seq, len(timeline)) == (2, 2)
+
+
+def test_a_restored_timeline_keeps_numbering_and_replays():
+    original = Timeline("a", "python", 0.0, limit=10)
+    original.append(1.0, "code-change", "u1", "Cara", revision=1, ops=[1, "b"])
+    restored = Timeline("a", "python", 0.0, limit=10, events=original.events, seq=original.seq)
+    restored.append(2.0, "code-change", "u1", "Cara", revision=2, ops=[2, "c"])
+    assert [event.seq for event in restored.events] == [1, 2]
+    assert restored.state_at(revision=2)["code"] == "abc"
+    assert restored.state_at(revision=1)["code"] == "ab"
