@@ -7,21 +7,28 @@ which the transport turns into an ``error`` frame. Nothing here does I/O.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from sessions.errors import (
-    DomainError,
-    InvalidJson,
-    InvalidMessage,
-    UnknownLanguage,
-    UnknownMessageType,
+from sessions.errors import DomainError, InvalidMessage, UnknownMessageType
+from sessions.fields import (
+    MAX_REF_LENGTH,
+    ROLES,
+    Ref,
+    Role,
+    decode_json,
+    read_bool,
+    read_language,
+    read_name,
+    read_ref,
+    read_revision,
+    read_role,
+    read_str,
+    require_str,
 )
-from sessions.languages import is_supported
 
-Role = Literal["interviewer", "candidate", "observer"]
+__all__ = ["ROLES", "Ref", "Role"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +39,6 @@ class Limits:
     max_chat_length: int = 4000
 
 
-ROLES: tuple[Role, ...] = ("interviewer", "candidate", "observer")
-Ref = str | int | None
-
-MAX_REF_LENGTH = 100
 MAX_OP_ID_LENGTH = 128
 MAX_TOKEN_LENGTH = 200
 MAX_CURSOR_RANGES = 100
@@ -147,130 +150,6 @@ ClientMessage = (
     | RemoveUser
 )
 CHAT_KINDS = ("message", "question")
-
-
-# --- decoding -------------------------------------------------------------------------------
-
-
-def _reject_constant(name: str) -> Any:
-    raise InvalidJson(f"{name} is not valid JSON: browsers cannot parse it back")
-
-
-def decode_json(text: str) -> Any:
-    """``json.loads`` that turns every failure into :class:`InvalidJson`.
-
-    Besides ``ValueError`` this covers ``RecursionError`` (deep nesting) and rejects
-    ``NaN``/``Infinity``, which Python accepts but JSON does not.
-    """
-    try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except InvalidJson:
-        raise
-    except RecursionError:
-        raise InvalidJson("frame is nested too deeply") from None
-    except ValueError as exc:
-        raise InvalidJson(f"frame is not valid JSON: {exc}") from None
-
-
-def encode(message: dict[str, Any]) -> bytes:
-    """One server frame as compact UTF-8 JSON; encode once, send the same bytes to everyone."""
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-# --- field readers --------------------------------------------------------------------------
-
-
-def check_text(value: str, field: str) -> str:
-    """Reject strings that cannot be encoded as UTF-8 (lone surrogates from ``\\udXXX`` escapes)."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidMessage(f"field '{field}' contains an unpaired surrogate") from None
-    return value
-
-
-def read_str(
-    frame: dict[str, Any], field: str, *, required: bool = True, max_length: int | None = None
-) -> str | None:
-    """A string field; ``None`` when absent and not required."""
-    value = frame.get(field)
-    if value is None:
-        if required:
-            raise InvalidMessage(f"field '{field}' is required")
-        return None
-    if not isinstance(value, str):
-        raise InvalidMessage(f"field '{field}' must be a string")
-    if max_length is not None and len(value) > max_length:
-        raise InvalidMessage(f"field '{field}' must be at most {max_length} characters")
-    return check_text(value, field)
-
-
-def require_str(frame: dict[str, Any], field: str, *, max_length: int | None = None) -> str:
-    """A string field that must be present."""
-    value = read_str(frame, field, max_length=max_length)
-    if value is None:  # pragma: no cover - read_str raises for a missing required field
-        raise InvalidMessage(f"field '{field}' is required")
-    return value
-
-
-def read_name(frame: dict[str, Any], field: str, max_length: int) -> str:
-    """A display name: a non-blank string of at most ``max_length`` characters, trimmed."""
-    name = require_str(frame, field, max_length=max_length).strip()
-    if not name:
-        raise InvalidMessage(f"field '{field}' must not be blank")
-    return name
-
-
-def read_revision(frame: dict[str, Any], field: str = "revision") -> int | None:
-    """A non-negative integer; booleans are refused even though Python counts them as ints."""
-    value = frame.get(field)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidMessage(f"field '{field}' must be an integer")
-    if value < 0:
-        raise InvalidMessage(f"field '{field}' must not be negative")
-    return value
-
-
-def read_bool(frame: dict[str, Any], field: str, default: bool) -> bool:
-    value = frame.get(field, default)
-    if not isinstance(value, bool):
-        raise InvalidMessage(f"field '{field}' must be true or false")
-    return value
-
-
-def read_role(value: object, field: str = "role") -> Role:
-    """One of :data:`ROLES`; absent means candidate."""
-    if value is None:
-        return "candidate"
-    for role in ROLES:
-        if value == role:
-            return role
-    raise InvalidMessage(f"field '{field}' must be one of {', '.join(ROLES)}")
-
-
-def read_language(value: object, field: str = "language") -> str:
-    """A supported language id."""
-    if not isinstance(value, str):
-        raise InvalidMessage(f"field '{field}' must be a string")
-    if not is_supported(value):
-        raise UnknownLanguage(f"field '{field}': unknown language {value[:40]!r}")
-    return value
-
-
-def read_ref(frame: dict[str, Any]) -> Ref:
-    """The client's correlation id, echoed on the ack or error a frame causes."""
-    ref = frame.get("ref")
-    if ref is None:
-        return None
-    if isinstance(ref, bool) or not isinstance(ref, str | int):
-        raise InvalidMessage("field 'ref' must be a string or an integer")
-    if isinstance(ref, str) and len(ref) > MAX_REF_LENGTH:
-        raise InvalidMessage(f"field 'ref' must be at most {MAX_REF_LENGTH} characters")
-    if isinstance(ref, str):
-        check_text(ref, "ref")  # it is echoed: a lone surrogate would fail the reply's encode
-    return ref
 
 
 # --- per-type parsers -----------------------------------------------------------------------

@@ -9,6 +9,7 @@ stays exact for everything the timeline still holds.
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,28 +42,28 @@ class Event:
         }
 
 
-_Entry = tuple[int, float, str, str | None, str | None, tuple[tuple[str, Any], ...]]
-"""How the timeline stores an :class:`Event`: an exact tuple of strings, numbers and tuples,
-which the garbage collector stops tracking. Ten thousand events per session kept as objects
-with dicts made every full collection scan them (100+ ms pauses under load)."""
+_Entry = tuple[int, float, str, str | None, str | None, str]
+"""How the timeline stores an :class:`Event`: a flat tuple of numbers and strings, the data as
+compact JSON. The garbage collector stops tracking such a tuple after one pass; ten thousand
+events per session kept as objects with dicts and lists made every full collection scan them
+(100+ ms pauses under load, docs/benchmarks.md). Reading events back is rare (the timeline
+route, replay, snapshots), so paying a parse there is the right trade."""
 _AT: Final = 1
 _TYPE: Final = 2
 _DATA: Final = 5
 
 
-def _frozen(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+def _pack(data: dict[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 def _entry(event: Event) -> _Entry:
-    fields = tuple((key, _frozen(value)) for key, value in event.data.items())
-    return (event.seq, event.at, event.type, event.user_id, event.name, fields)
+    return (event.seq, event.at, event.type, event.user_id, event.name, _pack(event.data))
 
 
 def _event(entry: _Entry) -> Event:
-    seq, at, type_, user_id, name, fields = entry
-    data = {key: list(value) if isinstance(value, tuple) else value for key, value in fields}
-    return Event(seq, at, type_, user_id, name, data)
+    seq, at, type_, user_id, name, data = entry
+    return Event(seq, at, type_, user_id, name, json.loads(data))
 
 
 @dataclass(slots=True)
@@ -82,8 +83,15 @@ class Participant:
 class Timeline:
     """Bounded events plus a base state that replay starts from."""
 
-    __slots__ = ("_entries", "_seq", "base_at", "base_language", "base_revision", "base_text",
-                 "limit")
+    __slots__ = (
+        "_entries",
+        "_seq",
+        "base_at",
+        "base_language",
+        "base_revision",
+        "base_text",
+        "limit",
+    )
 
     def __init__(
         self,
@@ -120,16 +128,15 @@ class Timeline:
         self, at: float, type_: str, user_id: str | None, name: str | None, **data: Any
     ) -> None:
         self._seq += 1
-        fields = tuple((key, _frozen(value)) for key, value in data.items())
-        self._entries.append((self._seq, at, type_, user_id, name, fields))
+        self._entries.append((self._seq, at, type_, user_id, name, _pack(data)))
         while len(self._entries) > self.limit:
             self._fold(self._entries.popleft())
 
     def _fold(self, entry: _Entry) -> None:
         # Keep replay exact: what leaves the window becomes part of the base state.
-        data = dict(entry[_DATA])
+        data = json.loads(entry[_DATA])
         if entry[_TYPE] == "code-change":
-            self.base_text = ot.apply(self.base_text, list(data["ops"]))
+            self.base_text = ot.apply(self.base_text, data["ops"])
             self.base_revision = data["revision"]
         elif entry[_TYPE] == "language-change":
             self.base_language = data["language"]
@@ -143,18 +150,18 @@ class Timeline:
             )
         text, language, current = self.base_text, self.base_language, self.base_revision
         moment = self.base_at
-        for _, event_at, type_, _, _, fields in self._entries:
+        for _, event_at, type_, _, _, packed in self._entries:
             if at is not None and event_at > at:
                 break
             if type_ == "code-change":
-                data = dict(fields)
+                data = json.loads(packed)
                 if revision is not None and data["revision"] > revision:
                     break
-                text = ot.apply(text, list(data["ops"]))
+                text = ot.apply(text, data["ops"])
                 current = data["revision"]
                 moment = event_at
             elif type_ == "language-change":
-                language = dict(fields)["language"]
+                language = json.loads(packed)["language"]
         if revision is not None and current != revision:
             raise BadRequest(f"revision {revision} does not exist yet (latest: {current})")
         return {"revision": current, "at": iso(moment), "code": text, "language": language}

@@ -11,8 +11,8 @@ from aiohttp import WSCloseCode, web
 
 from sessions.clock import Clock, system_clock
 from sessions.config import Config
+from sessions.fields import encode
 from sessions.problems import load_bank
-from sessions.protocol import encode
 from sessions.store import SessionStore
 from sessions.web import guards, lifecycle, openapi, rest, rest_interview
 from sessions.web.connection import Connection

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sessions.protocol import encode
+from sessions.fields import encode
 from sessions.room import Outcome
 
 

@@ -34,6 +34,7 @@ from sessions.errors import (
     SessionNotFound,
     UnsupportedMediaType,
 )
+from sessions.fields import encode
 from sessions.limits import (
     AddressCounter,
     FrameLimiter,
@@ -42,7 +43,7 @@ from sessions.limits import (
     client_address,
     json_too_deep,
 )
-from sessions.protocol import encode, error_message
+from sessions.protocol import error_message
 from sessions.session import Session
 from sessions.web.connection import Connection
 from sessions.web.keys import CLOCK, CONFIG, STORE

@@ -18,6 +18,7 @@ from sessions.errors import (
     InvalidMessage,
     NotJoined,
 )
+from sessions.fields import encode, read_name, read_role
 from sessions.protocol import (
     Auth,
     ChatMessage,
@@ -34,11 +35,8 @@ from sessions.protocol import (
     Ping,
     RemoveUser,
     SetProblem,
-    encode,
     error_message,
     parse_frame,
-    read_name,
-    read_role,
     with_ref,
 )
 from sessions.session import Member, Session
