@@ -176,11 +176,11 @@ class Config:
         metadata=_option("deepest nesting of arrays and objects in a frame or body", _positive_int),
     )
     rate_limit_per_second: float = field(
-        default=50.0,
+        default=100.0,
         metadata=_option("frames per second one socket may send, on average", _positive_float),
     )
     rate_limit_burst: int = field(
-        default=100,
+        default=400,
         metadata=_option(
             "frames one socket may send at once before the rate applies", _positive_int
         ),
@@ -196,7 +196,7 @@ class Config:
         metadata=_option("the window abuse-limit counts over, in seconds", _positive_float),
     )
     session_creates_per_minute: int = field(
-        default=60,
+        default=600,
         metadata=_option("sessions one client address may create per minute", _positive_int),
     )
     allowed_origins: tuple[str, ...] = field(

@@ -50,10 +50,17 @@ def test_protocol_doc_lists_every_socket_error_code(code: str):
     assert re.search(rf"^\| `{re.escape(code)}` \|", PROTOCOL, re.MULTILINE), code
 
 
-@pytest.mark.parametrize("field", [f.name for f in dataclasses.fields(Config)])
-def test_readme_configuration_table_lists_every_setting(field: str):
-    row = rf"^\| `{re.escape(flag_name(field))}` \| `{re.escape(env_name(field))}` \|"
-    assert re.search(row, README, re.MULTILINE), field
+@pytest.mark.parametrize("spec", dataclasses.fields(Config), ids=lambda spec: spec.name)
+def test_readme_configuration_table_lists_every_setting_with_its_default(
+    spec: dataclasses.Field[object],
+):
+    row = rf"^\| `{re.escape(flag_name(spec.name))}` \| `{re.escape(env_name(spec.name))}` \| (.*?) \|"
+    match = re.search(row, README, re.MULTILINE)
+    assert match, spec.name
+    default = spec.default
+    shown = ",".join(default) if isinstance(default, tuple) else str(default)
+    if match.group(1).startswith("`"):
+        assert match.group(1) == f"`{shown}`", spec.name
 
 
 def test_readme_quick_start_is_the_two_make_commands():
