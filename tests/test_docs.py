@@ -54,7 +54,8 @@ def test_protocol_doc_lists_every_socket_error_code(code: str):
 def test_readme_configuration_table_lists_every_setting_with_its_default(
     spec: dataclasses.Field[object],
 ):
-    row = rf"^\| `{re.escape(flag_name(spec.name))}` \| `{re.escape(env_name(spec.name))}` \| (.*?) \|"
+    flag, env = re.escape(flag_name(spec.name)), re.escape(env_name(spec.name))
+    row = rf"^\| `{flag}` \| `{env}` \| (.*?) \|"
     match = re.search(row, README, re.MULTILINE)
     assert match, spec.name
     default = spec.default
