@@ -31,6 +31,9 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+# The same prefix/suffix diff as ours, so both servers send byte-identical ops.
+from sessions.ot import diff
+
 Dumps = Callable[[Any], bytes]
 Loads = Callable[[str | bytes], Any]
 HEARTBEAT_SECONDS = 10.0
@@ -99,47 +102,6 @@ def _now_iso() -> str:
 
 
 # --- the least text handling a relay needs --------------------------------------------------
-
-
-def common_prefix(a: str, b: str) -> int:
-    low, high = 0, min(len(a), len(b))
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a.startswith(b[low:middle], low):
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-def common_suffix(a: str, b: str, limit: int) -> int:
-    low, high = 0, limit
-    end_a, end_b = len(a), len(b)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a.endswith(b[end_b - middle : end_b - low], 0, end_a - low):
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-def diff(old: str, new: str) -> list[int | str]:
-    """``[prefix, inserted, -deleted, suffix]`` without the empty parts."""
-    prefix = common_prefix(old, new)
-    suffix = common_suffix(old, new, min(len(old), len(new)) - prefix)
-    inserted = new[prefix : len(new) - suffix]
-    deleted = len(old) - prefix - suffix
-    ops: list[int | str] = []
-    if prefix:
-        ops.append(prefix)
-    if inserted:
-        ops.append(inserted)
-    if deleted:
-        ops.append(-deleted)
-    if suffix:
-        ops.append(suffix)
-    return ops
 
 
 def apply(doc: str, ops: list[Any]) -> str:
