@@ -31,8 +31,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-# The same prefix/suffix diff as ours, so both servers send byte-identical ops.
-from sessions.ot import diff
+# The same diff and apply as ours, so both servers send byte-identical ops.
+from sessions.ot import apply, diff
 
 Dumps = Callable[[Any], bytes]
 Loads = Callable[[str | bytes], Any]
@@ -99,23 +99,6 @@ class Room:
 
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-# --- the least text handling a relay needs --------------------------------------------------
-
-
-def apply(doc: str, ops: list[Any]) -> str:
-    parts: list[str] = []
-    position = 0
-    for item in ops:
-        if isinstance(item, str):
-            parts.append(item)
-        elif item > 0:
-            parts.append(doc[position : position + item])
-            position += item
-        else:
-            position -= item
-    return "".join(parts)
 
 
 # --- the app --------------------------------------------------------------------------------

@@ -17,15 +17,7 @@ from bench.loadgen import Probe
 from bench.profile import summarize
 from bench.wsclient import text_frame
 from sessions.config import Config
-from sessions.ot import diff
 from sessions.web.app import create_app
-
-
-def test_floor_applies_the_ops_our_diff_makes() -> None:
-    old, new = "hello world", "hello brave world"
-    ops = diff(old, new)
-    assert ops == [6, "brave ", 5]
-    assert floor_server.apply(old, ops) == new
 
 
 @pytest.mark.parametrize(("size", "header"), [(5, 2), (200, 4), (70_000, 10)])
