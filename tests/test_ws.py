@@ -489,3 +489,29 @@ async def test_a_peer_that_stops_answering_pings_leaves_presence(client: Client)
     assert await receive(watcher) == users_update([user(watcher_state)])
     await watcher.close()
     await silent.close()
+
+
+def test_the_direct_write_path_finds_the_aiohttp_internals_it_relies_on():
+    # Connection._write_now writes whole frames through aiohttp's writer; an aiohttp upgrade
+    # that renames these must fail here, not silently in production.
+    from aiohttp._websocket.writer import WebSocketWriter
+
+    assert callable(WebSocketWriter._write_websocket_frame)
+    assert "_closing" in WebSocketWriter.__init__.__code__.co_names
+
+
+async def test_frames_keep_their_order_through_direct_and_queued_writes(client: Client):
+    session = await create_session(client, code="")
+    author, _ = await join(client, session, "A")
+    reader, _ = await join(client, session, "B")
+    await receive(author)
+    for revision in range(300):
+        await author.send_json(
+            {
+                "type": "code-change",
+                "revision": revision,
+                "ops": [revision, "x"] if revision else ["x"],
+            }
+        )
+    revisions = [(await receive(reader))["revision"] for _ in range(300)]
+    assert revisions == list(range(1, 301))
