@@ -19,6 +19,7 @@ The tree::
     ├── SessionNotFound              session-not-found 404
     ├── SessionFull                  session-full    409
     ├── SessionEnded                 session-ended   409
+    ├── InternalError                internal-error  500
     ├── PayloadTooLarge              payload-too-large 413
     ├── UnsupportedMediaType         unsupported-media-type 415
     ├── RateLimited                  rate-limited    429
@@ -202,3 +203,10 @@ class Capacity(DomainError):
 
     code = "capacity"
     status = 503
+
+
+class InternalError(DomainError):
+    """A bug in the server, never the client's doing: logged with its traceback."""
+
+    code = "internal-error"
+    status = 500

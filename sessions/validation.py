@@ -78,10 +78,6 @@ def _code(value: object, config: Config) -> str:
     return value
 
 
-def _language(value: object) -> str:
-    return read_language(value)
-
-
 def _max_candidates(value: object, config: Config) -> int:
     limit = config.max_candidates_limit
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
@@ -102,7 +98,7 @@ def create_request(body: dict[str, Any], config: Config) -> CreateSession:
         raise BadRequest("give either 'code' or 'problem': a problem brings its starter code")
     return CreateSession(
         name=_name(body["name"], config) if body.get("name") is not None else DEFAULT_SESSION_NAME,
-        language=_language(body["language"])
+        language=read_language(body["language"])
         if body.get("language") is not None
         else DEFAULT_LANGUAGE,
         code=_code(body["code"], config) if body.get("code") is not None else "",
@@ -122,7 +118,7 @@ def patch_request(body: dict[str, Any], config: Config) -> PatchSession:
         )
     return PatchSession(
         name=_name(body["name"], config) if body.get("name") is not None else None,
-        language=_language(body["language"]) if body.get("language") is not None else None,
+        language=read_language(body["language"]) if body.get("language") is not None else None,
         code=_code(body["code"], config) if body.get("code") is not None else None,
         max_candidates=_max_candidates(body["maxCandidates"], config)
         if body.get("maxCandidates") is not None

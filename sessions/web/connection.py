@@ -25,6 +25,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from sessions.config import Config
 from sessions.limits import FrameLimiter, client_address
+from sessions.protocol import JoinSession
 from sessions.session import Member, Session
 
 log = logging.getLogger("interview.ws")
@@ -65,7 +66,7 @@ class Connection:
         self.label = self.address or "?"
         self.member: Member | None = None
         self.session: Session | None = None
-        self.pending_join: object | None = None
+        self.pending_join: JoinSession | None = None  # a /ws/{id} join awaiting its token
         self.limiter: FrameLimiter | None = None  # set by the frame guard on first use
         self._config = config
         self._transport = request.transport

@@ -15,6 +15,7 @@ from sessions import interview, room
 from sessions.errors import (
     BinaryNotSupported,
     DomainError,
+    InternalError,
     InvalidMessage,
     NotJoined,
 )
@@ -47,11 +48,6 @@ from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, PROBLEMS, STORE
 
 log = logging.getLogger("interview.ws")
 INTERNAL_ERROR = "the server failed to handle this frame"
-
-
-class InternalError(DomainError):
-    code = "internal-error"
-    status = 500
 
 
 async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
@@ -174,7 +170,7 @@ def _join(app: web.Application, conn: Connection, request: JoinSession) -> room.
 
 def _auth(app: web.Application, conn: Connection, auth: Auth) -> room.Outcome:
     pending = conn.pending_join
-    if not isinstance(pending, JoinSession):
+    if pending is None:
         raise InvalidMessage("'auth' is only for a /ws/{sessionId} connection awaiting its token")
     request = JoinSession(
         session_id=pending.session_id,
