@@ -150,6 +150,21 @@ ClientMessage = (
     | RemoveUser
 )
 CHAT_KINDS = ("message", "question")
+WIRE_TYPES: dict[type, str] = {
+    JoinSession: "join-session",
+    Auth: "auth",
+    CodeChange: "code-change",
+    LanguageChange: "language-change",
+    Cursor: "cursor",
+    LeaveSession: "leave-session",
+    Ping: "ping",
+    ChatMessage: "chat-message",
+    Note: "note",
+    SetProblem: "set-problem",
+    EndSession: "end-session",
+    RemoveUser: "remove-user",
+}
+"""Each message class's ``type`` on the wire."""
 
 
 # --- per-type parsers -----------------------------------------------------------------------

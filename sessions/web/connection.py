@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -43,6 +44,7 @@ class Connection:
     __slots__ = (
         "_closing",
         "_config",
+        "_on_drop",
         "_queue",
         "_queued_bytes",
         "_sending",
@@ -58,8 +60,15 @@ class Connection:
         "ws",
     )
 
-    def __init__(self, ws: web.WebSocketResponse, request: web.Request, config: Config) -> None:
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        request: web.Request,
+        config: Config,
+        on_drop: Callable[[], None] | None = None,
+    ) -> None:
         self.ws = ws
+        self._on_drop = on_drop
         self.address = client_address(
             request.remote, request.headers.get("X-Forwarded-For"), config.trusted_proxies
         )
@@ -137,6 +146,8 @@ class Connection:
         self._wakeup.set()
 
     def _drop_slow_peer(self) -> None:
+        if self._on_drop is not None:
+            self._on_drop()
         log.warning(
             "dropping slow client %s (close 1013): %d frames / %d bytes unsent",
             self.label,

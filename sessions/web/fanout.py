@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import time
+
 from sessions.fields import encode
+from sessions.metrics import Metrics
 from sessions.room import Outcome
 
 
-def dispatch(outcome: Outcome) -> None:
+def dispatch(outcome: Outcome, metrics: Metrics) -> None:
     """Deliver to every recipient's queue, then close whoever the outcome says to close.
 
     The reply is the caller's business: only it knows the author's socket.
     """
     for delivery in outcome.deliveries:
+        started = time.perf_counter()
         data = encode(delivery.message)
         for member in delivery.recipients:
             member.peer.send(data)
+        metrics.broadcast_seconds.observe(time.perf_counter() - started)
+        metrics.frames_sent(delivery.message["type"], len(delivery.recipients))
     for member in outcome.close:
         member.peer.close(outcome.close_code, "")

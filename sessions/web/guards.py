@@ -46,7 +46,7 @@ from sessions.limits import (
 from sessions.protocol import error_message
 from sessions.session import Session
 from sessions.web.connection import Connection
-from sessions.web.keys import CLOCK, CONFIG, STORE
+from sessions.web.keys import CLOCK, CONFIG, METRICS, STORE
 
 log = logging.getLogger("interview.guard")
 
@@ -177,16 +177,19 @@ def admit_frame(app: web.Application, conn: Connection, msg_type: WSMsgType, dat
         return False
     if verdict is Verdict.REJECT:
         rate = config.rate_limit_per_second
-        _refuse(conn, RateLimited(f"over {rate:g} frames per second: frame ignored, slow down"))
+        _refuse(
+            app, conn, RateLimited(f"over {rate:g} frames per second: frame ignored, slow down")
+        )
         return False
     text = data if msg_type is WSMsgType.TEXT and isinstance(data, str) else ""
     if json_too_deep(text, config.max_json_depth):
-        _refuse(conn, InvalidJson(_too_deep("frame", config.max_json_depth)))
+        _refuse(app, conn, InvalidJson(_too_deep("frame", config.max_json_depth)))
         return False
     return True
 
 
-def _refuse(conn: Connection, error: DomainError) -> None:
+def _refuse(app: web.Application, conn: Connection, error: DomainError) -> None:
+    app[METRICS].error(error.code)
     conn.send(encode(error_message(error)))
 
 

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from sessions.clock import Clock
 from sessions.config import Config
+from sessions.metrics import Metrics
 from sessions.problems import ProblemBank
 from sessions.store import SessionStore
 from sessions.web.connection import Connection
@@ -16,3 +17,4 @@ STORE = web.AppKey("store", SessionStore)
 CONNECTIONS = web.AppKey[set[Connection]]("connections")
 STARTED_AT = web.AppKey("started_at", float)
 PROBLEMS = web.AppKey("problems", ProblemBank)
+METRICS = web.AppKey("metrics", Metrics)

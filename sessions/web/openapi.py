@@ -405,6 +405,18 @@ def _other_paths() -> dict[str, Schema]:
                 ),
             }
         },
+        "/metrics": {
+            "get": {
+                "summary": "Counters and gauges in the Prometheus text format.",
+                "responses": {
+                    "200": {
+                        "description": "connections, sessions by status, frames in and out by "
+                        "type, errors by code, slow-peer drops, broadcast time histogram",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "summary": "This description.",

@@ -14,7 +14,7 @@ from sessions.validation import create_request, parse_body, patch_request
 from sessions.version import VERSION
 from sessions.web import guards
 from sessions.web.fanout import dispatch
-from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, PROBLEMS, STARTED_AT, STORE
+from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, METRICS, PROBLEMS, STARTED_AT, STORE
 
 log = logging.getLogger("interview.http")
 JSON_TYPES = ("application/json",)
@@ -83,9 +83,9 @@ async def patch_session(request: web.Request) -> web.Response:
     room.require_active(session)
     now = request.app[CLOCK]()
     if patch.code is not None:
-        dispatch(room.replace_code(session, None, patch.code, now))
+        dispatch(room.replace_code(session, None, patch.code, now), request.app[METRICS])
     if patch.language is not None:
-        dispatch(room.change_language(session, None, patch.language, now))
+        dispatch(room.change_language(session, None, patch.language, now), request.app[METRICS])
     if patch.name is not None:
         session.name = patch.name
         session.updated_at = now
@@ -99,7 +99,7 @@ async def delete_session(request: web.Request) -> web.Response:
     session = session_of(request)
     authorize(request, session)
     request.app[STORE].remove(session.id)
-    dispatch(interview.delete_session(session))
+    dispatch(interview.delete_session(session), request.app[METRICS])
     log.info("session %s deleted", session.id)
     return web.Response(status=204)
 
@@ -127,6 +127,28 @@ async def health(request: web.Request) -> web.Response:
     )
 
 
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text: gauges looked up now, counters kept by :class:`Metrics`."""
+    app = request.app
+    connections = app[CONNECTIONS]
+    by_status = app[STORE].count_by_status()
+    gauges: dict[str, tuple[str, dict[str, float]]] = {
+        "interview_connections": ("Open WebSockets.", {"": len(connections)}),
+        "interview_sessions": (
+            "Sessions by status.",
+            {f'{{status="{status}"}}': count for status, count in by_status.items()},
+        ),
+        "interview_queued_frames": (
+            "Frames waiting in slow sockets' queues.",
+            {"": sum(conn.queued_frames for conn in connections)},
+        ),
+        "interview_uptime_seconds": ("Seconds since start.", {"": app[CLOCK]() - app[STARTED_AT]}),
+    }
+    return web.Response(
+        text=app[METRICS].render(gauges), content_type="text/plain", charset="utf-8"
+    )
+
+
 def add_routes(app: web.Application) -> None:
     router = app.router
     router.add_post("/api/sessions", create_session)
@@ -137,3 +159,4 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/api/sessions/{session_id}/users", list_users)
     router.add_get("/api/languages", list_languages)
     router.add_get("/health", health)
+    router.add_get("/metrics", metrics)

@@ -21,6 +21,7 @@ from sessions.errors import (
 )
 from sessions.fields import encode, read_name, read_role
 from sessions.protocol import (
+    WIRE_TYPES,
     Auth,
     ChatMessage,
     ClientMessage,
@@ -34,6 +35,7 @@ from sessions.protocol import (
     Limits,
     Note,
     Ping,
+    Ref,
     RemoveUser,
     SetProblem,
     error_message,
@@ -44,7 +46,7 @@ from sessions.session import Member, Session
 from sessions.web import guards
 from sessions.web.connection import Connection
 from sessions.web.fanout import dispatch
-from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, PROBLEMS, STORE
+from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, METRICS, PROBLEMS, STORE
 
 log = logging.getLogger("interview.ws")
 INTERNAL_ERROR = "the server failed to handle this frame"
@@ -62,7 +64,7 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
         timeout=config.close_timeout_seconds,
     )
     await ws.prepare(request)
-    conn = Connection(ws, request, config)
+    conn = Connection(ws, request, config, on_drop=app[METRICS].slow_peer_dropped)
     conn.start()
     app[CONNECTIONS].add(conn)
     log.info("socket opened from %s", conn.label)
@@ -75,8 +77,8 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
             if msg.type is WSMsgType.TEXT:
                 handle_text(app, conn, msg.data)
             elif msg.type is WSMsgType.BINARY:
-                _send_error(
-                    conn, BinaryNotSupported("binary frames are not supported: send JSON text")
+                send_error(
+                    app, conn, BinaryNotSupported("binary frames are not supported: send JSON text")
                 )
     finally:
         _leave(app, conn)
@@ -93,22 +95,31 @@ def handle_text(app: web.Application, conn: Connection, text: str) -> None:
     try:
         message = parse_frame(text, Limits(config.max_name_length, config.max_chat_length))
     except FrameError as exc:
-        conn.send(encode(error_message(exc.cause, exc.ref)))
+        send_error(app, conn, exc.cause, exc.ref)
         return
+    app[METRICS].frame_in(WIRE_TYPES[type(message)])
     try:
-        send_outcome(conn, route(app, conn, message))
+        send_outcome(app, conn, route(app, conn, message))
     except DomainError as exc:
-        conn.send(encode(error_message(exc, message.ref)))
+        send_error(app, conn, exc, message.ref)
     except Exception:  # the frame boundary: a bug answers this frame, the socket lives on
         log.exception("unhandled error handling a %s frame", type(message).__name__)
-        conn.send(encode(error_message(InternalError(INTERNAL_ERROR), message.ref)))
+        send_error(app, conn, InternalError(INTERNAL_ERROR), message.ref)
 
 
-def send_outcome(conn: Connection, outcome: room.Outcome) -> None:
+def send_error(app: web.Application, conn: Connection, error: DomainError, ref: Ref = None) -> None:
+    """Answer a refused frame with an ``error`` frame (counted by code)."""
+    app[METRICS].error(error.code)
+    conn.send(encode(error_message(error, ref)))
+
+
+def send_outcome(app: web.Application, conn: Connection, outcome: room.Outcome) -> None:
     """The reply to this socket first, then the deliveries: an author sees its ack first."""
+    metrics = app[METRICS]
     if outcome.reply is not None:
         conn.send(encode(outcome.reply))
-    dispatch(outcome)
+        metrics.frames_sent(outcome.reply["type"], 1)
+    dispatch(outcome, metrics)
 
 
 def route(app: web.Application, conn: Connection, message: ClientMessage) -> room.Outcome:
@@ -189,12 +200,8 @@ def _leave(app: web.Application, conn: Connection) -> None:
     conn.session = conn.member = None
     if session is None or member is None or member.user_id not in session.members:
         return
-    dispatch(room.leave(session, member, app[CLOCK]()))
+    dispatch(room.leave(session, member, app[CLOCK]()), app[METRICS])
     log.info("user %s left session %s", member.user_id, session.id)
-
-
-def _send_error(conn: Connection, error: DomainError) -> None:
-    conn.send(encode(error_message(error)))
 
 
 # --- /ws/{session_id} -----------------------------------------------------------------------
@@ -230,6 +237,6 @@ def _start_url_join(app: web.Application, conn: Connection, join: JoinSession) -
     try:
         outcome = _join(app, conn, join)
     except DomainError as exc:  # the session may have gone between the check and now
-        _send_error(conn, exc)
+        send_error(app, conn, exc)
         return
-    send_outcome(conn, outcome)
+    send_outcome(app, conn, outcome)
