@@ -19,6 +19,8 @@ ROLES: tuple[Role, ...] = ("interviewer", "candidate", "observer")
 Ref = str | int | None
 
 MAX_REF_LENGTH = 100
+MAX_SAFE_INTEGER = 2**53 - 1
+"""The largest integer JavaScript represents exactly (``Number.MAX_SAFE_INTEGER``)."""
 
 
 # --- decoding -------------------------------------------------------------------------------
@@ -28,14 +30,25 @@ def _reject_constant(name: str) -> Any:
     raise InvalidJson(f"{name} is not valid JSON: browsers cannot parse it back")
 
 
-def decode_json(text: str) -> Any:
-    """``json.loads`` that turns every failure into :class:`InvalidJson`.
+_STDLIB_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
-    Besides ``ValueError`` this covers ``RecursionError`` (deep nesting) and rejects
-    ``NaN``/``Infinity``, which Python accepts but JSON does not.
+
+def decode_json(text: str) -> Any:
+    """Parse JSON, turning every failure into :class:`InvalidJson` with a precise message.
+
+    orjson parses valid frames about five times faster than the stdlib (docs/benchmarks.md).
+    It refuses everything JSON refuses (``NaN``, ``Infinity``, unpaired surrogates, nesting
+    past 1,024), so when it fails the stdlib parses again only to say what is wrong; and the
+    stdlib error covers ``RecursionError`` and integers over 4,300 digits too. One difference
+    on success: integers beyond 64 bits come back as floats, which every integer field
+    refuses.
     """
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return _STDLIB_DECODER.decode(text)
     except InvalidJson:
         raise
     except RecursionError:
@@ -149,4 +162,8 @@ def read_ref(frame: dict[str, Any]) -> Ref:
         raise InvalidMessage(f"field 'ref' must be at most {MAX_REF_LENGTH} characters")
     if isinstance(ref, str):
         check_text(ref, "ref")  # it is echoed: a lone surrogate would fail the reply's encode
+    elif abs(ref) > MAX_SAFE_INTEGER:
+        # A browser could not read it back exactly; beyond 64 bits it would not even parse
+        # as an integer on the fast path (orjson reads it as a float).
+        raise InvalidMessage(f"field 'ref' must be an integer of at most {MAX_SAFE_INTEGER}")
     return ref

@@ -9,11 +9,12 @@ stays exact for everything the timeline still holds.
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
+
+import orjson
 
 from sessions import ot
 from sessions.clock import iso
@@ -42,9 +43,9 @@ class Event:
         }
 
 
-_Entry = tuple[int, float, str, str | None, str | None, str]
+_Entry = tuple[int, float, str, str | None, str | None, bytes]
 """How the timeline stores an :class:`Event`: a flat tuple of numbers and strings, the data as
-compact JSON. The garbage collector stops tracking such a tuple after one pass; ten thousand
+compact JSON bytes. The garbage collector stops tracking such a tuple after one pass; ten thousand
 events per session kept as objects with dicts and lists made every full collection scan them
 (100+ ms pauses under load, docs/benchmarks.md). Reading events back is rare (the timeline
 route, replay, snapshots), so paying a parse there is the right trade."""
@@ -53,8 +54,8 @@ _TYPE: Final = 2
 _DATA: Final = 5
 
 
-def _pack(data: dict[str, Any]) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+def _pack(data: dict[str, Any]) -> bytes:
+    return orjson.dumps(data)
 
 
 def _entry(event: Event) -> _Entry:
@@ -63,7 +64,7 @@ def _entry(event: Event) -> _Entry:
 
 def _event(entry: _Entry) -> Event:
     seq, at, type_, user_id, name, data = entry
-    return Event(seq, at, type_, user_id, name, json.loads(data))
+    return Event(seq, at, type_, user_id, name, orjson.loads(data))
 
 
 @dataclass(slots=True)
@@ -134,7 +135,7 @@ class Timeline:
 
     def _fold(self, entry: _Entry) -> None:
         # Keep replay exact: what leaves the window becomes part of the base state.
-        data = json.loads(entry[_DATA])
+        data = orjson.loads(entry[_DATA])
         if entry[_TYPE] == "code-change":
             self.base_text = ot.apply(self.base_text, data["ops"])
             self.base_revision = data["revision"]
@@ -154,14 +155,14 @@ class Timeline:
             if at is not None and event_at > at:
                 break
             if type_ == "code-change":
-                data = json.loads(packed)
+                data = orjson.loads(packed)
                 if revision is not None and data["revision"] > revision:
                     break
                 text = ot.apply(text, data["ops"])
                 current = data["revision"]
                 moment = event_at
             elif type_ == "language-change":
-                language = json.loads(packed)["language"]
+                language = orjson.loads(packed)["language"]
         if revision is not None and current != revision:
             raise BadRequest(f"revision {revision} does not exist yet (latest: {current})")
         return {"revision": current, "at": iso(moment), "code": text, "language": language}

@@ -252,11 +252,13 @@ def after_edit(
         "ops": applied.ops,
         "userId": author.user_id if author else None,
     }
-    recipients = session.everyone() if to_author else session.others(author)
-    outcome.deliver(
-        {**update, "code": session.document.text}, tuple(m for m in recipients if m.full_code)
-    )
-    outcome.deliver(update, tuple(m for m in recipients if not m.full_code))
+    full: list[Member] = []
+    lean: list[Member] = []
+    for member in session.members.values():
+        if member is not author or to_author:
+            (full if member.full_code else lean).append(member)
+    outcome.deliver({**update, "code": session.document.text}, tuple(full))
+    outcome.deliver(update, tuple(lean))
     return outcome
 
 
