@@ -5,7 +5,8 @@ or being sent and the transport is not congested (its buffer below the high-wate
 frame is written at once, synchronously: the common case costs no task switch (about a tenth
 of the server's CPU per message, docs/benchmarks.md). Otherwise it is appended to the queue
 that the writer task drains, the only code that awaits the socket, so frames always go out in
-the order they were sent. aiohttp's ``send_frame`` waits for the socket to drain with no
+the order they were sent. The task is started on the first frame that has to wait, so an
+idle or uncongested socket costs no task at all. aiohttp's ``send_frame`` waits for the socket to drain with no
 timeout, so a peer that stops reading blocks the writer, and its queue grows; past the bound
 (frames or bytes) the peer is dropped: the stuck writer is cancelled (aiohttp writes a frame
 whole before it waits, so no frame is cut), a close with code 1013 (try again later) is
@@ -81,14 +82,20 @@ class Connection:
         self._transport = request.transport
         self._queue: deque[bytes | _CloseRequest] = deque()
         self._queued_bytes = 0
-        self._wakeup = asyncio.Event()
+        # Created on first congestion: most sockets never need a writer task (memory per idle
+        # socket, docs/benchmarks.md).
+        self._wakeup: asyncio.Event | None = None
         self._closing = False
         self._sending = False
         self._writer: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        """Start the writer task; call once, after the handshake."""
-        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
+    def _wake(self) -> None:
+        """Make sure the writer task runs and knows there is work queued."""
+        if self._wakeup is None:
+            self._wakeup = asyncio.Event()
+        if self._writer is None:
+            self._writer = asyncio.get_running_loop().create_task(self._write_loop(self._wakeup))
+        self._wakeup.set()
 
     @property
     def queued_frames(self) -> int:
@@ -119,7 +126,7 @@ class Connection:
         ):
             self._drop_slow_peer()
             return
-        self._wakeup.set()
+        self._wake()
 
     def _write_now(self, data: bytes) -> bool:
         """Write a whole frame to an uncongested transport; False means: queue it instead."""
@@ -143,7 +150,7 @@ class Connection:
             return
         self._closing = True
         self._queue.append(_CloseRequest(code, reason))
-        self._wakeup.set()
+        self._wake()
 
     def _drop_slow_peer(self) -> None:
         if self._on_drop is not None:
@@ -161,15 +168,15 @@ class Connection:
         # The writer is most likely stuck waiting for this peer to drain: replace it.
         if self._writer is not None and not self._writer.done():
             self._writer.cancel()
-            self._writer = asyncio.get_running_loop().create_task(self._write_loop())
-        self._wakeup.set()
+            self._writer = None
+        self._wake()
 
-    async def _write_loop(self) -> None:
+    async def _write_loop(self, wakeup: asyncio.Event) -> None:
         try:
             while True:
                 if not self._queue:
-                    self._wakeup.clear()
-                    await self._wakeup.wait()
+                    wakeup.clear()
+                    await wakeup.wait()
                     continue
                 item = self._queue.popleft()
                 if isinstance(item, _CloseRequest):

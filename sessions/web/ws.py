@@ -65,7 +65,6 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
     )
     await ws.prepare(request)
     conn = Connection(ws, request, config, on_drop=app[METRICS].slow_peer_dropped)
-    conn.start()
     app[CONNECTIONS].add(conn)
     log.info("socket opened from %s", conn.label)
     try:
