@@ -6,9 +6,11 @@ frame is written at once, synchronously: the common case costs no task switch (a
 of the server's CPU per message, docs/benchmarks.md). Otherwise it is appended to the queue
 that the writer task drains, the only code that awaits the socket, so frames always go out in
 the order they were sent. The task is started on the first frame that has to wait, so an
-idle or uncongested socket costs no task at all. aiohttp's ``send_frame`` waits for the socket to drain with no
-timeout, so a peer that stops reading blocks the writer, and its queue grows; past the bound
-(frames or bytes) the peer is dropped: the stuck writer is cancelled (aiohttp writes a frame
+idle or uncongested socket costs no task at all.
+
+aiohttp's ``send_frame`` waits for the socket to drain with no timeout, so a peer that stops
+reading blocks the writer, and its queue grows; past the bound (frames or bytes) the peer is
+dropped: the stuck writer is cancelled (aiohttp writes a frame
 whole before it waits, so no frame is cut), a close with code 1013 (try again later) is
 attempted, and the peer can rejoin and resync. Closing is bounded too: a close handshake that
 doesn't finish in time aborts the transport, and so does a socket whose handler has ended
