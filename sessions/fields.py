@@ -36,12 +36,13 @@ _STDLIB_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 def decode_json(text: str) -> Any:
     """Parse JSON, turning every failure into :class:`InvalidJson` with a precise message.
 
-    orjson parses valid frames about five times faster than the stdlib (docs/benchmarks.md).
-    It refuses everything JSON refuses (``NaN``, ``Infinity``, unpaired surrogates, nesting
-    past 1,024), so when it fails the stdlib parses again only to say what is wrong; and the
-    stdlib error covers ``RecursionError`` and integers over 4,300 digits too. One difference
-    on success: integers beyond 64 bits come back as floats, which every integer field
-    refuses.
+    orjson parses valid frames 4-5x faster than the stdlib (1.0 against 4.5 µs for a 2 KB
+    full-text frame, 0.4 against 1.8 µs for an op frame, timeit). When it refuses a frame
+    (``NaN``, ``Infinity``, nesting past 1,024, an unpaired surrogate, anything malformed) the
+    stdlib parses it again: to say precisely what is wrong (``RecursionError`` and integers
+    over 4,300 digits included), or to accept what only orjson refuses (an unpaired surrogate,
+    which the field readers then refuse by name). One difference on success: integers beyond
+    64 bits come back as floats, which every integer field refuses.
     """
     try:
         return orjson.loads(text)
