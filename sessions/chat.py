@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -43,15 +43,23 @@ class Entry:
 
 
 class MessageLog:
-    """The last ``limit`` entries, oldest first; ids are ``<prefix><n>``, never reused."""
+    """The last ``limit`` entries, oldest first; ids are ``<prefix><n>``, never reused.
+
+    The deque is made on the first entry: most sessions never chat or take notes, and an
+    empty deque is still an object the garbage collector scans (docs/benchmarks.md).
+    """
+
+    __slots__ = ("_count", "_entries", "_limit", "_prefix")
 
     def __init__(
         self, limit: int, prefix: str, entries: Iterable[Entry] = (), total: int = 0
     ) -> None:
-        self._entries: deque[Entry] = deque(entries, maxlen=limit)
+        self._limit = limit
         self._prefix = prefix
+        kept = deque(entries, maxlen=limit)
+        self._entries: deque[Entry] | None = kept if kept else None
         # Ids are never reused, even of entries that aged out (or were not restored).
-        self._count = max(total, len(self._entries))
+        self._count = max(total, len(kept))
 
     @property
     def prefix(self) -> str:
@@ -61,18 +69,25 @@ class MessageLog:
         return f"{self._prefix}{self._count + 1}"
 
     def append(self, entry: Entry) -> None:
+        if self._entries is None:
+            self._entries = deque(maxlen=self._limit)
         self._entries.append(entry)
         self._count += 1
 
+    def _kept(self) -> Iterable[Entry]:
+        return self._entries if self._entries is not None else ()
+
     def find(self, entry_id: str) -> Entry | None:
         """The entry with that id, if still in the history."""
+        if self._entries is None:
+            return None
         return next((e for e in reversed(self._entries) if e.id == entry_id), None)
 
-    def __iter__(self) -> Any:
-        return iter(self._entries)
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self._kept())
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._entries) if self._entries is not None else 0
 
     @property
     def total(self) -> int:
@@ -80,4 +95,4 @@ class MessageLog:
         return self._count
 
     def to_json(self, message_type: str) -> list[dict[str, Any]]:
-        return [entry.to_json(message_type) for entry in self._entries]
+        return [entry.to_json(message_type) for entry in self._kept()]

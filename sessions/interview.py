@@ -92,7 +92,7 @@ def set_problem(
     require_active(session)
     session.problem = problem
     if problem.slug not in session.problems_used:
-        session.problems_used.append(problem.slug)
+        session.problems_used += (problem.slug,)
     user_id = member.user_id if member else None
     session.timeline.append(
         now, "problem-change", user_id, member.name if member else None, problem=problem.slug
@@ -144,7 +144,7 @@ def remove_user(session: Session, member: Member, request: RemoveUser, now: floa
     if target is member:
         raise InvalidMessage("use leave-session to leave; remove-user is for others")
     if request.block and target.address:
-        session.blocked_addresses.add(target.address)
+        session.blocked_addresses |= {target.address}
     outcome = Outcome(reply=ack_message(session.document.revision, request.ref))
     outcome.deliver({"type": "removed", "by": member.user_id}, (target,))
     outcome.extend(leave(session, target, now))

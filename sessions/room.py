@@ -306,7 +306,7 @@ def change_language(
     session.updated_at = now
     session.touch(now)
     if language not in session.languages_used:
-        session.languages_used.append(language)
+        session.languages_used += (language,)
     user_id = member.user_id if member else None
     session.timeline.append(
         now, "language-change", user_id, member.name if member else None, language=language

@@ -80,9 +80,11 @@ class Session:
     members: dict[str, Member] = field(default_factory=dict)
     cursors: dict[str, tuple[CursorRange, ...]] = field(default_factory=dict)
     participants: dict[str, Participant] = field(default_factory=dict)
-    languages_used: list[str] = field(default_factory=list)
-    problems_used: list[str] = field(default_factory=list)
-    blocked_addresses: set[str] = field(default_factory=set)
+    # Tuples and a frozenset, replaced on change: holding only strings, the collector stops
+    # tracking them, and thousands of idle sessions stay cheap to scan (docs/benchmarks.md).
+    languages_used: tuple[str, ...] = ()
+    problems_used: tuple[str, ...] = ()
+    blocked_addresses: frozenset[str] = frozenset()
     last_activity: float = 0.0
 
     def public(self) -> dict[str, Any]:

@@ -135,9 +135,11 @@ def session_from_json(data: object, config: Config, problems: ProblemBank | None
                 for i, item in enumerate(_list(d, "participants"))
             )
         },
-        languages_used=[_str_item(x, "languagesUsed") for x in _list(d, "languagesUsed")],
-        problems_used=[_str_item(x, "problemsUsed") for x in _list(d, "problemsUsed")],
-        blocked_addresses={_str_item(x, "blockedAddresses") for x in _list(d, "blockedAddresses")},
+        languages_used=tuple(_str_item(x, "languagesUsed") for x in _list(d, "languagesUsed")),
+        problems_used=tuple(_str_item(x, "problemsUsed") for x in _list(d, "problemsUsed")),
+        blocked_addresses=frozenset(
+            _str_item(x, "blockedAddresses") for x in _list(d, "blockedAddresses")
+        ),
         last_activity=_number(d, "lastActivity"),
     )
 

@@ -45,7 +45,7 @@ class SessionStore:
             notes=MessageLog(config.chat_history, "n"),
             timeline=Timeline(code, language, now, config.timeline_size),
             max_candidates=max_candidates,
-            languages_used=[language],
+            languages_used=(language,),
             last_activity=now,
         )
         self._sessions[session_id] = session

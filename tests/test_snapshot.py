@@ -227,7 +227,7 @@ def test_snapshot_envelope_round_trips_through_json():
     store = SessionStore(config, clock)
     first = store.create("One", "python", "print(1)")
     second = store.create("Two", "go", "")
-    second.blocked_addresses.add("203.0.113.9")
+    second.blocked_addresses |= {"203.0.113.9"}
     envelope = json.loads(json.dumps(snapshot.store_to_json(store, clock())))
     restored = snapshot.sessions_from_json(envelope, config, load_bank([]))
     assert [s.public() for s in restored] == [first.public(), second.public()]

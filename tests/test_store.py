@@ -1,0 +1,33 @@
+"""The session store as a pure domain object."""
+
+from __future__ import annotations
+
+import gc
+
+from sessions.clock import FakeClock
+from sessions.config import Config
+from sessions.store import SessionStore
+
+
+def test_an_idle_session_costs_the_garbage_collector_at_most_seven_objects():
+    # Every full collection scans every tracked object; with thousands of sessions alive this
+    # set the pause length (docs/benchmarks.md). Session, Document and Timeline, their two
+    # deques, and the two (still empty) message logs.
+    store = SessionStore(Config(), FakeClock())
+    gc.collect()
+    before = len(gc.get_objects())
+    for _ in range(1000):
+        store.create("Pairing", "python", "print(1)")
+    gc.collect()
+    assert (len(gc.get_objects()) - before) / 1000 <= 7.1
+
+
+def test_expired_lists_only_idle_sessions_past_the_ttl():
+    clock = FakeClock()
+    store = SessionStore(Config(session_ttl_seconds=10), clock)
+    old = store.create("old", "python")
+    clock.advance(5)
+    store.create("new", "python")
+    clock.advance(5)
+    assert [s.id for s in store.expired(clock())] == [old.id]
+    assert store.count_by_status() == {"active": 2, "ended": 0}
