@@ -7,7 +7,9 @@ observers; nothing here ever addresses a note to a candidate.
 
 from __future__ import annotations
 
-from sessions.chat import Entry, Kind
+from dataclasses import replace
+
+from sessions.chat import Entry, Kind, MessageLog
 from sessions.errors import InvalidMessage, MessageNotFound, SessionEnded
 from sessions.permissions import Action, require
 from sessions.problems import Problem, starter_for
@@ -19,6 +21,20 @@ CLOSE_REMOVED = 4001
 """Close code for a removed participant (4000-4999 are the application's)."""
 
 
+def _post(
+    session: Session, log: MessageLog, event: str, member: Member, entry_fields: Entry
+) -> Entry:
+    """Number an entry, append it to its history and to the timeline."""
+    entry = replace(entry_fields, id=log.next_id())
+    log.append(entry)
+    session.touch(entry.at)
+    timeline_fields = entry.to_json(event)
+    for shown in ("type", "userId", "name", "role", "at"):
+        del timeline_fields[shown]
+    session.timeline.append(entry.at, event, member.user_id, member.name, **timeline_fields)
+    return entry
+
+
 def chat(session: Session, member: Member, message: ChatMessage, now: float) -> Outcome:
     """Post a chat message (or a question, or an answer via ``replyTo``) to everyone."""
     require(member.role, Action.CHAT)
@@ -26,31 +42,13 @@ def chat(session: Session, member: Member, message: ChatMessage, now: float) -> 
     if message.reply_to is not None and session.chat.find(message.reply_to) is None:
         raise MessageNotFound(f"no message {message.reply_to!r} to reply to in the history")
     kind: Kind = "question" if message.kind == "question" else "message"
-    entry = Entry(
-        id=session.chat.next_id(),
-        user_id=member.user_id,
-        name=member.name,
-        role=member.role,
-        text=message.text,
-        at=now,
-        kind=kind,
-        reply_to=message.reply_to,
+    draft = Entry(
+        "", member.user_id, member.name, member.role, message.text, now, kind, message.reply_to
     )
-    session.chat.append(entry)
-    session.touch(now)
+    entry = _post(session, session.chat, "chat-message", member, draft)
     participant = session.participants.get(member.user_id)
     if participant is not None:
         participant.chat_messages += 1
-    session.timeline.append(
-        now,
-        "chat-message",
-        member.user_id,
-        member.name,
-        id=entry.id,
-        text=entry.text,
-        kind=kind,
-        replyTo=entry.reply_to,
-    )
     frame = entry.to_json("chat-message")
     outcome = Outcome(reply=with_ref(dict(frame), message.ref))
     outcome.deliver(frame, session.others(member))
@@ -61,17 +59,8 @@ def note(session: Session, member: Member, message: Note, now: float) -> Outcome
     """A private note: only interviewers and observers ever receive it."""
     require(member.role, Action.WRITE_NOTE)
     require_active(session)
-    entry = Entry(
-        id=session.notes.next_id(),
-        user_id=member.user_id,
-        name=member.name,
-        role=member.role,
-        text=message.text,
-        at=now,
-    )
-    session.notes.append(entry)
-    session.touch(now)
-    session.timeline.append(now, "note", member.user_id, member.name, id=entry.id, text=entry.text)
+    draft = Entry("", member.user_id, member.name, member.role, message.text, now)
+    entry = _post(session, session.notes, "note", member, draft)
     frame = entry.to_json("note")
     outcome = Outcome(reply=with_ref(dict(frame), message.ref))
     confidants = tuple(m for m in session.others(member) if m.role in CONFIDANTS)

@@ -132,10 +132,6 @@ class Session:
         """The observer token, or the interviewer's (an interviewer may shadow too)."""
         return _same_secret(token, self.observer_token) or self.is_interviewer_token(token)
 
-    def audience(self, can_see: frozenset[str]) -> tuple[Member, ...]:
-        """The members whose role is in ``can_see``."""
-        return tuple(m for m in self.members.values() if m.role in can_see)
-
     def others(self, member: Member | None) -> tuple[Member, ...]:
         """Everyone in the session except ``member``."""
         return tuple(m for m in self.members.values() if m is not member)

@@ -14,12 +14,21 @@ from sessions.config import Config
 from sessions.fields import encode
 from sessions.metrics import Metrics
 from sessions.problems import load_bank
-from sessions.protocol import CLIENT_MESSAGE_TYPES
+from sessions.protocol import CLIENT_MESSAGE_TYPES, Limits
 from sessions.store import SessionStore
 from sessions.web import guards, lifecycle, openapi, rest, rest_interview
 from sessions.web.connection import Connection
 from sessions.web.expiry import expiry_task
-from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, METRICS, PROBLEMS, STARTED_AT, STORE
+from sessions.web.keys import (
+    CLOCK,
+    CONFIG,
+    CONNECTIONS,
+    LIMITS,
+    METRICS,
+    PROBLEMS,
+    STARTED_AT,
+    STORE,
+)
 from sessions.web.logfilter import RedactTokens
 from sessions.web.middleware import cors_middleware, error_middleware
 from sessions.web.ws import websocket_handler
@@ -50,6 +59,7 @@ def create_app(
     app[CONNECTIONS] = set()
     app[STARTED_AT] = now()
     app[METRICS] = Metrics(CLIENT_MESSAGE_TYPES)
+    app[LIMITS] = Limits(config.max_name_length, config.max_chat_length)
     app[PROBLEMS] = load_bank(
         [Path(path) for path in config.problems], include_default=config.default_problems
     )

@@ -8,6 +8,7 @@ from sessions.clock import Clock
 from sessions.config import Config
 from sessions.metrics import Metrics
 from sessions.problems import ProblemBank
+from sessions.protocol import Limits
 from sessions.store import SessionStore
 from sessions.web.connection import Connection
 
@@ -18,3 +19,4 @@ CONNECTIONS = web.AppKey[set[Connection]]("connections")
 STARTED_AT = web.AppKey("started_at", float)
 PROBLEMS = web.AppKey("problems", ProblemBank)
 METRICS = web.AppKey("metrics", Metrics)
+LIMITS = web.AppKey("limits", Limits)

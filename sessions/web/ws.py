@@ -32,7 +32,6 @@ from sessions.protocol import (
     JoinSession,
     LanguageChange,
     LeaveSession,
-    Limits,
     Note,
     Ping,
     Ref,
@@ -46,7 +45,7 @@ from sessions.session import Member, Session
 from sessions.web import guards
 from sessions.web.connection import Connection
 from sessions.web.fanout import dispatch
-from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, METRICS, PROBLEMS, STORE
+from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, LIMITS, METRICS, PROBLEMS, STORE
 
 log = logging.getLogger("interview.ws")
 INTERNAL_ERROR = "the server failed to handle this frame"
@@ -90,9 +89,8 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
 
 def handle_text(app: web.Application, conn: Connection, text: str) -> None:
     """Parse one frame, run it, send its outcome. The per-frame error boundary."""
-    config = app[CONFIG]
     try:
-        message = parse_frame(text, Limits(config.max_name_length, config.max_chat_length))
+        message = parse_frame(text, app[LIMITS])
     except FrameError as exc:
         send_error(app, conn, exc.cause, exc.ref)
         return
