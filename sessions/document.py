@@ -21,12 +21,11 @@ Everything is synchronous and in memory; the web layer calls in and sends what c
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
-from itertools import islice
 from typing import Final, NamedTuple
 
 from sessions import ot
+from sessions.chunked import ChunkedLog
 from sessions.errors import (
     InvalidMessage,
     InvalidOperation,
@@ -93,7 +92,7 @@ class Document:
             raise ValueError(f"log_size must be >= 1, got {log_size}")
         self._text = text
         self._revision = revision
-        self._log: deque[_Entry] = deque(maxlen=log_size)
+        self._log: ChunkedLog[_Entry] = ChunkedLog(maxlen=log_size)
         self._op_ids: dict[str, int] = {}
         self._max_bytes = max_bytes
 
@@ -138,9 +137,11 @@ class Document:
                 f"the operation applies to {ot.base_length(op)} characters but the document "
                 f"had {expected} at revision {base_revision}"
             )
-        for entry in islice(self._log, base_revision - self.oldest_reachable_revision(), None):
+        for entry in self._entries_after(base_revision):
             op = ot.transform(op, list(entry[_OPS]))[0]
-        return self._commit(op, user_id, op_id)
+        new_text, inverse = ot.apply_and_invert(self._text, op)
+        self._check_size(new_text)
+        return self._commit(op, inverse, new_text, user_id, op_id)
 
     def submit_text(
         self,
@@ -163,6 +164,9 @@ class Document:
         duplicate = self._duplicate(op_id)
         if duplicate is not None:
             return duplicate
+        if base_revision == self._revision:  # nothing to rebase over: commit the diff as is
+            op, inverse = ot.diff_and_inverse(self._text, text)
+            return self._commit(ot.validate(op), inverse, text, user_id, op_id)  # surrogates
         op = ot.diff(self.text_at(base_revision), text)
         return self.submit_ops(op, base_revision, user_id=user_id, op_id=op_id)
 
@@ -174,8 +178,7 @@ class Document:
         """
         _require_revision_type(revision)
         self._check_reachable(revision)
-        start = revision - self.oldest_reachable_revision()
-        return [LoggedOp._make(entry) for entry in islice(self._log, start, None)]
+        return [LoggedOp._make(entry) for entry in self._entries_after(revision)]
 
     def text_at(self, revision: int) -> str:
         """The text at ``revision``, rebuilt by applying logged inverses backwards from the head.
@@ -240,20 +243,35 @@ class Document:
                 f"code would be {size} bytes, over the limit of {limit} bytes", field="code"
             )
 
-    def _commit(self, op: Operation, user_id: str | None, op_id: str | None) -> Applied:
-        """Apply a rebased operation at the head; nothing changes unless everything succeeds."""
-        new_text = ot.apply(self._text, op)
-        self._check_size(new_text)
-        inverse = ot.invert(op, self._text)
-        if len(self._log) == self._log.maxlen:
-            evicted_revision, _, _, evicted_op_id, _ = self._log[0]
-            if evicted_op_id is not None and self._op_ids.get(evicted_op_id) == evicted_revision:
-                del self._op_ids[evicted_op_id]
+    def _entries_after(self, revision: int) -> list[_Entry]:
+        """The log entries of the revisions after a reachable ``revision``, oldest first.
+
+        Indexed from the right: the usual base is at or near the head, and iterating the
+        log from its left end would walk all of it to skip to the base.
+        """
+        log = self._log
+        return [log[index] for index in range(revision - self._revision, 0)]
+
+    def _commit(
+        self,
+        op: Operation,
+        inverse: Operation,
+        new_text: str,
+        user_id: str | None,
+        op_id: str | None,
+    ) -> Applied:
+        """Make ``new_text`` (the head text changed by ``op``) the head; nothing before this
+        changed anything, so a call that raised earlier left the document as it was.
+        """
         self._revision += 1
         self._text = new_text
-        self._log.append((self._revision, tuple(op), user_id, op_id, tuple(inverse)))
+        evicted = self._log.append((self._revision, tuple(op), user_id, op_id, tuple(inverse)))
         if op_id is not None:
             self._op_ids[op_id] = self._revision
+        if evicted is not None:
+            evicted_revision, _, _, evicted_op_id, _ = evicted
+            if evicted_op_id is not None and self._op_ids.get(evicted_op_id) == evicted_revision:
+                del self._op_ids[evicted_op_id]
         return Applied(revision=self._revision, ops=op, duplicate=False)
 
 

@@ -75,6 +75,8 @@ def encode(message: dict[str, Any]) -> bytes:
 
 def check_text(value: str, field: str) -> str:
     """Reject strings that cannot be encoded as UTF-8 (lone surrogates from ``\\udXXX`` escapes)."""
+    if value.isascii():  # O(1): a flag on the string; the common case costs no encoding
+        return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

@@ -147,25 +147,42 @@ def validate(op: object) -> Operation:
 
     Items must be nonzero ints (``bool`` is refused although Python counts it as an int) or
     non-empty strings without lone surrogates (U+D800..U+DFFF cannot be encoded as UTF-8).
-    The message names the offending item by index.
+    The message names the offending item by index. An operation already in normal form (what
+    a well-behaved client sends) is returned as it is, without being rebuilt.
     """
     if not isinstance(op, list):
         raise InvalidOperation(f"an operation must be an array, got {_json_type(op)}")
-    out = _Builder()
+    normal = True
+    previous = 0  # the kind of the item before: 1 retain, 2 insert, 3 delete
     for index, item in enumerate(op):
-        if isinstance(item, bool) or not isinstance(item, int | str):
-            raise InvalidOperation(f"item {index} is {_json_type(item)}; {_EXPECTED}")
         if isinstance(item, str):
             if not item:
                 raise InvalidOperation(f"item {index} is an empty string; {_EXPECTED}")
             _check_encodable(item, index)
+            kind = 2
+        elif isinstance(item, bool) or not isinstance(item, int):
+            raise InvalidOperation(f"item {index} is {_json_type(item)}; {_EXPECTED}")
+        elif item > 0:
+            kind = 1
+        elif item < 0:
+            kind = 3
+        else:
+            raise InvalidOperation(f"item {index} is 0; {_EXPECTED}")
+        if kind == previous or (kind == 2 and previous == 3):
+            normal = False
+        previous = kind
+    return op if normal else _normalize(op)
+
+
+def _normalize(op: Operation) -> Operation:
+    out = _Builder()
+    for item in op:
+        if isinstance(item, str):
             out.insert(item)
         elif item > 0:
             out.retain(item)
-        elif item < 0:
-            out.delete(-item)
         else:
-            raise InvalidOperation(f"item {index} is 0; {_EXPECTED}")
+            out.delete(-item)
     return out.result()
 
 
@@ -221,6 +238,28 @@ def invert(op: Operation, doc: str) -> Operation:
             out.insert(doc[position : position - item])
             position -= item
     return out.result()
+
+
+def apply_and_invert(doc: str, op: Operation) -> tuple[str, Operation]:
+    """``(apply(doc, op), invert(op, doc))`` in one walk over ``op``: what committing an
+    operation needs, the new text and the operation that undoes it.
+    """
+    _require_length(op, len(doc), "the document")
+    parts: list[str] = []
+    out = _Builder()
+    position = 0
+    for item in op:
+        if isinstance(item, str):
+            parts.append(item)
+            out.delete(len(item))
+        elif item > 0:
+            parts.append(doc[position : position + item])
+            out.retain(item)
+            position += item
+        else:
+            out.insert(doc[position : position - item])
+            position -= item
+    return "".join(parts), out.result()
 
 
 def compose(a: Operation, b: Operation) -> Operation:
@@ -300,16 +339,36 @@ def diff(old: str, new: str) -> Operation:
 
     Comparisons run on slices in C; the total work is linear in the shorter text.
     """
+    return diff_and_inverse(old, new)[0]
+
+
+def diff_and_inverse(old: str, new: str) -> tuple[Operation, Operation]:
+    """``(diff(old, new), invert(diff(old, new), old))`` from one comparison of the texts:
+    the inverse retains the same prefix and suffix and puts back what the diff deleted.
+    """
     if old == new:
-        return [len(old)] if old else []
+        return ([len(old)], [len(old)]) if old else ([], [])
     prefix = _common_prefix(old, new)
     suffix = _common_suffix(old, new, min(len(old), len(new)) - prefix)
-    out = _Builder()
-    out.retain(prefix)
-    out.insert(new[prefix : len(new) - suffix])
-    out.delete(len(old) - prefix - suffix)
-    out.retain(suffix)
-    return out.result()
+    inserted = new[prefix : len(new) - suffix]
+    deleted = old[prefix : len(old) - suffix]
+    return (
+        _replacement(prefix, inserted, len(deleted), suffix),
+        _replacement(prefix, deleted, len(inserted), suffix),
+    )
+
+
+def _replacement(prefix: int, inserted: str, deleted: int, suffix: int) -> Operation:
+    """``[prefix, inserted, -deleted, suffix]`` in normal form: empty parts left out. The
+    texts differ, so ``inserted`` or ``deleted`` is non-empty and the retains never touch."""
+    op: Operation = [prefix] if prefix else []
+    if inserted:
+        op.append(inserted)
+    if deleted:
+        op.append(-deleted)
+    if suffix:
+        op.append(suffix)
+    return op
 
 
 def _common_prefix(a: str, b: str) -> int:

@@ -9,7 +9,6 @@ stays exact for everything the timeline still holds.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -17,6 +16,7 @@ from typing import Any, Final
 import orjson
 
 from sessions import ot
+from sessions.chunked import ChunkedLog
 from sessions.clock import iso
 from sessions.errors import BadRequest
 
@@ -109,7 +109,7 @@ class Timeline:
         self.base_at = base_at
         self.limit = limit
         self.base_revision = base_revision
-        self._entries: deque[_Entry] = deque(_entry(event) for event in events)
+        self._entries: ChunkedLog[_Entry] = ChunkedLog(_entry(event) for event in events)
         self._seq = max(seq, self._entries[-1][0] if self._entries else 0)
 
     @property

@@ -331,6 +331,32 @@ def test_invert_undoes_the_operation(case: tuple[str, Operation]) -> None:
 
 
 @PROPERTY
+@given(doc_and_op())
+def test_apply_and_invert_equals_apply_and_invert_apart(case: tuple[str, Operation]) -> None:
+    doc, op = case
+    assert ot.apply_and_invert(doc, op) == (ot.apply(doc, op), ot.invert(op, doc))
+
+
+@PROPERTY
+@given(documents, documents)
+def test_diff_and_inverse_equals_the_diff_and_its_inverse(old: str, new: str) -> None:
+    op, inverse = ot.diff_and_inverse(old, new)
+    assert op == ot.diff(old, new)
+    assert inverse == ot.invert(op, old)
+    assert_normal(inverse)
+
+
+@PROPERTY
+@given(documents.flatmap(lambda doc: st.tuples(st.just(doc), raw_ops(doc))))
+def test_validate_returns_an_operation_already_in_normal_form_as_it_is(
+    case: tuple[str, list[int | str]],
+) -> None:
+    _, raw = case
+    normal = ot.validate(raw)
+    assert (ot.validate(normal) is normal) and (normal is raw) == (normal == raw)
+
+
+@PROPERTY
 @given(documents, documents)
 def test_diff_turns_old_into_new_like_the_naive_diff(old: str, new: str) -> None:
     op = ot.diff(old, new)

@@ -12,7 +12,7 @@ from sessions.store import SessionStore
 def test_an_idle_session_costs_the_garbage_collector_at_most_seven_objects():
     # Every full collection scans every tracked object; with thousands of sessions alive this
     # set the pause length (docs/benchmarks.md). Session, Document and Timeline, their two
-    # deques, and the two (still empty) message logs.
+    # (still empty) chunked logs, and the two (still empty) message logs.
     store = SessionStore(Config(), FakeClock())
     gc.collect()
     before = len(gc.get_objects())
