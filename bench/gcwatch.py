@@ -4,8 +4,10 @@
 a ``gc.callbacks`` hook that writes one line per collection of generation 1 or 2 (the ones
 that can pause for long) to stderr: generation, pause in ms, objects collected, and the number
 of objects the collector tracks (with ``GCWATCH_TYPES=1``, also the commonest types among
-them). Latency spikes of tens of milliseconds at moderate CPU are
-the signature of full collections over a large heap of long-lived objects.
+them, and the references a full pass follows by type: on a large heap each one is a likely
+cache miss, so that total, more than the object count, sets the pause). Latency spikes of
+tens of milliseconds at moderate CPU are the signature of full collections over a large heap
+of long-lived objects.
 """
 
 from __future__ import annotations
@@ -39,8 +41,13 @@ def _hook(phase: str, info: dict[str, Any]) -> None:
         flush=True,
     )
     if census:
-        census = Counter(type(o).__qualname__ for o in tracked).most_common(12)
-        print("gcwatch types " + " ".join(f"{n}={c}" for n, c in census), file=sys.stderr)
+        counts = Counter(type(o).__qualname__ for o in tracked).most_common(12)
+        print("gcwatch types " + " ".join(f"{n}={c}" for n, c in counts), file=sys.stderr)
+        refs: Counter[str] = Counter()
+        for obj in tracked:
+            refs[type(obj).__qualname__] += len(gc.get_referents(obj))
+        top = " ".join(f"{n}={c}" for n, c in refs.most_common(12))
+        print(f"gcwatch refs total={sum(refs.values())} {top}", file=sys.stderr)
 
 
 def main() -> None:

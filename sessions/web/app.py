@@ -30,7 +30,7 @@ from sessions.web.keys import (
     STORE,
 )
 from sessions.web.logfilter import RedactTokens
-from sessions.web.middleware import cors_middleware, error_middleware
+from sessions.web.middleware import boundary
 from sessions.web.ws import websocket_handler
 
 SHUTDOWN_FRAME = encode({"type": "server-shutdown"})
@@ -50,7 +50,7 @@ def create_app(
         config = Config.from_args(config)
     now = clock or system_clock
     app = web.Application(
-        middlewares=[cors_middleware, error_middleware],
+        middlewares=[boundary],
         client_max_size=config.max_body_bytes,
     )
     app[CONFIG] = config
@@ -66,8 +66,8 @@ def create_app(
     guards.setup(app)
     rest.add_routes(app)
     rest_interview.add_routes(app)
-    app.router.add_get("/ws", websocket_handler)
-    app.router.add_get("/ws/{session_id}", websocket_handler)
+    app.router.add_get("/ws", websocket_handler, name="ws")  # names: middleware.SOCKET_ROUTES
+    app.router.add_get("/ws/{session_id}", websocket_handler, name="ws-join")
     openapi.add_routes(app)
     app.cleanup_ctx.append(_redact_access_log)
     lifecycle.setup(app)  # restore before other background work starts; save after it stops

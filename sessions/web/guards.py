@@ -20,7 +20,6 @@ import logging
 from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, WSMsgType, hdrs, web
-from aiohttp.typedefs import Handler
 
 from sessions.config import Config
 from sessions.errors import (
@@ -29,7 +28,6 @@ from sessions.errors import (
     DomainError,
     Forbidden,
     InvalidJson,
-    PayloadTooLarge,
     RateLimited,
     SessionNotFound,
     UnsupportedMediaType,
@@ -52,16 +50,14 @@ log = logging.getLogger("interview.guard")
 
 SOCKETS_BY_ADDRESS = web.AppKey("sockets_by_address", AddressCounter)
 CREATES_BY_ADDRESS = web.AppKey("creates_by_address", KeyedRateLimiter)
-WS_PATH = "/ws"
 UTF8_NAMES = frozenset({"utf-8", "utf8"})
 
 
 def setup(app: web.Application) -> None:
-    """Create the per-address counters and add the socket guard (inside the error middleware)."""
+    """Create the per-address counters."""
     config = app[CONFIG]
     app[SOCKETS_BY_ADDRESS] = AddressCounter(config.max_sockets_per_address)
     app[CREATES_BY_ADDRESS] = KeyedRateLimiter(config.session_creates_per_minute, app[CLOCK])
-    app.middlewares.append(request_guard)
 
 
 def address_of(request: web.Request) -> str:
@@ -116,21 +112,12 @@ def check_room(session: Session, config: Config) -> None:
         )
 
 
-@web.middleware
-async def request_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """A declared body over ``--max-body-bytes`` is refused before it is read; ``/ws``
-    requests pass :func:`guard_socket` first.
+def admit_socket(request: web.Request) -> str:
+    """Before the upgrade on ``/ws``: origin, room in the session, sockets per address.
+
+    Returns the address one socket was counted under: give it back with
+    :func:`release_socket` when the socket ends. Raises the refusal, counting nothing.
     """
-    limit = request.app[CONFIG].max_body_bytes
-    if request.content_length is not None and request.content_length > limit:
-        raise PayloadTooLarge("request body is too large")  # as aiohttp's own 413 says
-    if request.path != WS_PATH and not request.path.startswith(WS_PATH + "/"):
-        return await handler(request)
-    return await guard_socket(request, handler)
-
-
-async def guard_socket(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Before the upgrade on ``/ws``: origin, room in the session, sockets per address."""
     config = request.app[CONFIG]
     origin = request.headers.get(hdrs.ORIGIN)
     if not origin_allowed(origin, request.host, config.allowed_origins):
@@ -144,15 +131,16 @@ async def guard_socket(request: web.Request, handler: Handler) -> web.StreamResp
         with contextlib.suppress(SessionNotFound):  # the handler answers 404
             check_room(request.app[STORE].get(session_id), config)
     address = address_of(request)
-    counter = request.app[SOCKETS_BY_ADDRESS]
-    if not counter.acquire(address):
+    if not request.app[SOCKETS_BY_ADDRESS].acquire(address):
         raise RateLimited(
             f"too many open sockets from your address (limit {config.max_sockets_per_address})"
         )
-    try:
-        return await handler(request)
-    finally:
-        counter.release(address)
+    return address
+
+
+def release_socket(app: web.Application, address: str) -> None:
+    """A socket counted by :func:`admit_socket` has ended."""
+    app[SOCKETS_BY_ADDRESS].release(address)
 
 
 # --- frames -------------------------------------------------------------------------------------

@@ -46,24 +46,30 @@ from sessions.web import guards
 from sessions.web.connection import Connection
 from sessions.web.fanout import dispatch
 from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, LIMITS, METRICS, PROBLEMS, STORE
+from sessions.web.middleware import error_response
 
 log = logging.getLogger("interview.ws")
 INTERNAL_ERROR = "the server failed to handle this frame"
 
 
-async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
-    """``GET /ws`` and ``GET /ws/{session_id}?name=&role=`` (the latter joins at connect)."""
+async def websocket_handler(request: web.Request) -> web.StreamResponse:
+    """``GET /ws`` and ``GET /ws/{session_id}?name=&role=`` (the latter joins at connect).
+
+    The middleware passes these routes straight here (see :mod:`sessions.web.middleware`), so
+    this coroutine is the only frame of ours suspended for the socket's lifetime; a refusal
+    before the upgrade is answered as JSON here.
+    """
     app = request.app
-    config = app[CONFIG]
-    url_join = _url_join(request) if "session_id" in request.match_info else None
-    ws = web.WebSocketResponse(
-        heartbeat=config.heartbeat_seconds,
-        max_msg_size=config.max_message_bytes,
-        compress=config.compress,
-        timeout=config.close_timeout_seconds,
-    )
-    await ws.prepare(request)
-    conn = Connection(ws, request, config, on_drop=app[METRICS].slow_peer_dropped)
+    try:
+        address = guards.admit_socket(request)
+    except DomainError as exc:
+        return error_response(exc, request)
+    try:
+        ws, url_join = await _upgrade(request)
+    except Exception as exc:  # noqa: BLE001 - a bad join, no Upgrade, a bug: answered as JSON
+        guards.release_socket(app, address)
+        return error_response(exc, request)
+    conn = Connection(ws, request, app[CONFIG], on_drop=app[METRICS].slow_peer_dropped)
     app[CONNECTIONS].add(conn)
     log.info("socket opened from %s", conn.label)
     try:
@@ -81,10 +87,25 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
     finally:
         _leave(app, conn)
         app[CONNECTIONS].discard(conn)
+        guards.release_socket(app, address)
         conn.close()
         await conn.shutdown()
         log.info("socket from %s closed (code %s)", conn.label, ws.close_code)
     return ws
+
+
+async def _upgrade(request: web.Request) -> tuple[web.WebSocketResponse, JoinSession | None]:
+    """Check a join-by-URL, then complete the WebSocket handshake."""
+    config = request.app[CONFIG]
+    url_join = _url_join(request) if "session_id" in request.match_info else None
+    ws = web.WebSocketResponse(
+        heartbeat=config.heartbeat_seconds,
+        max_msg_size=config.max_message_bytes,
+        compress=config.compress,
+        timeout=config.close_timeout_seconds,
+    )
+    await ws.prepare(request)
+    return ws, url_join
 
 
 def handle_text(app: web.Application, conn: Connection, text: str) -> None:
