@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -86,3 +87,6 @@ async def test_metrics_count_real_traffic(client: Client):
     assert sample(text, 'interview_frames_sent_total{type="users-update"}') == 1
     assert sample(text, 'interview_errors_total{code="invalid-json"}') == 1
     assert sample(text, "interview_broadcast_seconds_count") == 2
+    assert sample(text, "interview_gc_frozen_objects") == gc.get_freeze_count()
+    full_collections = sample(text, 'interview_gc_collections{generation="2"}')
+    assert 0 <= full_collections <= gc.get_stats()[2]["collections"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from aiohttp import hdrs, web
@@ -143,6 +144,17 @@ async def metrics(request: web.Request) -> web.Response:
             {"": sum(conn.queued_frames for conn in connections)},
         ),
         "interview_uptime_seconds": ("Seconds since start.", {"": app[CLOCK]() - app[STARTED_AT]}),
+        "interview_gc_frozen_objects": (
+            "Objects frozen out of the garbage collector's reach at start-up.",
+            {"": gc.get_freeze_count()},
+        ),
+        "interview_gc_collections": (
+            "Garbage collections since start, by generation (2: full collections).",
+            {
+                f'{{generation="{n}"}}': stats["collections"]
+                for n, stats in enumerate(gc.get_stats())
+            },
+        ),
     }
     return web.Response(
         text=app[METRICS].render(gauges), content_type="text/plain", charset="utf-8"
