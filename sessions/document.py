@@ -237,7 +237,8 @@ class Document:
         limit = self._max_bytes
         if limit is None or len(text) * 4 <= limit:  # UTF-8 takes at most 4 bytes a character
             return
-        size = len(text.encode("utf-8", "surrogatepass"))  # exact, for the message too
+        # Exact, for the message too; isascii() is a flag lookup, so ASCII code costs nothing.
+        size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
         if size > limit:
             raise PayloadTooLarge(
                 f"code would be {size} bytes, over the limit of {limit} bytes", field="code"

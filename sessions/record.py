@@ -43,9 +43,9 @@ class Event:
         }
 
 
-_Entry = tuple[int, float, str, str | None, str | None, bytes]
+_Entry = tuple[int, float, str, str | None, str | None, str]
 """How the timeline stores an :class:`Event`: a flat tuple of numbers and strings, the data as
-compact JSON bytes. The garbage collector stops tracking such a tuple after one pass; ten thousand
+compact JSON text. The garbage collector stops tracking such a tuple after one pass; ten thousand
 events per session kept as objects with dicts and lists made every full collection scan them
 (100+ ms pauses under load, docs/benchmarks.md). Reading events back is rare (the timeline
 route, replay, snapshots), so paying a parse there is the right trade."""
@@ -54,8 +54,10 @@ _TYPE: Final = 2
 _DATA: Final = 5
 
 
-def _pack(data: dict[str, Any]) -> bytes:
-    return orjson.dumps(data)
+def _pack(data: dict[str, Any]) -> str:
+    # As text, not orjson's bytes: orjson hands back every result in a 4 KiB allocation
+    # (measured with tracemalloc), which a kept event would hold for a 60-byte edit.
+    return orjson.dumps(data).decode()
 
 
 def _entry(event: Event) -> _Entry:

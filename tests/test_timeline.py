@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import tracemalloc
 
 from sessions.record import Event, Timeline
 
@@ -17,6 +18,24 @@ def test_timeline_events_add_nothing_for_the_garbage_collector_to_scan():
     gc.collect()
     # As dataclasses with dicts and lists, 1,000 events were 3,000+ tracked objects.
     assert len(gc.get_objects()) - before < 100
+
+
+def test_a_kept_event_costs_a_few_hundred_bytes_not_an_encoder_buffer():
+    # orjson returns each result in a 4 KiB allocation: kept as bytes, 10,000 events per
+    # session held 40 MiB (measured with tracemalloc, docs/benchmarks.md).
+    timeline = Timeline("", "python", 0.0, limit=10_000)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for revision in range(1, 1001):
+            ops: list[int | str] = [revision - 1, "x"] if revision > 1 else ["x"]
+            timeline.append(
+                float(revision), "code-change", "u-1", "Cara", revision=revision, ops=ops
+            )
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept / 1000 < 300
 
 
 def test_events_read_back_as_they_were_appended():

@@ -33,6 +33,7 @@ from sessions.protocol import JoinSession
 from sessions.session import Member, Session
 
 log = logging.getLogger("interview.ws")
+ENCODER_BUFFER = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,8 @@ class Connection:
         self.limiter: FrameLimiter | None = None  # set by the frame guard on first use
         self._config = config
         self._transport = request.transport
-        self._queue: deque[bytes | _CloseRequest] = deque()
+        # Made on first congestion too: an empty deque is 624 bytes per idle socket.
+        self._queue: deque[bytes | _CloseRequest] | None = None
         self._queued_bytes = 0
         # Created on first congestion: most sockets never need a writer task (memory per idle
         # socket, docs/benchmarks.md).
@@ -90,6 +92,12 @@ class Connection:
         self._closing = False
         self._sending = False
         self._writer: asyncio.Task[None] | None = None
+
+    def _pending(self) -> deque[bytes | _CloseRequest]:
+        """The queue of frames waiting for the writer task, made on first use."""
+        if self._queue is None:
+            self._queue = deque()
+        return self._queue
 
     def _wake(self) -> None:
         """Make sure the writer task runs and knows there is work queued."""
@@ -102,7 +110,7 @@ class Connection:
     @property
     def queued_frames(self) -> int:
         """Frames waiting for the writer."""
-        return len(self._queue)
+        return len(self._queue) if self._queue is not None else 0
 
     @property
     def queued_bytes(self) -> int:
@@ -120,10 +128,13 @@ class Connection:
             return
         if not self._queue and not self._sending and self._write_now(data):
             return
-        self._queue.append(data)
+        # A copy of exact size: orjson's bytes sit in a 4 KiB allocation each, and a queue of
+        # small frames would hold far more memory than the byte bound below counts.
+        queue = self._pending()
+        queue.append(bytes(memoryview(data)) if len(data) < ENCODER_BUFFER else data)
         self._queued_bytes += len(data)
         if (
-            len(self._queue) > self._config.send_queue_messages
+            len(queue) > self._config.send_queue_messages
             or self._queued_bytes > self._config.send_queue_bytes
         ):
             self._drop_slow_peer()
@@ -151,7 +162,7 @@ class Connection:
         if self._closing:
             return
         self._closing = True
-        self._queue.append(_CloseRequest(code, reason))
+        self._pending().append(_CloseRequest(code, reason))
         self._wake()
 
     def _drop_slow_peer(self) -> None:
@@ -160,13 +171,14 @@ class Connection:
         log.warning(
             "dropping slow client %s (close 1013): %d frames / %d bytes unsent",
             self.label,
-            len(self._queue),
+            self.queued_frames,
             self._queued_bytes,
         )
-        self._queue.clear()
+        queue = self._pending()
+        queue.clear()
         self._queued_bytes = 0
         self._closing = True
-        self._queue.append(_CloseRequest(WSCloseCode.TRY_AGAIN_LATER, "too slow: rejoin"))
+        queue.append(_CloseRequest(WSCloseCode.TRY_AGAIN_LATER, "too slow: rejoin"))
         # The writer is most likely stuck waiting for this peer to drain: replace it.
         if self._writer is not None and not self._writer.done():
             self._writer.cancel()
@@ -174,13 +186,14 @@ class Connection:
         self._wake()
 
     async def _write_loop(self, wakeup: asyncio.Event) -> None:
+        queue = self._pending()
         try:
             while True:
-                if not self._queue:
+                if not queue:
                     wakeup.clear()
                     await wakeup.wait()
                     continue
-                item = self._queue.popleft()
+                item = queue.popleft()
                 if isinstance(item, _CloseRequest):
                     await self._close_now(item)
                     return
@@ -193,7 +206,7 @@ class Connection:
         except ConnectionError:
             # The peer went away; the reader loop sees the close and cleans up.
             self._closing = True
-            self._queue.clear()
+            queue.clear()
             self._queued_bytes = 0
 
     async def _close_now(self, request: _CloseRequest) -> None:
