@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gc
+import re
+import secrets
 
 from sessions.clock import FakeClock
 from sessions.config import Config
-from sessions.store import SessionStore
+from sessions.store import ID_BYTES, TOKEN_BYTES, SessionStore, new_secrets
 
 
 def test_an_idle_session_costs_the_garbage_collector_at_most_seven_objects():
@@ -31,3 +33,14 @@ def test_expired_lists_only_idle_sessions_past_the_ttl():
     clock.advance(5)
     assert [s.id for s in store.expired(clock())] == [old.id]
     assert store.count_by_status() == {"active": 2, "ended": 0}
+
+
+def test_new_secrets_are_url_safe_and_as_long_as_token_urlsafe_makes_them():
+    session_id, interviewer, observer = new_secrets()
+    assert [len(session_id), len(interviewer), len(observer)] == [
+        len(secrets.token_urlsafe(ID_BYTES)),
+        len(secrets.token_urlsafe(TOKEN_BYTES)),
+        len(secrets.token_urlsafe(TOKEN_BYTES)),
+    ]
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]+", s) for s in (session_id, interviewer, observer))
+    assert len({session_id, interviewer, observer, *new_secrets()}) == 6

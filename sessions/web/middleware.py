@@ -19,6 +19,7 @@ from aiohttp.typedefs import Handler
 
 from sessions.errors import HTTP_CODES, DomainError, PayloadTooLarge, RateLimited
 from sessions.web.keys import CONFIG
+from sessions.web.responses import json_response
 
 log = logging.getLogger("interview.http")
 
@@ -32,7 +33,7 @@ SOCKET_ROUTES = frozenset({"ws", "ws-join"})
 
 def json_error(status: int, code: str, message: str) -> web.Response:
     """``{"error":{"code","message"}}`` with the given status."""
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+    return json_response({"error": {"code": code, "message": message}}, status=status)
 
 
 def _http_exception_message(exc: web.HTTPException, request: web.Request) -> str:

@@ -16,6 +16,7 @@ from sessions.version import VERSION
 from sessions.web import guards
 from sessions.web.fanout import dispatch
 from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, METRICS, PROBLEMS, STARTED_AT, STORE
+from sessions.web.responses import json_response
 
 log = logging.getLogger("interview.http")
 JSON_TYPES = ("application/json",)
@@ -69,12 +70,12 @@ async def create_session(request: web.Request) -> web.Response:
     if problem is not None:
         interview.set_problem(session, None, problem, request.app[CLOCK]())
     log.info("session %s created", session.id)
-    location = request.app.router["session"].url_for(session_id=session.id)
-    return web.json_response(session.created(), status=201, headers={hdrs.LOCATION: str(location)})
+    location = f"/api/sessions/{session.id}"  # the "session" route; ids are URL-safe already
+    return json_response(session.created(), status=201, headers={hdrs.LOCATION: location})
 
 
 async def get_session(request: web.Request) -> web.Response:
-    return web.json_response(session_of(request).public())
+    return json_response(session_of(request).public())
 
 
 async def patch_session(request: web.Request) -> web.Response:
@@ -93,7 +94,7 @@ async def patch_session(request: web.Request) -> web.Response:
     if patch.max_candidates is not None:
         session.max_candidates = patch.max_candidates
         session.updated_at = now
-    return web.json_response(session.public())
+    return json_response(session.public())
 
 
 async def delete_session(request: web.Request) -> web.Response:
@@ -107,16 +108,16 @@ async def delete_session(request: web.Request) -> web.Response:
 
 async def list_users(request: web.Request) -> web.Response:
     update = room.users_update(session_of(request))
-    return web.json_response({key: update[key] for key in ("users", "count", "roles")})
+    return json_response({key: update[key] for key in ("users", "count", "roles")})
 
 
 async def list_languages(request: web.Request) -> web.Response:
-    return web.json_response({"languages": list(LANGUAGES), "default": DEFAULT_LANGUAGE})
+    return json_response({"languages": list(LANGUAGES), "default": DEFAULT_LANGUAGE})
 
 
 async def health(request: web.Request) -> web.Response:
     app = request.app
-    return web.json_response(
+    return json_response(
         {
             "status": "ok",
             "sessions": len(app[STORE]),

@@ -10,6 +10,7 @@ from sessions.errors import BadRequest
 from sessions.problems import suggest_next
 from sessions.report import build_report
 from sessions.web.keys import CLOCK, PROBLEMS
+from sessions.web.responses import json_response
 from sessions.web.rest import authorize, session_of
 
 
@@ -17,18 +18,18 @@ async def list_problems(request: web.Request) -> web.Response:
     problems = request.app[PROBLEMS].list(
         difficulty=request.query.get("difficulty"), tag=request.query.get("tag")
     )
-    return web.json_response({"problems": [p.summary() for p in problems], "count": len(problems)})
+    return json_response({"problems": [p.summary() for p in problems], "count": len(problems)})
 
 
 async def get_problem(request: web.Request) -> web.Response:
-    return web.json_response(request.app[PROBLEMS].get(request.match_info["slug"]).to_json())
+    return json_response(request.app[PROBLEMS].get(request.match_info["slug"]).to_json())
 
 
 async def next_problem(request: web.Request) -> web.Response:
     bank = request.app[PROBLEMS]
     solved = bank.get(request.match_info["slug"])
     suggestion = suggest_next(bank, solved)
-    return web.json_response({"suggestion": suggestion.summary() if suggestion else None})
+    return json_response({"suggestion": suggestion.summary() if suggestion else None})
 
 
 async def timeline(request: web.Request) -> web.Response:
@@ -36,7 +37,7 @@ async def timeline(request: web.Request) -> web.Response:
     session = session_of(request)
     authorize(request, session)
     record = session.timeline
-    return web.json_response(
+    return json_response(
         {
             "baseRevision": record.base_revision,
             "events": [event.to_json() for event in record.events],
@@ -70,12 +71,12 @@ async def replay(request: web.Request) -> web.Response:
         revision=int(point["revision"]) if "revision" in point else None,
         at=point.get("at"),
     )
-    return web.json_response(state)
+    return json_response(state)
 
 
 async def report(request: web.Request) -> web.Response:
     session = session_of(request)
-    return web.json_response(build_report(session, request.app[CLOCK]()))
+    return json_response(build_report(session, request.app[CLOCK]()))
 
 
 def add_routes(app: web.Application) -> None:
