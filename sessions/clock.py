@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import lru_cache
 
 Clock = Callable[[], float]
 """Returns seconds since the epoch. Tests inject a fake; production uses :func:`time.time`."""
@@ -13,13 +12,8 @@ Clock = Callable[[], float]
 system_clock: Clock = time.time
 
 
-@lru_cache(maxsize=4096)
 def iso(timestamp: float) -> str:
-    """Format epoch seconds as ISO 8601 UTC with milliseconds: ``2026-11-24T08:47:09.123Z``.
-
-    Cached: the same few timestamps (a session's creation and last change) are formatted on
-    every read of it, and formatting was 5-7 % of a REST request (docs/benchmarks.md).
-    """
+    """Format epoch seconds as ISO 8601 UTC with milliseconds: ``2026-11-24T08:47:09.123Z``."""
     moment = datetime.fromtimestamp(timestamp, UTC)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

@@ -86,6 +86,9 @@ class Session:
     problems_used: tuple[str, ...] = ()
     blocked_addresses: frozenset[str] = frozenset()
     last_activity: float = 0.0
+    # (timestamp, formatted) of the last created/updated pair formatted: every read of the
+    # session formats both, and the same two values over and over (docs/benchmarks.md).
+    _stamps: tuple[float, float, str, str] = field(default=(-1.0, -1.0, "", ""), init=False)
 
     def public(self) -> dict[str, Any]:
         """The session as any participant may see it: no tokens."""
@@ -95,12 +98,20 @@ class Session:
             "language": self.language,
             "code": self.document.text,
             "revision": self.document.revision,
-            "createdAt": iso(self.created_at),
-            "updatedAt": iso(self.updated_at),
+            **self.stamps(),
             "status": self.status,
             "problem": self.problem.slug if self.problem else None,
             "maxCandidates": self.max_candidates,
         }
+
+    def stamps(self) -> dict[str, str]:
+        """``createdAt`` and ``updatedAt`` as ISO 8601, formatted once per change."""
+        created_at, updated_at, created, updated = self._stamps
+        if created_at != self.created_at or updated_at != self.updated_at:
+            created = iso(self.created_at) if created_at != self.created_at else created
+            updated = created if self.updated_at == self.created_at else iso(self.updated_at)
+            self._stamps = (self.created_at, self.updated_at, created, updated)
+        return {"createdAt": created, "updatedAt": updated}
 
     def created(self) -> dict[str, Any]:
         """The session as its creator sees it, once: with the interviewer and observer tokens."""

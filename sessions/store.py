@@ -23,14 +23,36 @@ def _url_safe(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def new_secrets() -> tuple[str, str, str]:
-    """A session id, an interviewer token and an observer token from one read of the OS's
-    random source (one ``getrandom`` call instead of three: 7 % of a create, measured)."""
-    raw = secrets.token_bytes(ID_BYTES + 2 * TOKEN_BYTES)
+class RandomPool:
+    """Bytes from the operating system's random source, read 4 KiB at a time.
+
+    Three ``secrets.token_urlsafe`` calls per session were three ``getrandom`` system calls,
+    7 % of ``POST /api/sessions`` (docs/benchmarks.md); this is one per 64 sessions. Bytes
+    are handed out once each, in order.
+    """
+
+    __slots__ = ("_buffer", "_offset")
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._offset = 0
+
+    def take(self, count: int) -> bytes:
+        if self._offset + count > len(self._buffer):
+            self._buffer = secrets.token_bytes(max(4096, count))
+            self._offset = 0
+        taken = self._buffer[self._offset : self._offset + count]
+        self._offset += count
+        return taken
+
+
+def new_secrets(pool: RandomPool) -> tuple[str, str, str]:
+    """A session id, an interviewer token and an observer token, as ``secrets.token_urlsafe``
+    would make them (128, 192 and 192 random bits)."""
     return (
-        _url_safe(raw[:ID_BYTES]),
-        _url_safe(raw[ID_BYTES : ID_BYTES + TOKEN_BYTES]),
-        _url_safe(raw[ID_BYTES + TOKEN_BYTES :]),
+        _url_safe(pool.take(ID_BYTES)),
+        _url_safe(pool.take(TOKEN_BYTES)),
+        _url_safe(pool.take(TOKEN_BYTES)),
     )
 
 
@@ -41,12 +63,13 @@ class SessionStore:
         self._config = config
         self._clock = clock
         self._sessions: dict[str, Session] = {}
+        self._random = RandomPool()
 
     def create(self, name: str, language: str, code: str = "", max_candidates: int = 1) -> Session:
         """A new session with an unguessable id and interviewer and observer tokens."""
         config = self._config
         now = self._clock()
-        session_id, interviewer_token, observer_token = new_secrets()
+        session_id, interviewer_token, observer_token = new_secrets(self._random)
         while session_id in self._sessions:  # pragma: no cover - 128 random bits
             session_id = secrets.token_urlsafe(ID_BYTES)
         session = Session(

@@ -6,9 +6,9 @@ import gc
 import re
 import secrets
 
-from sessions.clock import FakeClock
+from sessions.clock import FakeClock, iso
 from sessions.config import Config
-from sessions.store import ID_BYTES, TOKEN_BYTES, SessionStore, new_secrets
+from sessions.store import ID_BYTES, TOKEN_BYTES, RandomPool, SessionStore, new_secrets
 
 
 def test_an_idle_session_costs_the_garbage_collector_at_most_seven_objects():
@@ -36,11 +36,33 @@ def test_expired_lists_only_idle_sessions_past_the_ttl():
 
 
 def test_new_secrets_are_url_safe_and_as_long_as_token_urlsafe_makes_them():
-    session_id, interviewer, observer = new_secrets()
+    pool = RandomPool()
+    session_id, interviewer, observer = new_secrets(pool)
     assert [len(session_id), len(interviewer), len(observer)] == [
         len(secrets.token_urlsafe(ID_BYTES)),
         len(secrets.token_urlsafe(TOKEN_BYTES)),
         len(secrets.token_urlsafe(TOKEN_BYTES)),
     ]
     assert all(re.fullmatch(r"[A-Za-z0-9_-]+", s) for s in (session_id, interviewer, observer))
-    assert len({session_id, interviewer, observer, *new_secrets()}) == 6
+
+
+def test_the_random_pool_never_hands_out_the_same_bytes_twice():
+    pool = RandomPool()
+    taken = [pool.take(24) for _ in range(1000)]  # across several 4 KiB refills
+    assert all(len(chunk) == 24 for chunk in taken)
+    assert len(set(taken)) == 1000
+    assert len(pool.take(5000)) == 5000  # more than one refill's worth at once
+
+
+def test_public_timestamps_follow_every_change_of_updated_at():
+    clock = FakeClock()
+    session = SessionStore(Config(), clock).create("Pairing", "python")
+    first = session.public()
+    assert first["createdAt"] == first["updatedAt"] == iso(clock())
+    session.updated_at = clock() + 1.5
+    assert (session.public()["createdAt"], session.public()["updatedAt"]) == (
+        iso(clock()),
+        iso(clock() + 1.5),
+    )
+    session.updated_at = clock()
+    assert session.public()["updatedAt"] == iso(clock())
