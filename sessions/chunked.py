@@ -33,7 +33,7 @@ class ChunkedLog(Generic[T]):
     (idle sessions, ``tests/test_store.py``).
     """
 
-    __slots__ = ("_chunks", "_head", "_tail", "maxlen")
+    __slots__ = ("_chunks", "_head", "_size", "_tail", "maxlen")
 
     def __init__(self, items: Iterable[T] = (), maxlen: int | None = None) -> None:
         if maxlen is not None and maxlen < 1:
@@ -42,11 +42,12 @@ class ChunkedLog(Generic[T]):
         self._chunks: list[tuple[T, ...]] | tuple[()] = ()
         self._tail: list[T] | tuple[()] = ()
         self._head = 0
+        self._size = 0
         for item in items:
             self.append(item)
 
     def __len__(self) -> int:
-        return len(self._chunks) * CHUNK + len(self._tail) - self._head
+        return self._size
 
     def append(self, item: T) -> T | None:
         """Add ``item`` as the newest; return the item evicted to stay within ``maxlen``."""
@@ -61,16 +62,19 @@ class ChunkedLog(Generic[T]):
             else:
                 self._chunks = [tuple(tail)]
             self._tail = ()
-        if self.maxlen is not None and len(self) > self.maxlen:
+        self._size += 1
+        if self.maxlen is not None and self._size > self.maxlen:
             return self.popleft()
         return None
 
     def popleft(self) -> T:
         """Remove and return the oldest item."""
-        if not len(self):
+        if not self._size:
             raise IndexError("pop from an empty ChunkedLog")
-        item = self[0]
+        first = self._chunks[0] if self._chunks else self._tail
+        item = first[self._head]
         self._head += 1
+        self._size -= 1
         if isinstance(self._chunks, list) and self._head == CHUNK:
             del self._chunks[0]
             self._head = 0
@@ -82,7 +86,7 @@ class ChunkedLog(Generic[T]):
         return item
 
     def __getitem__(self, index: int) -> T:
-        size = len(self)
+        size = self._size
         if index < 0:
             index += size
         if not 0 <= index < size:
@@ -98,4 +102,4 @@ class ChunkedLog(Generic[T]):
 
     def __reversed__(self) -> Iterator[T]:
         stored = chain(reversed(self._tail), *(reversed(chunk) for chunk in reversed(self._chunks)))
-        return islice(stored, len(self))
+        return islice(stored, self._size)

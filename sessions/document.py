@@ -21,7 +21,6 @@ Everything is synchronous and in memory; the web layer calls in and sends what c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final, NamedTuple
 
 from sessions import ot
@@ -61,11 +60,11 @@ class LoggedOp(NamedTuple):
     inverse: FrozenOp
 
 
-@dataclass(frozen=True, slots=True)
-class Applied:
+class Applied(NamedTuple):
     """The outcome of a submission: the revision it produced and the operation as applied at
     the head (what to broadcast). For a duplicate, the original revision and logged operation,
-    and nothing changed this time.
+    and nothing changed this time. (A NamedTuple: one is made per edit, and it is the cheapest
+    immutable record to make.)
     """
 
     revision: int
@@ -166,7 +165,9 @@ class Document:
             return duplicate
         if base_revision == self._revision:  # nothing to rebase over: commit the diff as is
             op, inverse = ot.diff_and_inverse(self._text, text)
-            return self._commit(ot.validate(op), inverse, text, user_id, op_id)  # surrogates
+            if not text.isascii():  # O(1); otherwise refuse a lone surrogate in the insert
+                op = ot.validate(op)
+            return self._commit(op, inverse, text, user_id, op_id)
         op = ot.diff(self.text_at(base_revision), text)
         return self.submit_ops(op, base_revision, user_id=user_id, op_id=op_id)
 

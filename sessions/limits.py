@@ -17,6 +17,7 @@ import enum
 import re
 from collections.abc import Hashable
 from json.decoder import scanstring  # type: ignore[attr-defined]
+from typing import Any
 
 from sessions.clock import Clock
 from sessions.config import Config
@@ -201,6 +202,34 @@ WALK_BUDGET = 256
 """Brackets and strings :func:`json_too_deep` walks one by one before switching method."""
 SMALL_TEXT = 4096
 """Below this length, counting every bracket is cheaper than walking tokens."""
+
+
+def too_deep_message(what: str, limit: int) -> str:
+    return f"{what} nests arrays and objects more than {limit} levels deep"
+
+
+_CONTAINERS = frozenset({dict, list})
+
+
+def nests_deeper(value: object, limit: int) -> bool:
+    """Whether a decoded JSON value nests arrays and objects more than ``limit`` levels deep.
+
+    For frames a C parser has already decoded (orjson stops at 1,024 levels on its own): it
+    visits only the containers, a handful in a frame, where :func:`json_too_deep` reads every
+    character of the text (``str.count`` on a 2 KB frame costs more than parsing it). The
+    recursion is at most ``limit`` calls deep. Exact ``dict`` and ``list``, as parsers make.
+    """
+    return type(value) in _CONTAINERS and _exceeds(value, limit)  # type: ignore[arg-type]
+
+
+def _exceeds(node: dict[Any, Any] | list[Any], levels_left: int) -> bool:
+    if levels_left <= 0:
+        return True
+    children = node.values() if isinstance(node, dict) else node
+    for child in children:
+        if type(child) in _CONTAINERS and _exceeds(child, levels_left - 1):
+            return True
+    return False
 
 
 def json_too_deep(text: str, limit: int) -> bool:

@@ -33,10 +33,11 @@ __all__ = ["ROLES", "Ref", "Role"]
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """The string limits parsing needs (from :class:`~sessions.config.Config`)."""
+    """The limits parsing needs (from :class:`~sessions.config.Config`)."""
 
     max_name_length: int = 100
     max_chat_length: int = 4000
+    max_json_depth: int = 32
 
 
 MAX_OP_ID_LENGTH = 128
@@ -327,7 +328,7 @@ def parse_frame(text: str, limits: Limits = Limits()) -> ClientMessage:
     """Parse one text frame. Raises :class:`FrameError` wrapping the precise error and ref."""
     ref: Ref = None
     try:
-        frame = decode_json(text)
+        frame = decode_json(text, limits.max_json_depth)
         if not isinstance(frame, dict):
             raise InvalidMessage("a frame must be a JSON object with a 'type'")
         ref = read_ref(frame)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sessions import ot
 from sessions.document import Applied
@@ -38,8 +38,7 @@ CONFIDANTS = frozenset({"interviewer", "observer"})
 """Roles that see private notes."""
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
+class Delivery(NamedTuple):
     """One message for a set of members; encoded once, sent to each."""
 
     message: dict[str, Any]

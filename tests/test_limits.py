@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from sessions.clock import FakeClock
 from sessions.config import Config
+from sessions.errors import InvalidJson
+from sessions.fields import decode_json
 from sessions.limits import (
     AddressCounter,
     FrameLimiter,
@@ -21,6 +23,7 @@ from sessions.limits import (
     Verdict,
     client_address,
     json_too_deep,
+    nests_deeper,
 )
 from sessions.web.guards import SOCKETS_BY_ADDRESS, origin_allowed
 from tests.helpers import create_session, join, receive, request
@@ -161,6 +164,28 @@ def test_json_too_deep_agrees_with_the_parsed_depth(value: object, limit: int):
 def test_json_too_deep_agrees_on_wide_values_too(value: object, limit: int, width: int):
     wide = [value] * width  # past the walk budget: the whole-text method
     assert json_too_deep(json.dumps(wide), limit) == (depth(wide) > limit)
+
+
+@given(value=json_values, limit=st.integers(min_value=1, max_value=12))
+def test_nests_deeper_agrees_with_the_depth_of_the_value(value: object, limit: int):
+    assert nests_deeper(value, limit) == (depth(value) > limit)
+
+
+@given(value=json_values, limit=st.integers(min_value=1, max_value=12))
+def test_decode_json_with_a_depth_limit_refuses_exactly_the_deeper_values(
+    value: object, limit: int
+):
+    text = json.dumps(value, ensure_ascii=False)
+    if depth(value) > limit:
+        with pytest.raises(InvalidJson, match=rf"^frame nests .* more than {limit} levels deep$"):
+            decode_json(text, limit)
+    else:
+        assert decode_json(text, limit) == value
+
+
+def test_a_frame_too_deep_for_orjson_gets_the_depth_message_without_a_recursing_parse():
+    with pytest.raises(InvalidJson, match=r"^frame nests arrays and objects more than 32 levels"):
+        decode_json("[" * 100_000 + "]" * 100_000, 32)
 
 
 def test_json_too_deep_stops_early_on_a_megabyte_of_brackets():

@@ -14,12 +14,12 @@ def dispatch(outcome: Outcome, metrics: Metrics) -> None:
 
     The reply is the caller's business: only it knows the author's socket.
     """
-    for delivery in outcome.deliveries:
+    for message, recipients in outcome.deliveries:
         started = time.perf_counter()
-        data = encode(delivery.message)
-        for member in delivery.recipients:
+        data = encode(message)
+        for member in recipients:
             member.peer.send(data)
         metrics.broadcast_seconds.observe(time.perf_counter() - started)
-        metrics.frames_sent(delivery.message["type"], len(delivery.recipients))
+        metrics.frames_sent(message["type"], len(recipients))
     for member in outcome.close:
         member.peer.close(outcome.close_code, "")

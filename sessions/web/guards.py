@@ -19,7 +19,7 @@ import contextlib
 import logging
 from urllib.parse import urlsplit
 
-from aiohttp import WSCloseCode, WSMsgType, hdrs, web
+from aiohttp import WSCloseCode, hdrs, web
 
 from sessions.config import Config
 from sessions.errors import (
@@ -40,6 +40,7 @@ from sessions.limits import (
     Verdict,
     client_address,
     json_too_deep,
+    too_deep_message,
 )
 from sessions.protocol import error_message
 from sessions.session import Session
@@ -146,12 +147,12 @@ def release_socket(app: web.Application, address: str) -> None:
 # --- frames -------------------------------------------------------------------------------------
 
 
-def admit_frame(app: web.Application, conn: Connection, msg_type: WSMsgType, data: object) -> bool:
+def admit_frame(app: web.Application, conn: Connection) -> bool:
     """Whether a received frame goes on to the protocol; a refused one is answered here.
 
-    Over the rate: a ``rate-limited`` error frame; past the abuse limit: close 1008. Nested
-    deeper than ``--max-json-depth``: an ``invalid-json`` error frame. Frames arriving after
-    a close was requested are dropped without an answer.
+    Over the rate: a ``rate-limited`` error frame; past the abuse limit: close 1008. Frames
+    arriving after a close was requested are dropped without an answer. (Nesting deeper than
+    ``--max-json-depth`` is refused by the parser: :func:`sessions.fields.decode_json`.)
     """
     if conn.closing:
         return False
@@ -169,20 +170,12 @@ def admit_frame(app: web.Application, conn: Connection, msg_type: WSMsgType, dat
             app, conn, RateLimited(f"over {rate:g} frames per second: frame ignored, slow down")
         )
         return False
-    text = data if msg_type is WSMsgType.TEXT and isinstance(data, str) else ""
-    if json_too_deep(text, config.max_json_depth):
-        _refuse(app, conn, InvalidJson(_too_deep("frame", config.max_json_depth)))
-        return False
     return True
 
 
 def _refuse(app: web.Application, conn: Connection, error: DomainError) -> None:
     app[METRICS].error(error.code)
     conn.send(encode(error_message(error)))
-
-
-def _too_deep(what: str, limit: int) -> str:
-    return f"{what} nests arrays and objects more than {limit} levels deep"
 
 
 # --- REST ---------------------------------------------------------------------------------------
@@ -213,4 +206,4 @@ def screen_body(request: web.Request, raw: bytes) -> None:
         raise BadRequest("request body is not valid UTF-8") from None
     limit = request.app[CONFIG].max_json_depth
     if json_too_deep(text, limit):
-        raise InvalidJson(_too_deep("request body", limit))
+        raise InvalidJson(too_deep_message("request body", limit))

@@ -76,7 +76,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         if url_join is not None:
             _start_url_join(app, conn, url_join)
         async for msg in ws:
-            if not guards.admit_frame(app, conn, msg.type, msg.data):
+            if not guards.admit_frame(app, conn):
                 continue
             if msg.type is WSMsgType.TEXT:
                 handle_text(app, conn, msg.data)
