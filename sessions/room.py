@@ -244,7 +244,8 @@ def after_edit(
     if applied.duplicate:
         return outcome
     _record_edit(session, author, applied, now)
-    _move_cursors(session, applied.ops)
+    if session.cursors:
+        _move_cursors(session, applied.ops)
     update: dict[str, Any] = {
         "type": "code-update",
         "revision": applied.revision,

@@ -15,10 +15,11 @@ import socket
 import statistics
 import struct
 import time
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from aiohttp import ClientWebSocketResponse, WSMsgType
+from aiohttp import ClientConnectionResetError, ClientWebSocketResponse, WSMsgType
 from aiohttp.test_utils import TestClient
 
 from sessions.config import Config
@@ -262,3 +263,33 @@ async def test_shutdown_does_not_hang_on_a_client_that_never_reads(client: Clien
     await client.app.shutdown()
     assert time.monotonic() - started < 0.3 + 1.5
     stuck.close()
+
+
+class _ClosingTransport:
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        return (16 * KIB, 64 * KIB)
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+
+class _WriterOfAClosingTransport:
+    compress = 0
+    _closing = False
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    def _write_websocket_frame(self, message: bytes, opcode: int, rsv: int) -> None:
+        self.attempts += 1
+        raise ClientConnectionResetError("Cannot write to closing transport")
+
+
+def test_a_frame_for_a_closing_transport_is_dropped_and_nothing_more_is_sent():
+    writer = _WriterOfAClosingTransport()
+    ws = SimpleNamespace(_writer=writer)
+    request = SimpleNamespace(remote="127.0.0.1", headers={}, transport=_ClosingTransport())
+    conn = Connection(ws, request, Config())  # type: ignore[arg-type]
+    conn.send(b'{"type":"pong"}')
+    conn.send(b'{"type":"pong"}')
+    assert (writer.attempts, conn.closing, conn.queued_frames) == (1, True, 0)

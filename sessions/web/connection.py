@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import ClientConnectionResetError, WSCloseCode, WSMsgType, web
 
 from sessions.config import Config
 from sessions.limits import FrameLimiter, client_address
@@ -48,6 +48,7 @@ class Connection:
     __slots__ = (
         "_closing",
         "_config",
+        "_high_water",
         "_on_drop",
         "_queue",
         "_queued_bytes",
@@ -83,6 +84,10 @@ class Connection:
         self.limiter: FrameLimiter | None = None  # set by the frame guard on first use
         self._config = config
         self._transport = request.transport
+        # asyncio's limits, fixed for the transport's life (aiohttp never changes them).
+        self._high_water = (
+            request.transport.get_write_buffer_limits()[1] if request.transport else 0
+        )
         # Made on first congestion too: an empty deque is 624 bytes per idle socket.
         self._queue: deque[bytes | _CloseRequest] | None = None
         self._queued_bytes = 0
@@ -150,11 +155,13 @@ class Connection:
             or frame_writer.compress  # compressed frames share a compressor: writer task only
             or frame_writer._closing
             or transport is None
-            or transport.is_closing()
-            or transport.get_write_buffer_size() >= transport.get_write_buffer_limits()[1]
+            or transport.get_write_buffer_size() >= self._high_water
         ):
             return False
-        frame_writer._write_websocket_frame(data, WSMsgType.TEXT, 0)
+        try:
+            frame_writer._write_websocket_frame(data, WSMsgType.TEXT, 0)
+        except ClientConnectionResetError:  # the transport is closing: the peer is gone
+            self._closing = True
         return True
 
     def close(self, code: int = WSCloseCode.OK, reason: str = "") -> None:

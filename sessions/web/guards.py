@@ -156,21 +156,18 @@ def admit_frame(app: web.Application, conn: Connection) -> bool:
     """
     if conn.closing:
         return False
-    config = app[CONFIG]
     if conn.limiter is None:
-        conn.limiter = FrameLimiter(config, app[CLOCK])
+        conn.limiter = FrameLimiter(app[CONFIG], app[CLOCK])
     verdict = conn.limiter.check()
+    if verdict is Verdict.ADMIT:
+        return True
     if verdict is Verdict.CLOSE:
         log.warning("closing socket from %s (1008): sustained frames over the rate", conn.label)
         conn.close(WSCloseCode.POLICY_VIOLATION, "rate limit exceeded")
         return False
-    if verdict is Verdict.REJECT:
-        rate = config.rate_limit_per_second
-        _refuse(
-            app, conn, RateLimited(f"over {rate:g} frames per second: frame ignored, slow down")
-        )
-        return False
-    return True
+    rate = app[CONFIG].rate_limit_per_second  # REJECT: answer, keep the socket
+    _refuse(app, conn, RateLimited(f"over {rate:g} frames per second: frame ignored, slow down"))
+    return False
 
 
 def _refuse(app: web.Application, conn: Connection, error: DomainError) -> None:
