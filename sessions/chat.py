@@ -56,10 +56,10 @@ class MessageLog:
     ) -> None:
         self._limit = limit
         self._prefix = prefix
-        kept = deque(entries, maxlen=limit)
-        self._entries: deque[Entry] | None = kept if kept else None
+        restored = list(entries)  # a deque is made only when there is something to keep
+        self._entries: deque[Entry] | None = deque(restored, maxlen=limit) if restored else None
         # Ids are never reused, even of entries that aged out (or were not restored).
-        self._count = max(total, len(kept))
+        self._count = max(total, len(self._entries) if self._entries is not None else 0)
 
     @property
     def prefix(self) -> str:

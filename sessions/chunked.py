@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from itertools import chain, islice
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -103,3 +103,22 @@ class ChunkedLog(Generic[T]):
     def __reversed__(self) -> Iterator[T]:
         stored = chain(reversed(self._tail), *(reversed(chunk) for chunk in reversed(self._chunks)))
         return islice(stored, self._size)
+
+
+class _EmptyLog(ChunkedLog[Any]):
+    """The log of an owner that has appended nothing yet, shared by all of them: an idle
+    session's document and timeline then cost the collector no object each. Appending to it
+    is a bug: the owner makes its own :class:`ChunkedLog` first (see :func:`growable`)."""
+
+    __slots__ = ()
+
+    def append(self, item: Any) -> Any:
+        raise TypeError("EMPTY is shared and stays empty: append to growable(log, maxlen)")
+
+
+EMPTY: ChunkedLog[Any] = _EmptyLog()
+
+
+def growable(log: ChunkedLog[T], maxlen: int | None = None) -> ChunkedLog[T]:
+    """``log`` itself, or a new log to append to in place of :data:`EMPTY`."""
+    return ChunkedLog(maxlen=maxlen) if log is EMPTY else log

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Final, NamedTuple
 
 from sessions import ot
-from sessions.chunked import ChunkedLog
+from sessions.chunked import EMPTY, ChunkedLog, growable
 from sessions.errors import (
     InvalidMessage,
     InvalidOperation,
@@ -75,7 +75,7 @@ class Applied(NamedTuple):
 class Document:
     """The authoritative text of one session, its revision and a log of recent operations."""
 
-    __slots__ = ("_log", "_max_bytes", "_op_ids", "_revision", "_text")
+    __slots__ = ("_log", "_log_size", "_max_bytes", "_op_ids", "_revision", "_text")
 
     def __init__(
         self,
@@ -91,7 +91,8 @@ class Document:
             raise ValueError(f"log_size must be >= 1, got {log_size}")
         self._text = text
         self._revision = revision
-        self._log: ChunkedLog[_Entry] = ChunkedLog(maxlen=log_size)
+        self._log: ChunkedLog[_Entry] = EMPTY  # made on the first edit
+        self._log_size = log_size
         self._op_ids: dict[str, int] = {}
         self._max_bytes = max_bytes
 
@@ -267,6 +268,7 @@ class Document:
         """
         self._revision += 1
         self._text = new_text
+        self._log = growable(self._log, self._log_size)
         evicted = self._log.append((self._revision, tuple(op), user_id, op_id, tuple(inverse)))
         if op_id is not None:
             self._op_ids[op_id] = self._revision

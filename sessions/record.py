@@ -16,7 +16,7 @@ from typing import Any, Final
 import orjson
 
 from sessions import ot
-from sessions.chunked import ChunkedLog
+from sessions.chunked import EMPTY, ChunkedLog, growable
 from sessions.clock import iso
 from sessions.errors import BadRequest
 
@@ -111,7 +111,8 @@ class Timeline:
         self.base_at = base_at
         self.limit = limit
         self.base_revision = base_revision
-        self._entries: ChunkedLog[_Entry] = ChunkedLog(_entry(event) for event in events)
+        restored = [_entry(event) for event in events]
+        self._entries: ChunkedLog[_Entry] = ChunkedLog(restored) if restored else EMPTY
         self._seq = max(seq, self._entries[-1][0] if self._entries else 0)
 
     @property
@@ -131,6 +132,7 @@ class Timeline:
         self, at: float, type_: str, user_id: str | None, name: str | None, **data: Any
     ) -> None:
         self._seq += 1
+        self._entries = growable(self._entries)
         self._entries.append((self._seq, at, type_, user_id, name, _pack(data)))
         while len(self._entries) > self.limit:
             self._fold(self._entries.popleft())

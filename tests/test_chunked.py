@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sessions.chunked import CHUNK, ChunkedLog
+from sessions.chunked import CHUNK, EMPTY, ChunkedLog, growable
 
 # append n | popleft | read index i
 Step = tuple[str, int]
@@ -97,3 +97,14 @@ def test_a_long_log_costs_a_full_collection_one_visit_per_chunk() -> None:
     assert collector_visits(as_deque) == 9_000
     assert len(log) == 9_000
     assert collector_visits(log) <= 9_000 // CHUNK + 1 + CHUNK
+
+
+def test_the_shared_empty_log_refuses_appends_and_growable_replaces_it():
+    with pytest.raises(TypeError, match="EMPTY is shared"):
+        EMPTY.append(1)
+    assert (len(EMPTY), list(EMPTY)) == (0, [])
+    log: ChunkedLog[int] = growable(EMPTY, maxlen=2)
+    assert log is not EMPTY
+    log.append(1)
+    assert growable(log, maxlen=2) is log
+    assert (log.maxlen, list(log), len(EMPTY)) == (2, [1], 0)
