@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bench import floor_server, loadgen
+from bench import floor_server, loadgen, perframe
 from bench.loadgen import Probe
 from bench.profile import summarize
 from bench.wsclient import text_frame
@@ -90,3 +90,13 @@ def _assert_clean(step: loadgen.StepResult) -> None:
     assert step.loss == 0, summary
     assert step.errors == 0, summary
     assert step.bad_acks == 0, summary
+
+
+def test_the_per_edit_measurement_runs_every_edit_through_both(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.argv", ["perframe", "200"])
+    perframe.main()  # asserts itself that every edit reached the document and both readers
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in out] == ["floor", "ours"]
+    assert "by stage: guard" in out[1]
