@@ -9,7 +9,7 @@ stays exact for everything the timeline still holds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -43,30 +43,46 @@ class Event:
         }
 
 
-_Entry = tuple[int, float, str, str | None, str | None, str]
+_Edit = tuple[int | str, ...]
+"""A code change's data as kept: ``(revision, *ops)``, one flat tuple the collector untracks
+in one pass, without the JSON round trip (one per keystroke, docs/benchmarks.md)."""
+
+_Entry = tuple[int, float, str, str | None, str | None, str | _Edit]
 """How the timeline stores an :class:`Event`: a flat tuple of numbers and strings, the data as
-compact JSON text. The garbage collector stops tracking such a tuple after one pass; ten thousand
-events per session kept as objects with dicts and lists made every full collection scan them
-(100+ ms pauses under load, docs/benchmarks.md). Reading events back is rare (the timeline
-route, replay, snapshots), so paying a parse there is the right trade."""
+compact JSON text, or as an :data:`_Edit` for a code change. The garbage collector stops
+tracking such tuples after a pass or two; ten thousand events per session kept as objects
+with dicts and lists made every full collection scan them (100+ ms pauses under load,
+docs/benchmarks.md). Reading events back is rare (the timeline route, replay, snapshots), so
+paying a parse there is the right trade."""
 _AT: Final = 1
 _TYPE: Final = 2
 _DATA: Final = 5
+CODE_CHANGE: Final = "code-change"
 
 
-def _pack(data: dict[str, Any]) -> str:
+def _pack(type_: str, data: dict[str, Any]) -> str | _Edit:
+    if type_ == CODE_CHANGE and data.keys() == {"revision", "ops"}:
+        return (data["revision"], *data["ops"])
     # As text, not orjson's bytes: orjson hands back every result in a 4 KiB allocation
     # (measured with tracemalloc), which a kept event would hold for a 60-byte edit.
     return orjson.dumps(data).decode()
 
 
+def _unpack(data: str | _Edit) -> dict[str, Any]:
+    if isinstance(data, tuple):
+        return {"revision": data[0], "ops": list(data[1:])}
+    loaded: dict[str, Any] = orjson.loads(data)
+    return loaded
+
+
 def _entry(event: Event) -> _Entry:
-    return (event.seq, event.at, event.type, event.user_id, event.name, _pack(event.data))
+    data = _pack(event.type, event.data)
+    return (event.seq, event.at, event.type, event.user_id, event.name, data)
 
 
 def _event(entry: _Entry) -> Event:
     seq, at, type_, user_id, name, data = entry
-    return Event(seq, at, type_, user_id, name, orjson.loads(data))
+    return Event(seq, at, type_, user_id, name, _unpack(data))
 
 
 @dataclass(slots=True)
@@ -131,16 +147,30 @@ class Timeline:
     def append(
         self, at: float, type_: str, user_id: str | None, name: str | None, **data: Any
     ) -> None:
-        self._seq += 1
+        self._push((self._seq + 1, at, type_, user_id, name, _pack(type_, data)))
+
+    def append_edit(
+        self,
+        at: float,
+        user_id: str | None,
+        name: str | None,
+        revision: int,
+        ops: Sequence[int | str],
+    ) -> None:
+        """``append(at, "code-change", user_id, name, revision=..., ops=...)``, the common case."""
+        self._push((self._seq + 1, at, CODE_CHANGE, user_id, name, (revision, *ops)))
+
+    def _push(self, entry: _Entry) -> None:
+        self._seq = entry[0]
         self._entries = growable(self._entries)
-        self._entries.append((self._seq, at, type_, user_id, name, _pack(data)))
+        self._entries.append(entry)
         while len(self._entries) > self.limit:
             self._fold(self._entries.popleft())
 
     def _fold(self, entry: _Entry) -> None:
         # Keep replay exact: what leaves the window becomes part of the base state.
-        data = orjson.loads(entry[_DATA])
-        if entry[_TYPE] == "code-change":
+        data = _unpack(entry[_DATA])
+        if entry[_TYPE] == CODE_CHANGE:
             self.base_text = ot.apply(self.base_text, data["ops"])
             self.base_revision = data["revision"]
         elif entry[_TYPE] == "language-change":
@@ -158,15 +188,15 @@ class Timeline:
         for _, event_at, type_, _, _, packed in self._entries:
             if at is not None and event_at > at:
                 break
-            if type_ == "code-change":
-                data = orjson.loads(packed)
+            if type_ == CODE_CHANGE:
+                data = _unpack(packed)
                 if revision is not None and data["revision"] > revision:
                     break
                 text = ot.apply(text, data["ops"])
                 current = data["revision"]
                 moment = event_at
             elif type_ == "language-change":
-                language = orjson.loads(packed)["language"]
+                language = _unpack(packed)["language"]
         if revision is not None and current != revision:
             raise BadRequest(f"revision {revision} does not exist yet (latest: {current})")
         return {"revision": current, "at": iso(moment), "code": text, "language": language}

@@ -265,13 +265,12 @@ def after_edit(
 def _record_edit(session: Session, author: Member | None, applied: Applied, now: float) -> None:
     session.updated_at = now
     session.touch(now)
-    session.timeline.append(
+    session.timeline.append_edit(
         now,
-        "code-change",
         author.user_id if author else None,
         author.name if author else None,
-        revision=applied.revision,
-        ops=applied.ops,
+        applied.revision,
+        applied.ops,
     )
     participant = session.participants.get(author.user_id) if author else None
     if participant is not None:
