@@ -30,6 +30,10 @@ from sessions.fields import (
 
 __all__ = ["ROLES", "Ref", "Role"]
 
+# Parsed messages are plain slotted dataclasses, not frozen ones: one is built per frame, and a
+# frozen slotted dataclass takes 1.15 µs to build against 0.27 µs (timeit). Nothing changes a
+# message once parsed.
+
 
 @dataclass(frozen=True, slots=True)
 class Limits:
@@ -45,7 +49,7 @@ MAX_TOKEN_LENGTH = 200
 MAX_CURSOR_RANGES = 100
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class JoinSession:
     session_id: str
     name: str
@@ -56,7 +60,7 @@ class JoinSession:
     ref: Ref = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Auth:
     """The token for a ``/ws/{sessionId}`` connection that did not put it in the URL."""
 
@@ -64,7 +68,7 @@ class Auth:
     ref: Ref = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CodeChange:
     """Either ``ops`` (with a base ``revision``) or full ``code`` (revision optional)."""
 
@@ -75,36 +79,36 @@ class CodeChange:
     ref: Ref = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LanguageChange:
     language: str
     ref: Ref = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CursorRange:
     anchor: int
     head: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Cursor:
     revision: int
     ranges: tuple[CursorRange, ...]
     ref: Ref = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LeaveSession:
     ref: Ref = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Ping:
     ref: Ref = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ChatMessage:
     text: str
     kind: str
@@ -112,24 +116,24 @@ class ChatMessage:
     ref: Ref = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Note:
     text: str
     ref: Ref = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SetProblem:
     slug: str
     ref: Ref = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EndSession:
     ref: Ref = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RemoveUser:
     user_id: str
     block: bool

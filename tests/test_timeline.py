@@ -65,7 +65,9 @@ def test_append_edit_records_the_same_event_as_a_generic_code_change():
     special = Timeline("ab", "python", 0.0, limit=10)
     generic.append(1.0, "code-change", "u1", "Cara", revision=1, ops=[1, "x", -1])
     special.append_edit(1.0, "u1", "Cara", 1, [1, "x", -1])
-    assert generic.events == special.events == [
-        Event(1, 1.0, "code-change", "u1", "Cara", {"revision": 1, "ops": [1, "x", -1]})
-    ]
+    assert (
+        generic.events
+        == special.events
+        == [Event(1, 1.0, "code-change", "u1", "Cara", {"revision": 1, "ops": [1, "x", -1]})]
+    )
     assert special.state_at(revision=1)["code"] == "ax"
