@@ -64,11 +64,15 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         address = guards.admit_socket(request)
     except DomainError as exc:
         return error_response(exc, request)
+    upgraded = False
     try:
         ws, url_join = await _upgrade(request)
+        upgraded = True
     except Exception as exc:  # noqa: BLE001 - a bad join, no Upgrade, a bug: answered as JSON
-        guards.release_socket(app, address)
         return error_response(exc, request)
+    finally:
+        if not upgraded:  # cancelled included: the count is given back whatever happened
+            guards.release_socket(app, address)
     conn = Connection(ws, request, app[CONFIG], on_drop=app[METRICS].slow_peer_dropped)
     app[CONNECTIONS].add(conn)
     log.info("socket opened from %s", conn.label)
