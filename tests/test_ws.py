@@ -515,3 +515,16 @@ async def test_frames_keep_their_order_through_direct_and_queued_writes(client: 
         )
     revisions = [(await receive(reader))["revision"] for _ in range(300)]
     assert revisions == list(range(1, 301))
+
+
+async def test_a_plain_get_on_the_socket_endpoint_is_told_to_upgrade(client: Client):
+    response = await client.get("/ws")
+    assert response.status == 400
+    assert await response.json() == {
+        "error": {
+            "code": "bad-request",
+            "message": "/ws is a WebSocket endpoint: connect with a WebSocket client "
+            "(Upgrade: websocket)",
+        }
+    }
+    assert (await client.get("/health")).status == 200

@@ -13,6 +13,7 @@ from aiohttp import WSMsgType, web
 
 from sessions import interview, room
 from sessions.errors import (
+    BadRequest,
     BinaryNotSupported,
     DomainError,
     InternalError,
@@ -108,6 +109,11 @@ async def _upgrade(request: web.Request) -> tuple[web.WebSocketResponse, JoinSes
         compress=config.compress,
         timeout=config.close_timeout_seconds,
     )
+    if not ws.can_prepare(request).ok:  # aiohttp's own refusal would say only "Bad Request"
+        raise BadRequest(
+            f"{request.path[:200]} is a WebSocket endpoint: connect with a WebSocket client "
+            "(Upgrade: websocket)"
+        )
     await ws.prepare(request)
     return ws, url_join
 
