@@ -46,6 +46,18 @@ def _by_category(profile: Profile) -> list[tuple[str, float]]:
     return sorted(totals.items(), key=lambda item: -item[1])
 
 
+def _summary(profile: Profile) -> list[str]:
+    """Self time by category, then the top functions by self and inclusive time."""
+    return [
+        "",
+        "| % of server CPU | code |",
+        "|---:|---|",
+        *(f"| {pct:.1f} | {cat} |" for cat, pct in _by_category(profile)[:10]),
+        "",
+        profile.top(20),
+    ]
+
+
 def _section(title: str, profile: Profile, step: loadgen.StepResult) -> str:
     lines = [
         f"### {title}",
@@ -54,12 +66,7 @@ def _section(title: str, profile: Profile, step: loadgen.StepResult) -> str:
         f"(with py-spy attached), {profile.samples} busy samples.",
         "",
         "Self time by where the code lives:",
-        "",
-        "| % of server CPU | code |",
-        "|---:|---|",
-        *(f"| {pct:.1f} | {cat} |" for cat, pct in _by_category(profile)[:10]),
-        "",
-        profile.top(20),
+        *_summary(profile),
     ]
     return "\n".join(lines)
 
@@ -154,12 +161,7 @@ async def _profile_rest(variant_argv: list[str], log_dir: Path) -> str:
         "",
         f"{rps:,.0f} req/s ({requests:,} requests), server CPU {100 * cpu / SECONDS:.0f} % "
         f"(with py-spy attached), {profile.samples} busy samples.",
-        "",
-        "| % of server CPU | code |",
-        "|---:|---|",
-        *(f"| {pct:.1f} | {cat} |" for cat, pct in _by_category(profile)[:10]),
-        "",
-        profile.top(20),
+        *_summary(profile),
     ]
     return "\n".join(lines)
 
