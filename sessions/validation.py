@@ -32,8 +32,9 @@ class PatchSession:
     max_candidates: int | None = None
 
 
-def parse_body(raw: bytes) -> dict[str, Any]:
-    """A JSON object from a request body; an empty body is ``{}``."""
+def parse_body(raw: bytes, max_depth: int | None = None) -> dict[str, Any]:
+    """A JSON object from a request body, nested at most ``max_depth`` deep; an empty body
+    is ``{}``."""
     if not raw.strip():
         return {}
     try:
@@ -41,7 +42,7 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise BadRequest("request body is not valid UTF-8") from None
     try:
-        body = decode_json(text)
+        body = decode_json(text, max_depth, "request body")
     except BadRequest as exc:
         raise BadRequest(exc.message.replace("frame", "request body")) from None
     if not isinstance(body, dict):

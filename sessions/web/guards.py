@@ -4,13 +4,14 @@
   (cross-site WebSocket hijacking), sockets per client address, and for a
   ``/ws/{sessionId}`` join, room in the session: each refused as JSON before the upgrade;
 * each frame: the socket's rate limit (an ``error`` frame, then close 1008 for sustained
-  abuse) and the JSON nesting depth;
+  abuse);
 * ``POST /api/sessions``: sessions per address per minute (``429`` with ``Retry-After``) and
   sessions in total (``503``);
-* REST bodies: the charset and the nesting depth.
+* REST bodies: the charset.
 
-The counting itself is pure (:mod:`sessions.limits`); this module holds the app's counters
-under typed keys and turns verdicts into errors.
+The JSON nesting depth of frames and bodies is checked as they are parsed
+(:func:`sessions.fields.decode_json`). The counting itself is pure (:mod:`sessions.limits`);
+this module holds the app's counters under typed keys and turns verdicts into errors.
 """
 
 from __future__ import annotations
@@ -23,11 +24,9 @@ from aiohttp import WSCloseCode, hdrs, web
 
 from sessions.config import Config
 from sessions.errors import (
-    BadRequest,
     Capacity,
     DomainError,
     Forbidden,
-    InvalidJson,
     RateLimited,
     SessionNotFound,
     UnsupportedMediaType,
@@ -39,8 +38,6 @@ from sessions.limits import (
     KeyedRateLimiter,
     Verdict,
     client_address,
-    json_too_deep,
-    too_deep_message,
 )
 from sessions.protocol import error_message
 from sessions.session import Session
@@ -192,15 +189,8 @@ def check_create(request: web.Request) -> None:
         raise Capacity(f"the server holds its limit of {config.max_sessions} sessions")
 
 
-def screen_body(request: web.Request, raw: bytes) -> None:
-    """A JSON body must be UTF-8 (RFC 8259) and no deeper than ``--max-json-depth``."""
+def check_charset(request: web.Request) -> None:
+    """A JSON body must be UTF-8 (RFC 8259); its nesting depth is checked as it is parsed."""
     charset = request.charset
     if charset is not None and charset.strip().lower() not in UTF8_NAMES:
         raise UnsupportedMediaType(f"JSON bodies must be UTF-8, not charset {charset[:40]!r}")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadRequest("request body is not valid UTF-8") from None
-    limit = request.app[CONFIG].max_json_depth
-    if json_too_deep(text, limit):
-        raise InvalidJson(too_deep_message("request body", limit))

@@ -31,8 +31,8 @@ async def read_json_body(request: web.Request) -> dict[str, object]:
             f"(got {request.content_type!r})"
         )
     if raw.strip():
-        guards.screen_body(request, raw)
-    return parse_body(raw)
+        guards.check_charset(request)
+    return parse_body(raw, request.app[CONFIG].max_json_depth)
 
 
 def _is_json(content_type: str) -> bool:
