@@ -45,10 +45,12 @@ class Variant:
     key: str
     label: str
     compress: bool = False
+    uvloop: bool = False
 
     def argv(self, port: int) -> list[str]:
         if self.key.startswith("ours"):
-            argv = [python(), "server.py", "--port", str(port), "--log-level", "WARNING"]
+            entry = ["-m", "bench.uvloop_server"] if self.uvloop else ["server.py"]
+            argv = [python(), *entry, "--port", str(port), "--log-level", "WARNING"]
             argv += [part for flag in ours_overrides() for part in flag]
             return argv + (["--compress", "true"] if self.compress else [])
         codec = "orjson" if "orjson" in self.key else "stdlib"
@@ -87,6 +89,8 @@ FLOOR_JSON = Variant("floor-json", "floor relay, stdlib json")
 FLOOR_ORJSON = Variant("floor-orjson", "floor relay, orjson")
 OURS_Z = Variant("ours-deflate", "interview-server, permessage-deflate", compress=True)
 FLOOR_ORJSON_Z = Variant("floor-orjson-deflate", "floor relay, orjson, deflate", compress=True)
+OURS_UVLOOP = Variant("ours-uvloop", "interview-server on uvloop", uvloop=True)
+"""Not in the default set: measured no faster than asyncio's loop (docs/benchmarks.md)."""
 
 
 @dataclass(frozen=True)
@@ -470,7 +474,8 @@ def main(argv: list[str] | None = None) -> int:
         "--servers",
         default=None,
         help="comma-separated subset of ours,floor-json,floor-orjson,ours-deflate,"
-        "floor-orjson-deflate (default: all; --quick: ours,floor-orjson)",
+        "floor-orjson-deflate,ours-uvloop (default: all but ours-uvloop; --quick: "
+        "ours,floor-orjson)",
     )
     parser.add_argument("--profile", action="store_true", help="also profile ours with py-spy")
     parser.add_argument("--out", type=Path, default=None, help="report path (default: results/)")
@@ -481,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     info = machine_info()
     if args.servers:
         keys = args.servers.split(",")
-        variants = [v for v in every if v.key in keys]
+        variants = [v for v in [*every, OURS_UVLOOP] if v.key in keys]
     elif args.quick:
         variants = [OURS, FLOOR_ORJSON if info["orjson"] else FLOOR_JSON]
     else:

@@ -92,34 +92,35 @@ class Session:
 
     def public(self) -> dict[str, Any]:
         """The session as any participant may see it: no tokens."""
+        created, updated = self.stamps()
         return {
             "id": self.id,
             "name": self.name,
             "language": self.language,
             "code": self.document.text,
             "revision": self.document.revision,
-            **self.stamps(),
+            "createdAt": created,
+            "updatedAt": updated,
             "status": self.status,
             "problem": self.problem.slug if self.problem else None,
             "maxCandidates": self.max_candidates,
         }
 
-    def stamps(self) -> dict[str, str]:
+    def stamps(self) -> tuple[str, str]:
         """``createdAt`` and ``updatedAt`` as ISO 8601, formatted once per change."""
         created_at, updated_at, created, updated = self._stamps
         if created_at != self.created_at or updated_at != self.updated_at:
             created = iso(self.created_at) if created_at != self.created_at else created
             updated = created if self.updated_at == self.created_at else iso(self.updated_at)
             self._stamps = (self.created_at, self.updated_at, created, updated)
-        return {"createdAt": created, "updatedAt": updated}
+        return created, updated
 
     def created(self) -> dict[str, Any]:
         """The session as its creator sees it, once: with the interviewer and observer tokens."""
-        return {
-            **self.public(),
-            "interviewerToken": self.interviewer_token,
-            "observerToken": self.observer_token,
-        }
+        body = self.public()
+        body["interviewerToken"] = self.interviewer_token
+        body["observerToken"] = self.observer_token
+        return body
 
     @property
     def ended(self) -> bool:

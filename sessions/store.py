@@ -16,44 +16,44 @@ from sessions.session import STATUSES, Session
 
 ID_BYTES = 16
 TOKEN_BYTES = 24
-
-
-def _url_safe(raw: bytes) -> str:
-    """What ``secrets.token_urlsafe`` makes of ``raw``: base64url without padding."""
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+ID_CHARS = 22
+"""``secrets.token_urlsafe(ID_BYTES)`` is 22 characters (128 bits; 132 from the pool)."""
+TOKEN_CHARS = 32
+"""``secrets.token_urlsafe(TOKEN_BYTES)`` is 32 characters: 192 bits, 6 per character."""
+_POOL_BYTES = 3072  # a multiple of 3: base64 of it has no padding, 4,096 characters
 
 
 class RandomPool:
-    """Bytes from the operating system's random source, read 4 KiB at a time.
+    """URL-safe base64 text of bytes from the operating system's random source, made 4,096
+    characters at a time; every character carries 6 random bits.
 
-    Three ``secrets.token_urlsafe`` calls per session were three ``getrandom`` system calls,
-    7 % of ``POST /api/sessions`` (docs/benchmarks.md); this is one per 64 sessions. Bytes
-    are handed out once each, in order.
+    Three ``secrets.token_urlsafe`` calls per session were three ``getrandom`` system calls
+    and three encodings, 7 % of ``POST /api/sessions`` (docs/benchmarks.md); this is one
+    of each per 47 sessions. Characters are handed out once each, in order.
     """
 
-    __slots__ = ("_buffer", "_offset")
+    __slots__ = ("_offset", "_text")
 
     def __init__(self) -> None:
-        self._buffer = b""
+        self._text = ""
         self._offset = 0
 
-    def take(self, count: int) -> bytes:
-        if self._offset + count > len(self._buffer):
-            self._buffer = secrets.token_bytes(max(4096, count))
-            self._offset = 0
-        taken = self._buffer[self._offset : self._offset + count]
-        self._offset += count
-        return taken
+    def take(self, count: int) -> str:
+        """``count`` random characters from ``[A-Za-z0-9_-]``."""
+        start = self._offset
+        if start + count > len(self._text):
+            raw = secrets.token_bytes(max(_POOL_BYTES, -(-count // 3) * 3))
+            self._text = base64.urlsafe_b64encode(raw).decode("ascii")
+            start = 0
+        self._offset = start + count
+        return self._text[start : start + count]
 
 
 def new_secrets(pool: RandomPool) -> tuple[str, str, str]:
-    """A session id, an interviewer token and an observer token, as ``secrets.token_urlsafe``
-    would make them (128, 192 and 192 random bits)."""
-    return (
-        _url_safe(pool.take(ID_BYTES)),
-        _url_safe(pool.take(TOKEN_BYTES)),
-        _url_safe(pool.take(TOKEN_BYTES)),
-    )
+    """A session id, an interviewer token and an observer token, as long as
+    ``secrets.token_urlsafe`` makes them and from the same alphabet (at least 128, 192 and
+    192 random bits)."""
+    return pool.take(ID_CHARS), pool.take(TOKEN_CHARS), pool.take(TOKEN_CHARS)
 
 
 class SessionStore:

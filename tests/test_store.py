@@ -6,6 +6,8 @@ import gc
 import re
 import secrets
 
+import pytest
+
 from sessions.clock import FakeClock, iso
 from sessions.config import Config
 from sessions.store import ID_BYTES, TOKEN_BYTES, RandomPool, SessionStore, new_secrets
@@ -46,12 +48,33 @@ def test_new_secrets_are_url_safe_and_as_long_as_token_urlsafe_makes_them():
     assert all(re.fullmatch(r"[A-Za-z0-9_-]+", s) for s in (session_id, interviewer, observer))
 
 
-def test_the_random_pool_never_hands_out_the_same_bytes_twice():
+def test_the_random_pool_never_hands_out_the_same_characters_twice():
     pool = RandomPool()
-    taken = [pool.take(24) for _ in range(1000)]  # across several 4 KiB refills
-    assert all(len(chunk) == 24 for chunk in taken)
+    taken = [pool.take(32) for _ in range(1000)]  # across several 4,096-character refills
+    assert all(len(chunk) == 32 for chunk in taken)
     assert len(set(taken)) == 1000
-    assert len(pool.take(5000)) == 5000  # more than one refill's worth at once
+    big = pool.take(5000)  # more than one refill's worth at once
+    assert len(big) == 5000
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", big)
+
+
+def test_the_random_pool_uses_every_character_of_a_refill_before_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    refills: list[int] = []
+    real = secrets.token_bytes
+
+    def counting(count: int) -> bytes:
+        refills.append(count)
+        return real(count)
+
+    monkeypatch.setattr(secrets, "token_bytes", counting)
+    pool = RandomPool()
+    pieces = [pool.take(32) for _ in range(128)]  # exactly 4,096 characters
+    assert refills == [3072]
+    assert len("".join(pieces)) == 4096
+    pool.take(1)
+    assert refills == [3072, 3072]
 
 
 def test_public_timestamps_follow_every_change_of_updated_at():

@@ -20,19 +20,27 @@ from sessions.web.responses import json_response
 
 log = logging.getLogger("interview.http")
 JSON_TYPES = ("application/json",)
+PLAIN_JSON = frozenset(
+    {"application/json", "application/json; charset=utf-8", "application/json;charset=utf-8"}
+)
+"""``Content-Type`` values accepted as they are, without parsing the header (the usual)."""
 
 
 async def read_json_body(request: web.Request) -> dict[str, object]:
     """The body as a JSON object; the content type must be JSON when there is a body."""
     raw = await request.read()
-    if raw.strip() and not _is_json(request.content_type):
+    if request.headers.get(hdrs.CONTENT_TYPE) not in PLAIN_JSON and raw.strip():
+        _check_json_content_type(request)
+    return parse_body(raw, request.app[CONFIG].max_json_depth)
+
+
+def _check_json_content_type(request: web.Request) -> None:
+    if not _is_json(request.content_type):
         raise UnsupportedMediaType(
             f"send the body as JSON with 'Content-Type: application/json' "
             f"(got {request.content_type!r})"
         )
-    if raw.strip():
-        guards.check_charset(request)
-    return parse_body(raw, request.app[CONFIG].max_json_depth)
+    guards.check_charset(request)
 
 
 def _is_json(content_type: str) -> bool:
@@ -57,18 +65,18 @@ def authorize(request: web.Request, session: Session) -> None:
 
 
 async def create_session(request: web.Request) -> web.Response:
+    app = request.app
     guards.check_create(request)
-    body = await read_json_body(request)
-    spec = create_request(body, request.app[CONFIG])
-    bank = request.app[PROBLEMS]
+    spec = create_request(await read_json_body(request), app[CONFIG])
+    bank = app[PROBLEMS]
     if spec.problem is not None and spec.problem not in bank:
         raise BadRequest(f"field 'problem': no problem {spec.problem[:60]!r} in the bank")
     problem = bank.get(spec.problem) if spec.problem is not None else None
-    session = request.app[STORE].create(
+    session = app[STORE].create(
         spec.name, spec.language, spec.code, max_candidates=spec.max_candidates
     )
     if problem is not None:
-        interview.set_problem(session, None, problem, request.app[CLOCK]())
+        interview.set_problem(session, None, problem, app[CLOCK]())
     log.info("session %s created", session.id)
     location = f"/api/sessions/{session.id}"  # the "session" route; ids are URL-safe already
     return json_response(session.created(), status=201, headers={hdrs.LOCATION: location})
