@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bench import floor_server, loadgen, perframe
+from bench import floor_server, loadgen, perframe, perrequest
 from bench.loadgen import Probe
 from bench.profile import summarize
 from bench.wsclient import text_frame
@@ -100,3 +100,13 @@ def test_the_per_edit_measurement_runs_every_edit_through_both(
     out = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in out] == ["floor", "ours"]
     assert "by stage: guard" in out[1]
+
+
+def test_perrequest_runs_both_apps_and_checks_every_response(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.argv", ["perrequest", "50"])
+    perrequest.main()  # asserts itself that every request was answered 201
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in out] == ["floor", "ours"]
+    assert all("µs per POST" in line for line in out)
