@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bench import floor_server, loadgen, perframe, perrequest
+from bench import floor_server, loadgen, paired, perframe, perrequest
 from bench.loadgen import Probe
 from bench.profile import summarize
 from bench.wsclient import text_frame
@@ -110,3 +110,15 @@ def test_perrequest_runs_both_apps_and_checks_every_response(
     out = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in out] == ["floor", "ours"]
     assert all("µs per POST" in line for line in out)
+
+
+def test_paired_windows_alternate_which_server_goes_first() -> None:
+    assert paired.order(4) == [(0, 1), (1, 0), (0, 1), (1, 0)]
+
+
+def test_paired_report_quotes_every_pair_and_the_median_ratio() -> None:
+    text = paired.report([(60.0, 50.0), (55.0, 50.0), (75.0, 50.0)], 20.0, 4.0)
+    assert "| 1 | 60.0 | 50.0 | 1.20 |" in text
+    assert "| 3 | 75.0 | 50.0 | 1.50 |" in text
+    assert "Median ratio **1.20** (range 1.10 to 1.50)" in text
+    assert "8,000 msg/s" in text
