@@ -34,7 +34,7 @@ def iso(timestamp: float) -> str:
     return f"{_second(int(whole))}.{micros // 1000:03d}Z"
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=64)  # a pure function's memo (one second, one text), not state
 def _second(whole: int) -> str:
     return datetime.fromtimestamp(whole, UTC).isoformat(timespec="seconds")[:19]
 
