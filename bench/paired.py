@@ -30,8 +30,8 @@ from bench.run import (
     RESULTS,
     Plan,
     Variant,
-    _wait_healthy,
     raise_fd_limit,
+    wait_healthy,
 )
 
 PLAN = Plan(quick=False)
@@ -54,7 +54,7 @@ async def start(variant: Variant) -> Side:
     port = free_port()
     server = ServerProcess(variant.argv(port), RESULTS / f"paired-{variant.key}.log", REPO)
     server.start()
-    await _wait_healthy(port, server)
+    await wait_healthy(port, server)
     rooms = await loadgen.build_rooms(
         port, PLAN.rooms, PLAN.readers, PLAN.doc_size, "text", Probe(), False
     )

@@ -80,7 +80,7 @@ async def _profile_case(
     mode: str,
     rate: float,
 ) -> str:
-    from bench.run import REPO, _wait_healthy
+    from bench.run import REPO, wait_healthy
 
     port = free_port()
     argv = [part.replace("{port}", str(port)) for part in variant_argv]
@@ -88,7 +88,7 @@ async def _profile_case(
     server = ServerProcess(argv, log_dir / f"profile-{slug}.log", REPO)
     server.start()
     try:
-        await _wait_healthy(port, server)
+        await wait_healthy(port, server)
         rooms = await loadgen.build_rooms(port, rooms_n, 2, doc_size, mode, Probe())
         try:
             await loadgen.run_step(rooms, rate, 2.0, server.cpu, server.rss, warmup=0.5)
@@ -135,7 +135,7 @@ def _gc_summary(log_path: Path) -> str:
 
 
 async def _profile_rest(variant_argv: list[str], log_dir: Path) -> str:
-    from bench.run import REPO, _wait_healthy
+    from bench.run import REPO, wait_healthy
 
     name = "POST /api/sessions under wrk"
     port = free_port()
@@ -143,7 +143,7 @@ async def _profile_rest(variant_argv: list[str], log_dir: Path) -> str:
     server = ServerProcess(argv, log_dir / "profile-rest.log", REPO)
     server.start()
     try:
-        await _wait_healthy(port, server)
+        await wait_healthy(port, server)
         out = log_dir / "profile-rest.txt"
         url = f"http://{loadgen.HOST}:{port}/api/sessions"
         recorder = start_recording(server.pid, SECONDS, out)

@@ -155,7 +155,7 @@ class Bench:
         )
         server.start()
         try:
-            await _wait_healthy(port, server)
+            await wait_healthy(port, server)
             result = await body(server, port)
         finally:
             server.stop()
@@ -395,7 +395,7 @@ class Bench:
                 self.say(f"  ({variant.key} {scenario}: {time.perf_counter() - started:.1f}s)")
 
 
-async def _wait_healthy(port: int, server: ServerProcess) -> None:
+async def wait_healthy(port: int, server: ServerProcess) -> None:
     timeout = 20.0
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession() as http:
