@@ -7,6 +7,7 @@ nothing here knows about sockets. A member reaches its socket through :class:`Pe
 from __future__ import annotations
 
 import hmac
+import secrets
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -17,9 +18,18 @@ from sessions.problems import Problem
 from sessions.protocol import CursorRange, Role
 from sessions.record import Participant, Timeline
 
+HISTORY_ID_BYTES = 9
+"""A history id is 12 URL-safe characters (72 random bits): it only has to differ from the
+ids the same session had before, it grants nothing."""
+
 ACTIVE = "active"
 ENDED = "ended"
 STATUSES = (ACTIVE, ENDED)
+
+
+def new_history_id() -> str:
+    """A fresh id for a session's history (see :attr:`Session.history_id`)."""
+    return secrets.token_urlsafe(HISTORY_ID_BYTES)
 
 
 class Peer(Protocol):
@@ -86,6 +96,10 @@ class Session:
     problems_used: tuple[str, ...] = ()
     blocked_addresses: frozenset[str] = frozenset()
     last_activity: float = 0.0
+    # Names this run of revisions. It changes whenever the history may have been rewound (a
+    # restore that may lack acknowledged edits), so a client's revision is only meaningful
+    # together with the history id it was counted in (docs/protocol.md, "Reconnect").
+    history_id: str = field(default_factory=new_history_id)
     # (timestamp, formatted) of the last created/updated pair formatted: every read of the
     # session formats both, and the same two values over and over (docs/benchmarks.md).
     _stamps: tuple[float, float, str, str] = field(default=(-1.0, -1.0, "", ""), init=False)

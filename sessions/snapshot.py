@@ -35,7 +35,7 @@ from sessions.config import Config
 from sessions.document import Document
 from sessions.problems import ProblemBank
 from sessions.record import Event, Participant, Timeline
-from sessions.session import STATUSES, Session
+from sessions.session import STATUSES, Session, new_history_id
 
 VERSION = 1
 _T = TypeVar("_T")
@@ -89,6 +89,7 @@ def session_to_json(session: Session) -> dict[str, Any]:
         "problemsUsed": list(session.problems_used),
         "blockedAddresses": sorted(session.blocked_addresses),
         "lastActivity": session.last_activity,
+        "historyId": session.history_id,
     }
 
 
@@ -141,6 +142,7 @@ def session_from_json(data: object, config: Config, problems: ProblemBank | None
             _str_item(x, "blockedAddresses") for x in _list(d, "blockedAddresses")
         ),
         last_activity=_number(d, "lastActivity"),
+        history_id=_optional(d, "historyId", str) or new_history_id(),
     )
 
 
@@ -192,11 +194,19 @@ def _timeline_from_json(data: object, config: Config) -> Timeline:
 # --- the envelope and the file -----------------------------------------------------------------
 
 
-def store_to_json(sessions: Iterable[Session], now: float) -> dict[str, Any]:
-    """The versioned envelope around every session."""
+def store_to_json(
+    sessions: Iterable[Session], now: float, *, clean: bool = False
+) -> dict[str, Any]:
+    """The versioned envelope around every session.
+
+    ``clean`` marks the save made at a graceful shutdown: nothing was acknowledged after it,
+    so a restore from it keeps every session's history id. Any other snapshot may be older
+    than what clients saw (a crash after it), and a restore gives each session a new one.
+    """
     return {
         "version": VERSION,
         "savedAt": iso(now),
+        "clean": clean,
         "sessions": [session_to_json(session) for session in sessions],
     }
 
@@ -208,6 +218,7 @@ def sessions_from_json(
     d = _object(envelope, "snapshot")
     if d.get("version") != VERSION:
         raise FormatError(f"unsupported snapshot version {d.get('version')!r} (expected 1)")
+    clean = d.get("clean") is True
     sessions = []
     seen: set[str] = set()
     for i, item in enumerate(_list(d, "sessions")):
@@ -215,6 +226,8 @@ def sessions_from_json(
             session = session_from_json(item, config, problems)
         except FormatError as exc:
             raise FormatError(f"sessions[{i}]: {exc}") from None
+        if not clean:  # edits acknowledged after this save may be lost: a new history
+            session.history_id = new_history_id()
         if session.id in seen:
             raise FormatError(f"sessions[{i}]: session id {session.id!r} appears twice")
         seen.add(session.id)

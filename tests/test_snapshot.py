@@ -228,11 +228,34 @@ def test_snapshot_envelope_round_trips_through_json():
     first = store.create("One", "python", "print(1)")
     second = store.create("Two", "go", "")
     second.blocked_addresses |= {"203.0.113.9"}
-    envelope = json.loads(json.dumps(snapshot.store_to_json(store, clock())))
+    envelope = json.loads(json.dumps(snapshot.store_to_json(store, clock(), clean=True)))
     restored = snapshot.sessions_from_json(envelope, config, load_bank([]))
     assert [s.public() for s in restored] == [first.public(), second.public()]
     assert [snapshot.session_to_json(s) for s in restored] == envelope["sessions"]
     assert restored[1].blocked_addresses == {"203.0.113.9"}
+
+
+def test_a_clean_snapshot_keeps_history_ids_and_any_other_gets_new_ones():
+    config, clock = Config(), FakeClock()
+    store = SessionStore(config, clock)
+    session = store.create("One", "python", "print(1)")
+    clean = json.loads(json.dumps(snapshot.store_to_json(store, clock(), clean=True)))
+    unclean = json.loads(json.dumps(snapshot.store_to_json(store, clock())))
+    assert clean["clean"] is True
+    assert unclean["clean"] is False
+    assert snapshot.sessions_from_json(clean, config)[0].history_id == session.history_id
+    assert snapshot.sessions_from_json(unclean, config)[0].history_id != session.history_id
+
+
+async def test_a_start_from_a_clean_snapshot_marks_the_file_unclean_at_once(tmp_path: Path):
+    path = tmp_path / "s.json"
+    config, clock = snapshot_config(path), FakeClock()
+    async with running(config, clock) as first:
+        await create_session(first)
+    assert json.loads(path.read_text(encoding="utf-8"))["clean"] is True
+    async with running(config, clock):
+        # A crash now must not find a file that vouches for edits made after this start.
+        assert json.loads(path.read_text(encoding="utf-8"))["clean"] is False
 
 
 @given(

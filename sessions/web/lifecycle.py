@@ -38,7 +38,10 @@ async def snapshots(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     path = Path(config.snapshot)
     snapshot.check_writable(path)
-    restore(app, path)
+    if restore(app, path):
+        # A clean snapshot vouches for the histories only until the first edit after this
+        # start: mark the file unclean now, so a crash before the next save is noticed.
+        await save(app, path)
     stop = asyncio.Event()
     task = asyncio.get_running_loop().create_task(_save_periodically(app, path, stop))
     try:
@@ -47,7 +50,7 @@ async def snapshots(app: web.Application) -> AsyncIterator[None]:
         stop.set()  # never cancelled mid-write: it finishes a save in progress, then returns
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        if await save(app, path):
+        if await save(app, path, clean=True):
             log.info("saved %d session(s) to %s", len(app[STORE]), path)
 
 
@@ -72,10 +75,15 @@ def restore(app: web.Application, path: Path) -> int:
     return len(sessions)
 
 
-async def save(app: web.Application, path: Path) -> bool:
-    """Write every session to ``path``; a failure is logged and the old snapshot kept."""
+async def save(app: web.Application, path: Path, *, clean: bool = False) -> bool:
+    """Write every session to ``path``; a failure is logged and the old snapshot kept.
+
+    ``clean``: the final save of a graceful shutdown (see :func:`snapshot.store_to_json`).
+    """
     store = app[STORE]
-    envelope = snapshot.store_to_json(store, app[CLOCK]())  # consistent: no await before this
+    envelope = snapshot.store_to_json(
+        store, app[CLOCK](), clean=clean
+    )  # consistent: no await before this
     try:
         size = await asyncio.to_thread(snapshot.write, path, envelope)
     except (OSError, ValueError) as exc:
