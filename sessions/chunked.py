@@ -100,9 +100,48 @@ class ChunkedLog(Generic[T]):
     def __iter__(self) -> Iterator[T]:
         return islice(chain(chain.from_iterable(self._chunks), self._tail), self._head, None)
 
+    def frozen(self) -> FrozenLog[T]:
+        """An unchanging view of the items as they are now, made without walking them.
+
+        It holds the sealed chunks (tuples already) and a copy of the short tail: at most
+        ``len(self) // CHUNK + CHUNK`` references are copied, whatever the length, so a save
+        can take one of a long history between two turns of the event loop.
+        """
+        return FrozenLog(tuple(self._chunks), tuple(self._tail), self._head, self._size)
+
     def __reversed__(self) -> Iterator[T]:
         stored = chain(reversed(self._tail), *(reversed(chunk) for chunk in reversed(self._chunks)))
         return islice(stored, self._size)
+
+
+class FrozenLog(Generic[T]):
+    """What :meth:`ChunkedLog.frozen` hands back for a long log: sliceable, never changing."""
+
+    __slots__ = ("_chunks", "_head", "_size", "_tail")
+
+    def __init__(
+        self, chunks: tuple[tuple[T, ...], ...], tail: tuple[T, ...], head: int, size: int
+    ) -> None:
+        self._chunks = chunks
+        self._tail = tail
+        self._head = head
+        self._size = size
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[T]:
+        return islice(chain(chain.from_iterable(self._chunks), self._tail), self._head, None)
+
+    def slice(self, start: int, stop: int) -> list[T]:
+        """Items ``start`` up to ``stop``, walking only those (plus the chunk they start in)."""
+        stop = min(stop, self._size)
+        if start >= stop:
+            return []
+        position = start + self._head
+        first, offset = divmod(position, CHUNK)
+        stored = chain(chain.from_iterable(self._chunks[first:]), self._tail)
+        return list(islice(stored, offset, offset + stop - start))
 
 
 class _EmptyLog(ChunkedLog[Any]):

@@ -57,6 +57,16 @@ def _log_level(value: str) -> str:
     return level
 
 
+DURABILITIES = ("interval", "always")
+
+
+def _durability(value: str) -> str:
+    mode = value.strip().lower()
+    if mode not in DURABILITIES:
+        raise argparse.ArgumentTypeError(f"must be one of {', '.join(DURABILITIES)}, got {value}")
+    return mode
+
+
 def _port(value: str) -> int:
     number = int(value)
     if not 0 <= number <= 65535:
@@ -238,6 +248,21 @@ class Config:
     ssl_key: str = field(
         default="",
         metadata=_option("TLS private key (PEM) for --ssl-cert", str),
+    )
+    durability: str = field(
+        default="interval",
+        metadata=_option(
+            "with --snapshot: 'interval' fsyncs the journal every --fsync-interval; 'always' "
+            "acknowledges a change only once it is on disk",
+            _durability,
+        ),
+    )
+    fsync_interval: float = field(
+        default=1.0,
+        metadata=_option(
+            "seconds between fsyncs of the journal (the most a crash of the machine loses)",
+            _positive_float,
+        ),
     )
 
     @classmethod

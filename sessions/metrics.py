@@ -51,6 +51,7 @@ class Metrics:
         self.frames_out: Counter[str] = Counter()
         self.errors: Counter[str] = Counter()
         self.slow_peer_drops = 0
+        self.persistence_errors: Counter[str] = Counter()
         self.broadcast_seconds = Histogram(BROADCAST_BUCKETS)
 
     def frame_in(self, message_type: str) -> None:
@@ -64,6 +65,10 @@ class Metrics:
 
     def slow_peer_dropped(self) -> None:
         self.slow_peer_drops += 1
+
+    def persistence_error(self, cause: str) -> None:
+        """A journal or snapshot write failed; ``cause`` is an errno name (``ENOSPC``)."""
+        self.persistence_errors[cause] += 1
 
     def render(self, gauges: dict[str, tuple[str, dict[str, float]]]) -> str:
         """The exposition text: ``gauges`` maps a name to (help, {label text: value})."""
@@ -93,6 +98,13 @@ class Metrics:
             "counter",
             "Sockets closed with 1013 for not reading.",
             [("", self.slow_peer_drops)],
+        )
+        _counter(
+            lines,
+            "interview_persistence_errors_total",
+            "Journal and snapshot writes that failed, by errno name.",
+            "cause",
+            self.persistence_errors,
         )
         _histogram(
             lines,

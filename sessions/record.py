@@ -16,7 +16,7 @@ from typing import Any, Final
 import orjson
 
 from sessions import ot
-from sessions.chunked import EMPTY, ChunkedLog, growable
+from sessions.chunked import EMPTY, ChunkedLog, FrozenLog, growable
 from sessions.clock import iso
 from sessions.errors import BadRequest
 
@@ -47,7 +47,7 @@ _Edit = tuple[int | str, ...]
 """A code change's data as kept: ``(revision, *ops)``, one flat tuple the collector untracks
 in one pass, without the JSON round trip (one per keystroke, docs/benchmarks.md)."""
 
-_Entry = tuple[int, float, str, str | None, str | None, str | _Edit]
+RawEvent = tuple[int, float, str, str | None, str | None, str | _Edit]
 """How the timeline stores an :class:`Event`: a flat tuple of numbers and strings, the data as
 compact JSON text, or as an :data:`_Edit` for a code change. The garbage collector stops
 tracking such tuples after a pass or two; ten thousand events per session kept as objects
@@ -75,12 +75,12 @@ def _unpack(data: str | _Edit) -> dict[str, Any]:
     return loaded
 
 
-def _entry(event: Event) -> _Entry:
+def _entry(event: Event) -> RawEvent:
     data = _pack(event.type, event.data)
     return (event.seq, event.at, event.type, event.user_id, event.name, data)
 
 
-def _event(entry: _Entry) -> Event:
+def _event(entry: RawEvent) -> Event:
     seq, at, type_, user_id, name, data = entry
     return Event(seq, at, type_, user_id, name, _unpack(data))
 
@@ -128,7 +128,7 @@ class Timeline:
         self.limit = limit
         self.base_revision = base_revision
         restored = [_entry(event) for event in events]
-        self._entries: ChunkedLog[_Entry] = ChunkedLog(restored) if restored else EMPTY
+        self._entries: ChunkedLog[RawEvent] = ChunkedLog(restored) if restored else EMPTY
         self._seq = max(seq, self._entries[-1][0] if self._entries else 0)
 
     @property
@@ -160,14 +160,36 @@ class Timeline:
         """``append(at, "code-change", user_id, name, revision=..., ops=...)``, the common case."""
         self._push((self._seq + 1, at, CODE_CHANGE, user_id, name, (revision, *ops)))
 
-    def _push(self, entry: _Entry) -> None:
+    def raw_since(self, seq: int) -> list[RawEvent] | None:
+        """The stored events numbered after ``seq``, oldest first, as they are kept (for the
+        journal); None when some of them were already folded into the base."""
+        count = self._seq - seq
+        if count > len(self._entries) or count < 0:
+            return None
+        entries = self._entries
+        return [entries[index] for index in range(-count, 0)]
+
+    def frozen(self) -> FrozenLog[RawEvent]:
+        """The stored events as an unchanging view, made without walking them (for saves)."""
+        return self._entries.frozen()
+
+    def append_raw(self, entry: RawEvent) -> None:
+        """Append an event exactly as :meth:`raw_since` gave it (a journal replay).
+
+        Raises ValueError unless it is numbered right after the last one.
+        """
+        if entry[0] != self._seq + 1:
+            raise ValueError(f"event {entry[0]} does not follow event {self._seq}")
+        self._push(entry)
+
+    def _push(self, entry: RawEvent) -> None:
         self._seq = entry[0]
         self._entries = growable(self._entries)
         self._entries.append(entry)
         while len(self._entries) > self.limit:
             self._fold(self._entries.popleft())
 
-    def _fold(self, entry: _Entry) -> None:
+    def _fold(self, entry: RawEvent) -> None:
         # Keep replay exact: what leaves the window becomes part of the base state.
         data = _unpack(entry[_DATA])
         if entry[_TYPE] == CODE_CHANGE:

@@ -126,5 +126,9 @@ class SessionStore:
     def __len__(self) -> int:
         return len(self._sessions)
 
+    def holds(self, session: Session) -> bool:
+        """Whether ``session`` is in the store (not removed, not replaced)."""
+        return self._sessions.get(session.id) is session
+
     def __iter__(self) -> Iterator[Session]:
         return iter(list(self._sessions.values()))

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from sessions.web import persist
 from sessions.web.keys import CLOCK, CONFIG, STORE
 
 log = logging.getLogger("interview.expiry")
@@ -20,6 +21,7 @@ def sweep(app: web.Application) -> list[str]:
     removed = []
     for session in store.expired(app[CLOCK]()):
         store.remove(session.id)
+        persist.journal_deleted(app, session.id)
         removed.append(session.id)
     if removed:
         log.info("expired %d idle session(s)", len(removed))

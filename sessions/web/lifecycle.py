@@ -1,10 +1,20 @@
-"""Snapshots while the app runs: restore at start-up, save periodically and at shutdown.
+"""Persistence while the app runs: restore at start-up, journal and base snapshots while
+running, a clean base at shutdown.
 
-One ``cleanup_ctx`` does it all, so the saving runs exactly while the app does. aiohttp's
-shutdown order puts the final save where it must be: the listening socket is closed first,
-then ``on_shutdown`` tells every socket ``server-shutdown`` and closes it with 1001, in-flight
-requests get ``--shutdown-grace-seconds`` to finish, and only then do cleanup contexts exit,
-so the last snapshot holds every edit the server acknowledged.
+One ``cleanup_ctx`` does it all, so persistence runs exactly while the app does. At start-up
+the base snapshot and its journals are restored (:mod:`sessions.persistence.restore`) and a
+new base is written at once from what was restored (it is not clean: a crash from now on
+must not find a file vouching for history ids). While running, every change is journaled
+(:mod:`sessions.web.persist`), and a new base is written every ``--snapshot-interval`` when
+anything changed, or sooner when the journal passes
+:data:`~sessions.web.persist.JOURNAL_COMPACT_BYTES`, or every
+:data:`~sessions.web.persist.RETRY_SECONDS` while the disk is failing.
+
+aiohttp's shutdown order puts the final save where it must be: the listening socket is
+closed first, then ``on_shutdown`` tells every socket ``server-shutdown`` and closes it with
+1001, in-flight requests get ``--shutdown-grace-seconds`` to finish, and only then do cleanup
+contexts exit, so the last base holds every change the server acknowledged; it is marked
+clean and the journals are removed.
 """
 
 from __future__ import annotations
@@ -18,85 +28,102 @@ from pathlib import Path
 from aiohttp import web
 
 from sessions import snapshot
+from sessions.persistence import restore as restoring
+from sessions.persistence.journal import journal_files
 from sessions.web.keys import CLOCK, CONFIG, PROBLEMS, STORE
+from sessions.web.persist import PERSISTENCE, RETRY_SECONDS, Persistence
 
 log = logging.getLogger("interview.snapshot")
 
 
 def setup(app: web.Application) -> None:
-    """Add the snapshot context when ``--snapshot`` names a file."""
+    """Add the persistence context when ``--snapshot`` names a file."""
     if app[CONFIG].snapshot:
         app.cleanup_ctx.append(snapshots)
 
 
 async def snapshots(app: web.Application) -> AsyncIterator[None]:
-    """``cleanup_ctx``: restore, then save every ``--snapshot-interval`` and once at the end.
+    """``cleanup_ctx``: restore, then journal and save while running, and once at the end.
 
-    Raises :class:`~sessions.snapshot.SnapshotError` at start-up for a snapshot that exists
-    but cannot be used, unless ``--snapshot-move-aside`` is set.
+    Raises :class:`~sessions.snapshot.SnapshotError` at start-up for a snapshot or journal
+    that exists but cannot be used, unless ``--snapshot-move-aside`` is set.
     """
     config = app[CONFIG]
     path = Path(config.snapshot)
     snapshot.check_writable(path)
-    if restore(app, path):
-        # A clean snapshot vouches for the histories only until the first edit after this
-        # start: mark the file unclean now, so a crash before the next save is noticed.
-        await save(app, path)
+    restored = restore(app, path)
+    persistence = app[PERSISTENCE] = Persistence(app, restored)
+    if not await persistence.compact(full=True) and restored.found:
+        log.warning("could not write a new base snapshot at start-up; the journal continues")
     stop = asyncio.Event()
-    task = asyncio.get_running_loop().create_task(_save_periodically(app, path, stop))
+    task = asyncio.get_running_loop().create_task(_save_periodically(persistence, stop))
     try:
         yield
     finally:
         stop.set()  # never cancelled mid-write: it finishes a save in progress, then returns
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        if await save(app, path, clean=True):
+        saved = await persistence.compact(clean=True)
+        await persistence.close()
+        if saved:
+            persistence.drop_journals()
             log.info("saved %d session(s) to %s", len(app[STORE]), path)
 
 
-def restore(app: web.Application, path: Path) -> int:
-    """Put the snapshot's sessions into the (empty) store; returns how many."""
+def restore(app: web.Application, path: Path) -> restoring.Restored:
+    """Put the snapshot's and journals' sessions into the (empty) store.
+
+    With ``--snapshot-move-aside``, an unusable file is renamed and restoring starts over
+    without it (each file at most once).
+    """
     config = app[CONFIG]
-    try:
-        sessions = snapshot.load(path, config, app[PROBLEMS])
-    except snapshot.SnapshotError as exc:
-        if not config.snapshot_move_aside:
-            raise
-        moved = snapshot.move_aside(path, app[CLOCK]())
-        log.warning("%s; moved it to %s and starting with no sessions", exc, moved)
-        return 0
-    if sessions is None:
+    for _ in range(len(journal_files(path)) + 2):
+        try:
+            restored = restoring.restore(path, config, app[PROBLEMS])
+            break
+        except snapshot.SnapshotError as exc:
+            if not config.snapshot_move_aside:
+                raise
+            moved = snapshot.move_aside(exc.path, app[CLOCK]())
+            log.warning("%s; moved it to %s and restoring without it", exc, moved)
+    else:  # pragma: no cover - every pass moves one file away
+        raise snapshot.SnapshotError(path, "could not restore even after moving files aside")
+    if not restored.found:
         log.info("no snapshot at %s yet: starting with no sessions", path)
-        return 0
+        return restored
     store = app[STORE]
-    for session in sessions:
+    for session in restored.sessions:
         store.add(session)
-    log.info("restored %d session(s) from %s", len(sessions), path)
-    return len(sessions)
+    log.info(
+        "restored %d session(s) from %s and %d journal record(s)",
+        len(restored.sessions),
+        path,
+        restored.replayed,
+    )
+    return restored
 
 
 async def save(app: web.Application, path: Path, *, clean: bool = False) -> bool:
-    """Write every session to ``path``; a failure is logged and the old snapshot kept.
+    """Write a base snapshot of every session now; a failure is logged, the old one kept.
 
     ``clean``: the final save of a graceful shutdown (see :func:`snapshot.store_to_json`).
     """
-    store = app[STORE]
-    envelope = snapshot.store_to_json(
-        store, app[CLOCK](), clean=clean
-    )  # consistent: no await before this
-    try:
-        size = await asyncio.to_thread(snapshot.write, path, envelope)
-    except (OSError, ValueError) as exc:
-        log.error("could not write snapshot %s: %s", path, exc)
-        return False
-    log.debug("saved %d session(s) to %s (%d bytes)", len(envelope["sessions"]), path, size)
-    return True
+    if Path(app[CONFIG].snapshot) != path:
+        raise ValueError(f"this app saves to {app[CONFIG].snapshot}, not {path}")
+    return await app[PERSISTENCE].compact(clean=clean)
 
 
-async def _save_periodically(app: web.Application, path: Path, stop: asyncio.Event) -> None:
-    interval = app[CONFIG].snapshot_interval
+async def _save_periodically(persistence: Persistence, stop: asyncio.Event) -> None:
+    interval = persistence._app[CONFIG].snapshot_interval
+    wake = persistence.wake
     while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval)
-        if not stop.is_set():
-            await save(app, path)
+        wait = min(interval, RETRY_SECONDS) if persistence.cause else interval
+        waits = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())}
+        _, pending = await asyncio.wait(waits, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in pending:
+            waiting.cancel()
+        wake.clear()
+        if stop.is_set():
+            return
+        if persistence.changed_since_base or persistence.cause or persistence.writer.broken:
+            await persistence.compact()

@@ -13,7 +13,7 @@ from sessions.languages import DEFAULT_LANGUAGE, LANGUAGES
 from sessions.session import Session
 from sessions.validation import create_request, parse_body, patch_request
 from sessions.version import VERSION
-from sessions.web import guards
+from sessions.web import guards, persist
 from sessions.web.fanout import dispatch
 from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, METRICS, PROBLEMS, STARTED_AT, STORE
 from sessions.web.responses import json_response
@@ -77,6 +77,8 @@ async def create_session(request: web.Request) -> web.Response:
     )
     if problem is not None:
         interview.set_problem(session, None, problem, app[CLOCK]())
+    persist.journal(app, session)
+    await persist.durable(app)
     log.info("session %s created", session.id)
     location = f"/api/sessions/{session.id}"  # the "session" route; ids are URL-safe already
     return json_response(session.created(), status=201, headers={hdrs.LOCATION: location})
@@ -102,6 +104,8 @@ async def patch_session(request: web.Request) -> web.Response:
     if patch.max_candidates is not None:
         session.max_candidates = patch.max_candidates
         session.updated_at = now
+    persist.journal(request.app, session)
+    await persist.durable(request.app)
     return json_response(session.public())
 
 
@@ -110,6 +114,8 @@ async def delete_session(request: web.Request) -> web.Response:
     authorize(request, session)
     request.app[STORE].remove(session.id)
     dispatch(interview.delete_session(session), request.app[METRICS])
+    persist.journal_deleted(request.app, session.id)
+    await persist.durable(request.app)
     log.info("session %s deleted", session.id)
     return web.Response(status=204)
 
@@ -125,16 +131,16 @@ async def list_languages(request: web.Request) -> web.Response:
 
 async def health(request: web.Request) -> web.Response:
     app = request.app
-    return json_response(
-        {
-            "status": "ok",
-            "sessions": len(app[STORE]),
-            "sessionsByStatus": app[STORE].count_by_status(),
-            "connections": len(app[CONNECTIONS]),
-            "uptimeSeconds": round(app[CLOCK]() - app[STARTED_AT], 3),
-            "version": VERSION,
-        }
-    )
+    body = {
+        "status": "ok",
+        "sessions": len(app[STORE]),
+        "sessionsByStatus": app[STORE].count_by_status(),
+        "connections": len(app[CONNECTIONS]),
+        "uptimeSeconds": round(app[CLOCK]() - app[STARTED_AT], 3),
+        "version": VERSION,
+    }
+    persist.add_health(app, body)
+    return json_response(body)
 
 
 async def metrics(request: web.Request) -> web.Response:

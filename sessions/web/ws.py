@@ -8,6 +8,7 @@ and the socket stays open; only the transport (oversize frames, a dead peer) end
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from aiohttp import WSMsgType, web
 
@@ -43,7 +44,7 @@ from sessions.protocol import (
     with_ref,
 )
 from sessions.session import Member, Session
-from sessions.web import guards
+from sessions.web import guards, persist
 from sessions.web.connection import Connection
 from sessions.web.fanout import dispatch
 from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, LIMITS, METRICS, PROBLEMS, STORE
@@ -127,9 +128,12 @@ def handle_text(app: web.Application, conn: Connection, text: str) -> None:
         return
     app[METRICS].frame_in(WIRE_TYPES[type(message)])
     try:
-        send_outcome(app, conn, route(app, conn, message))
+        session = conn.session
+        outcome = route(app, conn, message)
+        persist.journal(app, session, conn.session)
+        persist.when_durable(app, partial(send_outcome, app, conn, outcome))
     except DomainError as exc:
-        send_error(app, conn, exc, message.ref)
+        persist.when_durable(app, partial(send_error, app, conn, exc, message.ref))
     except Exception:  # the frame boundary: a bug answers this frame, the socket lives on
         log.exception("unhandled error handling a %s frame", type(message).__name__)
         send_error(app, conn, InternalError(INTERNAL_ERROR), message.ref)
@@ -229,6 +233,7 @@ def _leave(app: web.Application, conn: Connection) -> None:
     if session is None or member is None or member.user_id not in session.members:
         return
     dispatch(room.leave(session, member, app[CLOCK]()), app[METRICS])
+    persist.journal(app, session)
     log.info("user %s left session %s", member.user_id, session.id)
 
 
@@ -267,4 +272,5 @@ def _start_url_join(app: web.Application, conn: Connection, join: JoinSession) -
     except DomainError as exc:  # the session may have gone between the check and now
         send_error(app, conn, exc)
         return
-    send_outcome(app, conn, outcome)
+    persist.journal(app, conn.session)
+    persist.when_durable(app, partial(send_outcome, app, conn, outcome))

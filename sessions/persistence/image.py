@@ -1,0 +1,144 @@
+"""A session frozen for a base snapshot: taken on the event loop in one short step, encoded
+off it in slices.
+
+:func:`capture` walks no history: the timeline's sealed chunks are tuples already, so the
+image holds them as they are plus a copy of the short unsealed tail (see
+:meth:`ChunkedLog.frozen <sessions.chunked.ChunkedLog.frozen>`); chat and notes entries are
+frozen dataclasses, held as a tuple; participants, the only mutable records, are copied.
+:func:`cost` says how many references a capture copies, so the caller can cut a save into
+steps of bounded work.
+
+:func:`encode` runs in a thread and yields the session's JSON (the very object
+:func:`sessions.snapshot.session_to_json` makes, so a base snapshot reads like any
+snapshot) in pieces: the settings first, then the timeline's events at most
+:data:`EVENTS_PER_SLICE` to one ``orjson.dumps`` call, so no single call holds the
+interpreter lock for long.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from sessions.chat import Entry, MessageLog
+from sessions.chunked import CHUNK, FrozenLog
+from sessions.record import Participant, RawEvent
+from sessions.session import Session
+
+EVENTS_PER_SLICE = 1000
+"""Timeline events encoded per call (about half a millisecond of work)."""
+_EVENTS_TAIL = b"[]}}"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionImage:
+    """Everything :func:`encode` needs, none of it changed by the session afterwards."""
+
+    session_id: str
+    settings: dict[str, Any]
+    chat: tuple[str, int, tuple[Entry, ...]]
+    notes: tuple[str, int, tuple[Entry, ...]]
+    participants: tuple[Participant, ...]
+    timeline: dict[str, Any]
+    events: FrozenLog[RawEvent]
+
+
+def capture(session: Session) -> SessionImage:
+    """Freeze ``session`` as it is now; copies at most :func:`cost` references."""
+    timeline = session.timeline
+    return SessionImage(
+        session_id=session.id,
+        settings={
+            "id": session.id,
+            "name": session.name,
+            "language": session.language,
+            "interviewerToken": session.interviewer_token,
+            "observerToken": session.observer_token,
+            "code": session.document.text,
+            "revision": session.document.revision,
+            "createdAt": session.created_at,
+            "updatedAt": session.updated_at,
+            "status": session.status,
+            "endedAt": session.ended_at,
+            "problem": session.problem.slug if session.problem is not None else None,
+            "maxCandidates": session.max_candidates,
+            "languagesUsed": list(session.languages_used),
+            "problemsUsed": list(session.problems_used),
+            "blockedAddresses": sorted(session.blocked_addresses),
+            "lastActivity": session.last_activity,
+            "historyId": session.history_id,
+        },
+        chat=_log(session.chat),
+        notes=_log(session.notes),
+        participants=tuple(dataclasses.replace(p) for p in session.participants.values()),
+        timeline={
+            "baseText": timeline.base_text,
+            "baseLanguage": timeline.base_language,
+            "baseAt": timeline.base_at,
+            "baseRevision": timeline.base_revision,
+            "seq": timeline.seq,
+        },
+        events=timeline.frozen(),
+    )
+
+
+def cost(session: Session) -> int:
+    """References :func:`capture` copies: chunk references, the unsealed tail, the entries
+    of chat and notes, participants. Bounded by the configured history sizes, and about
+    ``CHUNK`` for a timeline of any length."""
+    events = len(session.timeline)
+    return (
+        events // CHUNK
+        + min(events, CHUNK)
+        + len(session.chat)
+        + len(session.notes)
+        + len(session.participants)
+        + 1
+    )
+
+
+def _log(log: MessageLog) -> tuple[str, int, tuple[Entry, ...]]:
+    return (log.prefix, log.total, tuple(log))
+
+
+def _log_json(log: tuple[str, int, tuple[Entry, ...]]) -> dict[str, Any]:
+    prefix, total, entries = log
+    return {
+        "prefix": prefix,
+        "total": total,
+        "entries": [dataclasses.asdict(entry) for entry in entries],
+    }
+
+
+def encode(image: SessionImage) -> Iterator[bytes]:
+    """The session's JSON object in pieces; joined, they are one JSON object."""
+    head = {
+        **image.settings,
+        "chat": _log_json(image.chat),
+        "notes": _log_json(image.notes),
+        "participants": [dataclasses.asdict(p) for p in image.participants],
+        "timeline": {**image.timeline, "events": []},  # the last key: events go on its end
+    }
+    opening = orjson.dumps(head)
+    assert opening.endswith(_EVENTS_TAIL)  # our own dict, keys in this order
+    yield opening[: -len(_EVENTS_TAIL)] + b"["
+    events = image.events
+    for start in range(0, len(events), EVENTS_PER_SLICE):
+        piece = orjson.dumps(
+            [_event_json(e) for e in events.slice(start, start + EVENTS_PER_SLICE)]
+        )
+        yield (b"," if start else b"") + piece[1:-1]
+    yield b"]}}"
+
+
+def _event_json(entry: RawEvent) -> dict[str, Any]:
+    seq, at, type_, user_id, name, data = entry
+    if isinstance(data, tuple):
+        body: Any = {"revision": data[0], "ops": data[1:]}
+    else:
+        body = orjson.Fragment(data)
+    return {"seq": seq, "at": at, "type": type_, "user_id": user_id, "name": name, "data": body}

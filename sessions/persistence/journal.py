@@ -1,0 +1,270 @@
+"""The journal writer: a thread the event loop only hands frames to.
+
+The loop calls :meth:`JournalWriter.append` (a list append under a lock, and a wake-up) and
+never waits. The thread takes everything queued at once, writes it with one ``write`` call,
+and makes it durable with one ``fsync``: at once in ``always`` mode (group commit: one fsync
+for every frame queued while the previous one ran), otherwise when ``fsync_interval`` has
+passed since the last one, or on :meth:`sync`. After each fsync it reports the highest
+sequence number now on disk through ``on_durable`` (called in the thread: the caller hands
+it to its loop).
+
+:meth:`rotate` starts the next generation's file, in queue order: frames appended before it
+go to the old file, after it to the new one. A base snapshot is written from the moment of
+a rotation, so the old files can go once it has landed.
+
+A write, fsync or open that fails (disk full, read-only, permission, I/O error) never
+raises into the loop: the writer reports the cause through ``on_error``, drops what it
+holds and what is appended after (the caller knows: :attr:`JournalWriter.broken`), and
+stays so until the next rotation opens a file again. That file's header says it follows a
+gap (see :mod:`.restore`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+
+from sessions.persistence.framing import frame
+from sessions.persistence.records import header
+
+JOURNAL_INFIX = ".journal."
+
+
+def journal_path(base: Path, generation: int) -> Path:
+    """``sessions.json`` → ``sessions.json.journal.000007``."""
+    return base.with_name(f"{base.name}{JOURNAL_INFIX}{generation:06d}")
+
+
+def journal_files(base: Path) -> list[tuple[int, Path]]:
+    """Every journal file beside ``base``, by generation."""
+    prefix = base.name + JOURNAL_INFIX
+    found = []
+    for path in base.parent.iterdir():
+        if path.name.startswith(prefix) and path.name[len(prefix) :].isdigit():
+            found.append((int(path.name[len(prefix) :]), path))
+    return sorted(found)
+
+
+def describe(exc: OSError) -> str:
+    """A disk error as a short stable cause: ``ENOSPC (No space left on device)``."""
+    name = errno.errorcode.get(exc.errno or 0, "EIO")
+    return f"{name} ({exc.strerror or exc})"
+
+
+class FileSystem:
+    """The system calls the writer and the base snapshot use; a test replaces one to inject
+    a failure (a full disk, a read-only folder)."""
+
+    def open_append(self, path: Path) -> int:
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+
+    def open_new(self, path: Path) -> int:
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+
+    def write(self, fd: int, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+
+    def fsync(self, fd: int) -> None:
+        os.fsync(fd)
+
+    def close(self, fd: int) -> None:
+        os.close(fd)
+
+    def fsync_folder(self, folder: Path) -> None:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def replace(self, source: Path, target: Path) -> None:
+        os.replace(source, target)
+
+    def unlink(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+
+
+class _Rotate:
+    __slots__ = ("after_gap", "generation")
+
+    def __init__(self, generation: int, after_gap: bool) -> None:
+        self.generation = generation
+        self.after_gap = after_gap
+
+
+class JournalWriter:
+    """Appends frames to ``<base>.journal.<generation>`` from its own thread."""
+
+    def __init__(
+        self,
+        base: Path,
+        *,
+        durability: str,
+        fsync_interval: float,
+        on_durable: Callable[[int], None],
+        on_error: Callable[[str], None],
+        clock: Callable[[], str],
+        fs: FileSystem | None = None,
+    ) -> None:
+        self._base = base
+        self._always = durability == "always"
+        self._durability = durability
+        self._fsync_interval = fsync_interval
+        self._on_durable = on_durable
+        self._on_error = on_error
+        self._clock = clock
+        self.fs = fs or FileSystem()
+        self._lock = threading.Condition()
+        self._queue: list[bytes | _Rotate] = []
+        self._appended = 0  # sequence number of the last frame appended (loop side)
+        self._sync_wanted = False
+        self._stopping = False
+        self._fd: int | None = None
+        self.broken = True  # until the first rotation opens a file
+        self.bytes_written = 0
+        self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
+        self._thread.start()
+
+    @property
+    def appended(self) -> int:
+        """The sequence number of the last frame appended."""
+        return self._appended
+
+    def append(self, payload: bytes) -> int:
+        """Queue one record's payload; returns its sequence number. Never blocks on I/O."""
+        data = frame(payload)
+        with self._lock:
+            self._appended += 1
+            self._queue.append(data)
+            self._lock.notify()
+            return self._appended
+
+    def rotate(self, generation: int, *, after_gap: bool = False) -> None:
+        """Frames appended from now on go to generation ``generation``'s new file."""
+        with self._lock:
+            self._queue.append(_Rotate(generation, after_gap))
+            self._lock.notify()
+
+    def sync(self) -> None:
+        """Ask for an fsync of everything appended so far, now rather than on the interval."""
+        with self._lock:
+            self._sync_wanted = True
+            self._lock.notify()
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Write and fsync what is queued, close the file, end the thread (a blocking call)."""
+        with self._lock:
+            self._stopping = True
+            self._lock.notify()
+        self._thread.join(timeout)
+
+    # --- the thread -------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        last_sync = time.monotonic()
+        dirty = False
+        while True:
+            with self._lock:
+                while not (self._queue or self._stopping or self._sync_wanted):
+                    if dirty:
+                        remaining = self._fsync_interval - (time.monotonic() - last_sync)
+                        if remaining <= 0:
+                            break
+                        self._lock.wait(remaining)
+                    else:
+                        self._lock.wait()
+                batch, self._queue = self._queue, []
+                upto = self._appended
+                wanted, self._sync_wanted = self._sync_wanted, False
+                stopping = self._stopping
+            dirty = self._write(batch) or dirty
+            due = time.monotonic() - last_sync >= self._fsync_interval
+            if dirty and (self._always or wanted or stopping or due):
+                if self._fsync():
+                    self._on_durable(upto)
+                dirty = False
+                last_sync = time.monotonic()
+            elif wanted or (self._always and batch):
+                self._on_durable(upto)  # nothing written: nothing more to wait for
+            if stopping:
+                self._close_file()
+                return
+
+    def _write(self, batch: list[bytes | _Rotate]) -> bool:
+        """Write the batch in order, rotating where asked; True if bytes were written."""
+        pending: list[bytes] = []
+        wrote = False
+        for item in batch:
+            if isinstance(item, _Rotate):
+                wrote = self._flush(pending) or wrote
+                pending = []
+                if wrote:
+                    self._fsync()
+                    wrote = False
+                self._open(item)
+            elif not self.broken:
+                pending.append(item)
+        return self._flush(pending) or wrote
+
+    def _flush(self, pending: list[bytes]) -> bool:
+        if not pending or self._fd is None or self.broken:
+            return False
+        data = b"".join(pending)
+        try:
+            self.fs.write(self._fd, data)
+        except OSError as exc:
+            self._fail(exc)
+            return False
+        self.bytes_written += len(data)
+        return True
+
+    def _fsync(self) -> bool:
+        if self._fd is None or self.broken:
+            return False
+        try:
+            self.fs.fsync(self._fd)
+        except OSError as exc:
+            self._fail(exc)
+            return False
+        return True
+
+    def _open(self, rotation: _Rotate) -> None:
+        self._close_file()
+        path = journal_path(self._base, rotation.generation)
+        after_gap = rotation.after_gap or (self.broken and self.bytes_written > 0)
+        record = header(rotation.generation, self._durability, self._clock(), after_gap=after_gap)
+        fd: int | None = None
+        try:
+            fd = self.fs.open_append(path)
+            self.fs.write(fd, frame(orjson.dumps(record)))
+            self.fs.fsync(fd)
+            self.fs.fsync_folder(path.parent)
+        except OSError as exc:
+            if fd is not None:
+                self.fs.close(fd)
+            self._fail(exc)
+            return
+        self._fd = fd
+        self.broken = False
+        self.bytes_written = 0
+
+    def _close_file(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):  # the error, if any, was reported already
+                self.fs.close(self._fd)
+            self._fd = None
+
+    def _fail(self, exc: OSError) -> None:
+        self.broken = True
+        self.bytes_written = max(self.bytes_written, 1)  # the next file follows a gap
+        self._close_file()
+        self._on_error(describe(exc))

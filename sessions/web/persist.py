@@ -1,0 +1,306 @@
+"""Persistence while the app runs: the journal fed from the loop, base snapshots taken in
+slices, durability waits, and the health of it all.
+
+The web layer calls :func:`journal` right after a domain call changed sessions (one
+synchronous step: the record is made from the session as the call left it), and sends the
+outcome through :func:`when_durable`, which runs it at once, or with ``--durability always``
+once the writer reports everything journaled so far on disk. Outcomes wait in order, so a
+socket's frames never overtake each other. REST handlers ``await`` :func:`durable`.
+
+A disk error never blocks: held outcomes are released, the cause is logged once, counted in
+``interview_persistence_errors_total`` and shown by ``/health`` as ``degraded`` until a base
+snapshot lands again (retried every :data:`RETRY_SECONDS`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import orjson
+from aiohttp import web
+
+from sessions.clock import iso
+from sessions.persistence.base import Placed, Reuse, remove_journals_before, write_base
+from sessions.persistence.image import SessionImage, capture, cost
+from sessions.persistence.journal import FileSystem, JournalWriter, describe, journal_files
+from sessions.persistence.records import VERSION, Tracker
+from sessions.persistence.restore import Restored
+from sessions.session import Session
+from sessions.web.keys import CLOCK, CONFIG, METRICS, STORE
+
+log = logging.getLogger("interview.persistence")
+_T = TypeVar("_T")
+
+JOURNAL_COMPACT_BYTES = 64 * 1024 * 1024
+"""A journal this large triggers a new base snapshot before ``--snapshot-interval`` is up."""
+STEP_BUDGET = 20_000
+"""References a base snapshot copies on the loop between two yields to it (see
+:func:`sessions.persistence.image.cost`): about 0.1 ms of work."""
+RETRY_SECONDS = 2.0
+"""How often a failing disk is tried again."""
+
+
+class Persistence:
+    """The journal and the base snapshots of one application."""
+
+    def __init__(self, app: web.Application, restored: Restored, fs: FileSystem | None = None):
+        config = app[CONFIG]
+        self.path = Path(config.snapshot)
+        self.always = config.durability == "always"
+        self._durability = config.durability
+        self._app = app
+        self._loop = asyncio.get_running_loop()
+        self.tracker = Tracker()
+        for session in restored.sessions:
+            self.tracker.adopt(session, restored.jseqs.get(session.id, 0))
+        self.generation = restored.generation
+        self.index: dict[str, Placed] = {}
+        self.durable_seq = 0
+        self.cause: str | None = None
+        self.changed_since_base = False
+        self.journal_bytes = 0
+        self.wake = asyncio.Event()
+        self._waiters: deque[tuple[int, Callable[[], None]]] = deque()
+        self._logged: set[str] = set()
+        self._gap = False
+        self.appended_at_base = -1
+        self._deleted_during: set[str] | None = None
+        self._lock = asyncio.Lock()
+        self.writer = JournalWriter(
+            self.path,
+            durability=config.durability,
+            fsync_interval=config.fsync_interval,
+            on_durable=self._from_thread(self._durable),
+            on_error=self._from_thread(self._journal_failed),
+            clock=lambda: iso(app[CLOCK]()),
+            fs=fs,
+        )
+
+    def _from_thread(self, method: Callable[[_T], None]) -> Callable[[_T], None]:
+        """``method`` as the writer thread may call it: run on the loop, soon."""
+
+        def call(value: _T) -> None:
+            self._loop.call_soon_threadsafe(method, value)
+
+        return call
+
+    # --- the loop side of the journal -------------------------------------------------------
+
+    def changed(self, session: Session) -> None:
+        """Journal what changed in ``session`` (nothing if it is no longer in the store)."""
+        if not self._app[STORE].holds(session):
+            return
+        record = self.tracker.record(session)
+        if record is not None:
+            self._append(record)
+
+    def deleted(self, session_id: str) -> None:
+        """Journal a session's removal."""
+        if self._deleted_during is not None:
+            self._deleted_during.add(session_id)
+        self._append(self.tracker.deleted(session_id))
+
+    def _append(self, record: dict[str, Any]) -> None:
+        self.changed_since_base = True
+        if self.writer.broken:
+            return  # lost to the disk error; the next base snapshot holds it
+        payload = orjson.dumps(record)
+        self.writer.append(payload)
+        self.journal_bytes += len(payload)
+        if self.journal_bytes > JOURNAL_COMPACT_BYTES:
+            self.wake.set()
+
+    def after(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once everything journaled so far is on disk (in order)."""
+        if not self._waiters and (self.durable_seq >= self.writer.appended or self.cause):
+            callback()
+            return
+        self._waiters.append((self.writer.appended, callback))
+        self.writer.sync()
+
+    async def durable(self) -> None:
+        """Return once everything journaled so far is on disk (or persistence is failing)."""
+        done: asyncio.Future[None] = self._loop.create_future()
+
+        def release() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        self.after(release)
+        await done
+
+    def _durable(self, seq: int) -> None:
+        self.durable_seq = max(self.durable_seq, seq)
+        self._release(lambda target: target <= self.durable_seq)
+
+    def _release(self, due: Callable[[int], bool]) -> None:
+        waiters = self._waiters
+        while waiters and due(waiters[0][0]):
+            _, callback = waiters.popleft()
+            try:
+                callback()
+            except Exception:  # one failed send must not hold the others back
+                log.exception("sending a held outcome failed")
+
+    def _journal_failed(self, cause: str) -> None:
+        self._gap = True
+        self.report(cause, f"could not write the journal beside {self.path}")
+        self._release(lambda target: True)  # never block a socket on a failing disk
+        self.wake.set()
+
+    def report(self, cause: str, what: str) -> None:
+        """A disk error: counted always, logged once per cause until persistence recovers."""
+        self._app[METRICS].persistence_error(cause.split(" ", 1)[0])
+        self.cause = cause
+        if cause not in self._logged:
+            self._logged.add(cause)
+            log.error(
+                "%s: %s; persistence is degraded, retrying every %s s", what, cause, RETRY_SECONDS
+            )
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "status": "degraded" if self.cause else "ok",
+            "cause": self.cause,
+            "durability": self._durability,
+            "journalBytes": self.journal_bytes,
+        }
+
+    # --- base snapshots ---------------------------------------------------------------------
+
+    async def compact(self, *, clean: bool = False, full: bool = False) -> bool:
+        """Write a new base snapshot and start a fresh journal; False if the disk refused."""
+        async with self._lock:
+            return await self._compact(clean, full)
+
+    async def _compact(self, clean: bool, full: bool) -> bool:
+        store = self._app[STORE]
+        generation = self.generation + 1
+        self.writer.rotate(generation, after_gap=self._gap)
+        self.generation = generation
+        self.changed_since_base = False
+        self.journal_bytes = 0
+        deleted: set[str] = set()
+        self._deleted_during = deleted
+        records: dict[str, int] = {}
+        parts: list[tuple[SessionImage, int] | Reuse] = []
+        try:
+            async for session in self._sessions_in_steps(list(store)):
+                self.changed(session)  # a change no hook reported is journaled now
+                jseq = self.tracker.jseq(session.id)
+                placed = self.index.get(session.id)
+                if placed is not None and placed.jseq == jseq and not full:
+                    parts.append(Reuse(session.id, placed))
+                else:
+                    parts.append((capture(session), jseq))
+                records[session.id] = jseq
+        finally:
+            self._deleted_during = None
+        appended = self.writer.appended
+        envelope = {"version": 1, "savedAt": iso(self._app[CLOCK]()), "clean": clean}
+        trailer = {
+            "version": VERSION,
+            "generation": generation,
+            "durability": self._durability,
+            "records": records,
+            "skip": sorted(deleted - records.keys()),
+        }
+        fs = self.writer.fs
+        try:
+            self.index = await asyncio.to_thread(
+                write_base, self.path, envelope, trailer, parts, fs
+            )
+            await asyncio.to_thread(remove_journals_before, self.path, generation, fs)
+        except OSError as exc:
+            self.report(describe(exc), f"could not write snapshot {self.path}")
+            self.changed_since_base = True
+            return False
+        self._based(appended)
+        log.debug("saved %d session(s) to %s", len(records), self.path)
+        return True
+
+    async def _sessions_in_steps(self, sessions: list[Session]) -> Any:
+        """The sessions still in the store, yielding to the loop every STEP_BUDGET of work."""
+        store, spent = self._app[STORE], 0
+        for session in sessions:
+            if not store.holds(session):
+                continue
+            yield session
+            spent += cost(session)
+            if spent >= STEP_BUDGET:
+                spent = 0
+                await asyncio.sleep(0)
+
+    def _based(self, appended: int) -> None:
+        """A base landed: persistence is healthy again if the journal is."""
+        if self.writer.broken:
+            return
+        self._gap = False
+        self.appended_at_base = appended
+        if self.cause is not None:
+            log.warning("persistence resumed: %s is writable again", self.path)
+            self.cause = None
+            self._logged.clear()
+
+    async def close(self) -> None:
+        """Stop the writer after it wrote and fsynced everything."""
+        await asyncio.to_thread(self.writer.close)
+        self._release(lambda target: True)
+
+    def drop_journals(self) -> None:
+        """After a clean final base with nothing journaled since: no journal is needed."""
+        if self.appended_at_base == self.writer.appended:
+            for _, path in journal_files(self.path):
+                self.writer.fs.unlink(path)
+
+
+PERSISTENCE = web.AppKey("persistence", Persistence)
+
+
+# --- what handlers call ---------------------------------------------------------------------
+
+
+def journal(app: web.Application, *sessions: Session | None) -> None:
+    """Journal the sessions a domain call may have changed (no-op without ``--snapshot``)."""
+    persistence = app.get(PERSISTENCE)
+    if persistence is not None:
+        for session in sessions:
+            if session is not None:
+                persistence.changed(session)
+
+
+def journal_deleted(app: web.Application, session_id: str) -> None:
+    persistence = app.get(PERSISTENCE)
+    if persistence is not None:
+        persistence.deleted(session_id)
+
+
+def when_durable(app: web.Application, callback: Callable[[], None]) -> None:
+    """Run ``callback`` now, or with ``--durability always`` once what it acknowledges is
+    on disk."""
+    persistence = app.get(PERSISTENCE)
+    if persistence is None or not persistence.always:
+        callback()
+    else:
+        persistence.after(callback)
+
+
+async def durable(app: web.Application) -> None:
+    """With ``--durability always``, wait until what was journaled is on disk."""
+    persistence = app.get(PERSISTENCE)
+    if persistence is not None and persistence.always:
+        await persistence.durable()
+
+
+def add_health(app: web.Application, body: dict[str, Any]) -> None:
+    """``/health``: ``"persistence"`` when on, and ``"status": "degraded"`` while failing."""
+    persistence = app.get(PERSISTENCE)
+    if persistence is not None:
+        body["persistence"] = persistence.health()
+        if persistence.cause is not None:
+            body["status"] = "degraded"
