@@ -149,9 +149,11 @@ class Persistence:
 
     def _journal_failed(self, cause: str) -> None:
         self._gap = True
+        healthy = self.cause is None
         self.report(cause, f"could not write the journal beside {self.path}")
         self._release(lambda target: True)  # never block a socket on a failing disk
-        self.wake.set()
+        if healthy:
+            self.wake.set()  # the saving task retries on the shorter interval from now
 
     def report(self, cause: str, what: str) -> None:
         """A disk error: counted always, logged once per cause until persistence recovers."""

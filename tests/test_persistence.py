@@ -1,0 +1,297 @@
+"""Persistence through the app: what a crash leaves on disk restores exactly, a damaged journal
+is dropped (torn tail) or refused (corruption), and a failing disk degrades, never blocks.
+
+A "crash" here is a copy of the snapshot folder taken once the writer reports everything
+journaled so far on disk: what ``kill -9`` would leave (tests/test_persistence_e2e.py kills
+the real process).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import shutil
+import stat
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from sessions.clock import FakeClock
+from sessions.config import Config
+from sessions.persistence.journal import FileSystem, journal_files
+from sessions.snapshot import SnapshotError
+from sessions.web.app import create_app
+from sessions.web.persist import PERSISTENCE
+from tests.helpers import create_session, join, receive, request
+from tests.polling import listing, wait_until
+
+Client = TestClient[Any, Any]
+
+
+@asynccontextmanager
+async def running(config: Config, clock: FakeClock | None = None) -> AsyncIterator[Client]:
+    client: Client = TestClient(TestServer(create_app(config, clock=clock or FakeClock())))
+    try:
+        await client.start_server()
+        yield client
+    finally:
+        await client.close()
+
+
+async def on_disk(client: Client) -> None:
+    """Return once everything journaled so far has been written and fsynced."""
+    persistence = client.app[PERSISTENCE]
+    target = persistence.writer.appended
+    persistence.writer.sync()
+    await wait_until(lambda: persistence.durable_seq >= target, "the journal on disk")
+
+
+async def crash_copy(client: Client, folder: Path, into: Path) -> Path:
+    """The snapshot folder as a crash now would leave it."""
+    await on_disk(client)
+    into.mkdir()
+    for name in listing(folder):
+        if name.startswith("s.json"):
+            shutil.copy2(folder / name, into / name)
+    return into / "s.json"
+
+
+async def interview(client: Client) -> dict[str, Any]:
+    """A session with edits, a language change, chat, a note, a rename and a departure."""
+    created = await create_session(client, name="Pairing", code="x = 1\n")
+    ivan, _ = await join(client, created, "Ivan", role="interviewer")
+    cara, _ = await join(client, created, "Cara")
+    await receive(ivan)
+    for n in range(3):
+        change = {"type": "code-change", "code": f"x = {n}\n", "opId": f"op-{n}"}
+        assert (await request(cara, change))["type"] == "ack"
+        await receive(ivan)
+    await request(cara, {"type": "language-change", "language": "rust"})
+    await receive(ivan)
+    await request(cara, {"type": "chat-message", "text": "is O(n) fine?"})
+    await receive(ivan)
+    await request(ivan, {"type": "note", "text": "strong start"})
+    patched = await client.patch(
+        f"/api/sessions/{created['id']}",
+        json={"name": "Renamed", "maxCandidates": 3},
+        headers={"Authorization": f"Bearer {created['interviewerToken']}"},
+    )
+    assert patched.status == 200
+    await cara.close()
+    await ivan.close()
+    return created
+
+
+async def record_of(client: Client, created: dict[str, Any]) -> dict[str, Any]:
+    """Everything the API says about a session, private parts included."""
+    auth = {"Authorization": f"Bearer {created['interviewerToken']}"}
+    base = f"/api/sessions/{created['id']}"
+    timeline = await (await client.get(f"{base}/timeline", headers=auth)).json()
+    report = await (await client.get(f"{base}/report")).json()
+    session = await (await client.get(base)).json()
+    ws, state = await join(client, created, "Olga", role="interviewer")
+    await ws.close()
+    return {
+        "session": session,
+        "timeline": timeline,
+        "report": {k: v for k, v in report.items() if k != "generatedAt"},
+        "chat": state["chat"],
+        "notes": state["notes"],
+    }
+
+
+async def test_a_crash_restores_every_change_that_was_on_disk(tmp_path: Path):
+    path = tmp_path / "s.json"
+    async with running(Config(snapshot=str(path), snapshot_interval=3600)) as first:
+        created = await interview(first)
+        gone = await create_session(first)
+        deleted = await first.delete(
+            f"/api/sessions/{gone['id']}",
+            headers={"Authorization": f"Bearer {gone['interviewerToken']}"},
+        )
+        assert deleted.status == 204
+        crashed = await crash_copy(first, tmp_path, tmp_path / "crash")
+        before = await record_of(first, created)
+    assert [name for name in listing(crashed.parent) if ".journal." in name]  # not a clean save
+    async with running(Config(snapshot=str(crashed))) as second:
+        after = await record_of(second, created)
+        assert (await (await second.get(f"/api/sessions/{gone['id']}")).json())["error"]
+        assert (await (await second.get("/health")).json())["sessions"] == 1
+    # The visit of record_of itself (Olga joining and leaving) is the only difference.
+    assert after["session"] == before["session"]
+    assert after["chat"] == before["chat"] and after["notes"] == before["notes"]
+    assert after["session"]["name"] == "Renamed" and after["session"]["maxCandidates"] == 3
+    assert after["timeline"]["events"][:-2] == before["timeline"]["events"][:-2]
+    assert after["report"] == before["report"]
+
+
+async def test_a_restore_replays_operations_into_the_op_log(tmp_path: Path):
+    path = tmp_path / "s.json"
+    config = Config(snapshot=str(path), snapshot_interval=3600, durability="always")
+    async with running(config) as first:
+        created = await create_session(first, code="abc")
+        ws, state = await join(first, created, "Cara")
+        for n, text in enumerate(("abcd", "abcde")):
+            await request(ws, {"type": "code-change", "code": text, "opId": f"op-{n}"})
+        crashed = await crash_copy(first, tmp_path, tmp_path / "crash")
+        history = state["session"]
+        await ws.close()
+    async with running(Config(snapshot=str(crashed), durability="always")) as second:
+        _, rejoined = await join(second, created, "Cara", revision=history["revision"])
+        assert [(m["revision"], m["opId"]) for m in rejoined["missed"]] == [
+            (1, "op-0"),
+            (2, "op-1"),
+        ]
+        assert rejoined["session"]["code"] == "abcde"
+
+
+async def test_a_torn_last_record_is_dropped_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    path = tmp_path / "s.json"
+    async with running(Config(snapshot=str(path), snapshot_interval=3600)) as first:
+        created = await create_session(first, code="abc")
+        ws, _ = await join(first, created, "Cara")
+        await request(ws, {"type": "code-change", "code": "abcd"})
+        await on_disk(first)
+        (_, journal), *_ = journal_files(path)
+        good = journal.stat().st_size
+        await request(ws, {"type": "code-change", "code": "abcde"})
+        crashed = await crash_copy(first, tmp_path, tmp_path / "crash")
+        await ws.close()
+    (_, torn), *_ = journal_files(crashed)
+    with torn.open("r+b") as file:
+        file.truncate(good + 5)  # cut inside the last record's header
+    async with running(Config(snapshot=str(crashed))) as second:
+        session = await (await second.get(f"/api/sessions/{created['id']}")).json()
+        assert (session["code"], session["revision"]) == ("abcd", 1)
+    assert f"journal {torn}: dropped a torn last record at byte offset {good}" in caplog.text
+
+
+async def test_a_corrupt_record_before_the_end_refuses_start_up_naming_file_and_offset(
+    tmp_path: Path,
+):
+    path = tmp_path / "s.json"
+    async with running(Config(snapshot=str(path), snapshot_interval=3600)) as first:
+        created = await create_session(first, code="abc")
+        assert await first.app[PERSISTENCE].compact()  # the base holds it at revision 0
+        ws, _ = await join(first, created, "Cara")
+        await on_disk(first)
+        (_, journal), *_ = journal_files(path)
+        middle = journal.stat().st_size
+        for text in ("abcd", "abcde"):
+            await request(ws, {"type": "code-change", "code": text})
+        crashed = await crash_copy(first, tmp_path, tmp_path / "crash")
+        await ws.close()
+    (_, damaged), *_ = journal_files(crashed)
+    data = bytearray(damaged.read_bytes())
+    data[middle + 20] ^= 0xFF  # inside the payload of the first edit's record
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(SnapshotError) as refused:
+        async with running(Config(snapshot=str(crashed))):
+            pass
+    assert str(damaged) in str(refused.value)
+    assert f"a frame with a wrong checksum at byte offset {middle}" in str(refused.value)
+    assert damaged.read_bytes() == bytes(data)  # left as it was
+    config = Config(snapshot=str(crashed), snapshot_move_aside=True)
+    async with running(config) as third:  # the journal moved aside: the base alone
+        session = await (await third.get(f"/api/sessions/{created['id']}")).json()
+        assert session["revision"] == 0
+    assert [name for name in listing(crashed.parent) if ".corrupt-" in name]
+
+
+class FailingDisk(FileSystem):
+    """Writes fail with ``error`` while ``failing`` is set."""
+
+    def __init__(self, error: int) -> None:
+        self.error = error
+        self.failing = False
+
+    def _check(self) -> None:
+        if self.failing:
+            raise OSError(self.error, os.strerror(self.error))
+
+    def write(self, fd: int, data: bytes) -> None:
+        self._check()
+        super().write(fd, data)
+
+    def open_append(self, path: Path) -> int:
+        self._check()
+        return super().open_append(path)
+
+    def open_new(self, path: Path) -> int:
+        self._check()
+        return super().open_new(path)
+
+
+@pytest.mark.parametrize(
+    ("error", "cause"),
+    [(errno.ENOSPC, "ENOSPC"), (errno.EROFS, "EROFS"), (errno.EACCES, "EACCES")],
+)
+@pytest.mark.parametrize("durability", ["interval", "always"])
+async def test_a_failing_disk_degrades_health_and_persistence_resumes_when_it_recovers(
+    tmp_path: Path, error: int, cause: str, durability: str, caplog: pytest.LogCaptureFixture
+):
+    path = tmp_path / "s.json"
+    config = Config(snapshot=str(path), snapshot_interval=3600, durability=durability)
+    async with running(config) as client:
+        persistence = client.app[PERSISTENCE]
+        disk = FailingDisk(error)
+        persistence.writer.fs = disk
+        created = await create_session(client, code="abc")
+        ws, _ = await join(client, created, "Cara")
+        disk.failing = True
+        # Acknowledged, not held: a failing disk never blocks a socket.
+        for text in ("abcd", "abcde", "abcdef"):
+            assert (await request(ws, {"type": "code-change", "code": text}))["type"] == "ack"
+        health = await (await client.get("/health")).json()
+        assert health["status"] == "degraded"
+        assert health["persistence"]["cause"].startswith(cause)
+        assert not await persistence.compact()  # retried: still failing, logged once
+        metrics = await (await client.get("/metrics")).text()
+        (count,) = re.findall(
+            rf'^interview_persistence_errors_total{{cause="{cause}"}} (\d+)$', metrics, re.M
+        )
+        assert int(count) >= 2
+        assert caplog.text.count("persistence is degraded") == 1
+        disk.failing = False
+        assert await persistence.compact()
+        assert (await (await client.get("/health")).json())["status"] == "ok"
+        await request(ws, {"type": "code-change", "code": "abcdefg"})
+        crashed = await crash_copy(client, tmp_path, tmp_path / "crash")
+        await ws.close()
+    async with running(Config(snapshot=str(crashed))) as again:
+        session = await (await again.get(f"/api/sessions/{created['id']}")).json()
+        assert (session["code"], session["revision"]) == ("abcdefg", 4)
+
+
+async def test_a_read_only_folder_degrades_and_recovers(tmp_path: Path):
+    if os.geteuid() == 0:
+        pytest.skip("root writes to read-only folders; the injected EROFS case covers it")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    path = folder / "s.json"
+    async with running(Config(snapshot=str(path), snapshot_interval=3600)) as client:
+        created = await create_session(client, code="abc")
+        folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
+        try:
+            assert not await client.app[PERSISTENCE].compact()
+            assert (await (await client.get("/health")).json())["status"] == "degraded"
+        finally:
+            folder.chmod(stat.S_IRWXU)
+        assert await client.app[PERSISTENCE].compact()
+        assert created["id"] in path.read_text(encoding="utf-8")
+
+
+async def test_journal_and_snapshot_files_are_readable_by_their_owner_only(tmp_path: Path):
+    path = tmp_path / "s.json"
+    async with running(Config(snapshot=str(path), snapshot_interval=3600)) as client:
+        await create_session(client)
+        await on_disk(client)
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+    assert len(modes) == 2 and set(modes.values()) == {0o600}
