@@ -54,6 +54,10 @@ async def on_disk(client: Client) -> None:
 async def crash_copy(client: Client, folder: Path, into: Path) -> Path:
     """The snapshot folder as a crash now would leave it."""
     await on_disk(client)
+    return copy_files(folder, into)
+
+
+def copy_files(folder: Path, into: Path) -> Path:
     into.mkdir()
     for name in listing(folder):
         if name.startswith("s.json"):
@@ -293,5 +297,9 @@ async def test_journal_and_snapshot_files_are_readable_by_their_owner_only(tmp_p
     async with running(Config(snapshot=str(path), snapshot_interval=3600)) as client:
         await create_session(client)
         await on_disk(client)
-        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+        modes = file_modes(tmp_path)
     assert len(modes) == 2 and set(modes.values()) == {0o600}
+
+
+def file_modes(folder: Path) -> dict[str, int]:
+    return {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()}
