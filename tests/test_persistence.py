@@ -9,11 +9,13 @@ the real process).
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import re
 import shutil
 import stat
-from collections.abc import AsyncIterator
+import tracemalloc
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from sessions.config import Config
 from sessions.persistence.journal import FileSystem, journal_files
 from sessions.snapshot import SnapshotError
 from sessions.web.app import create_app
+from sessions.web.keys import STORE
 from sessions.web.persist import PERSISTENCE
 from tests.helpers import create_session, join, receive, request
 from tests.polling import listing, wait_until
@@ -253,6 +256,7 @@ async def test_a_failing_disk_degrades_health_and_persistence_resumes_when_it_re
         # Acknowledged, not held: a failing disk never blocks a socket.
         for text in ("abcd", "abcde", "abcdef"):
             assert (await request(ws, {"type": "code-change", "code": text}))["type"] == "ack"
+        await wait_until(lambda: persistence.cause is not None, "the writer's failure")
         health = await (await client.get("/health")).json()
         assert health["status"] == "degraded"
         assert health["persistence"]["cause"].startswith(cause)
@@ -303,3 +307,75 @@ async def test_journal_and_snapshot_files_are_readable_by_their_owner_only(tmp_p
 
 def file_modes(folder: Path) -> dict[str, int]:
     return {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()}
+
+
+async def churn(client: Client, sessions: int, *, delete: bool = True) -> None:
+    """Sessions created, edited and (by default) deleted, then a base snapshot and an fsync."""
+    created = [await create_session(client, code="x") for _ in range(sessions)]
+    for item in created:
+        ws, _ = await join(client, item, "Cara")
+        for n in range(5):
+            await request(ws, {"type": "code-change", "code": f"x{n}"})
+        await request(ws, {"type": "chat-message", "text": "hi"})
+        await ws.close()
+    for item in created if delete else ():
+        auth = {"Authorization": f"Bearer {item['interviewerToken']}"}
+        assert (await client.delete(f"/api/sessions/{item['id']}", headers=auth)).status == 204
+    assert await client.app[PERSISTENCE].compact()
+    await on_disk(client)
+
+
+SESSIONS_CODE = str(Path(__file__).resolve().parent.parent / "sessions") + "/*"
+
+
+async def allocated_by_the_server(step: Awaitable[None]) -> int:
+    """Bytes still allocated after ``step`` by calls through the server's own code (the HTTP
+    client's and aiohttp's buffers of sockets still closing are not the server's state)."""
+    gc.collect()
+    tracemalloc.start(25)
+    try:
+        await step
+        gc.collect()
+        snapshot = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    ours = snapshot.filter_traces([tracemalloc.Filter(True, SESSIONS_CODE, all_frames=True)])
+    return sum(stat.size for stat in ours.statistics("filename"))
+
+
+async def test_memory_returns_to_its_baseline_once_every_session_is_deleted(tmp_path: Path):
+    path = tmp_path / "s.json"
+    async with running(Config(snapshot=str(path), snapshot_interval=3600)) as client:
+        await churn(client, 8)  # first use: caches, pools, lazily made objects
+        kept = await allocated_by_the_server(churn(client, 8, delete=False))
+        await churn(client, 0)  # the kept ones are not the baseline's business
+        for session in list(client.app[STORE]):
+            client.app[STORE].remove(session.id)
+            client.app[PERSISTENCE].deleted(session.id)
+        left = await allocated_by_the_server(churn(client, 8))
+        persistence = client.app[PERSISTENCE]
+        assert len(persistence.tracker) == 0
+    assert kept > 24 * 1024, kept  # what 8 sessions and their records hold: measurable
+    assert left < 32 * 1024, left  # all of it given back (a pool of random text remains)
+
+
+def test_durability_and_fsync_interval_come_from_flags_or_the_environment():
+    assert (Config().durability, Config().fsync_interval) == ("interval", 1.0)
+    config = Config.from_args(["--fsync-interval", "0.25"], {"INTERVIEW_DURABILITY": "always"})
+    assert (config.durability, config.fsync_interval) == ("always", 0.25)
+
+
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["--durability", "sometimes"], {}),
+        ([], {"INTERVIEW_DURABILITY": ""}),
+        (["--fsync-interval", "0"], {}),
+        ([], {"INTERVIEW_FSYNC_INTERVAL": "-1"}),
+        ([], {"INTERVIEW_FSYNC_INTERVAL": "soon"}),
+    ],
+)
+def test_bad_durability_settings_stop_with_a_usage_error(argv: list[str], env: dict[str, str]):
+    with pytest.raises(SystemExit) as exited:
+        Config.from_args(argv, env)
+    assert exited.value.code == 2

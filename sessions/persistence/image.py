@@ -18,7 +18,7 @@ interpreter lock for long.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,6 +99,22 @@ def cost(session: Session) -> int:
         + len(session.participants)
         + 1
     )
+
+
+def steps(sessions: Iterable[Session], budget: int) -> Iterator[list[Session]]:
+    """``sessions`` in groups whose :func:`cost` adds up to at most ``budget`` (a group of one
+    may cost more): the work of one turn of the event loop."""
+    group: list[Session] = []
+    spent = 0
+    for session in sessions:
+        price = cost(session)
+        if group and spent + price > budget:
+            yield group
+            group, spent = [], 0
+        group.append(session)
+        spent += price
+    if group:
+        yield group
 
 
 def _log(log: MessageLog) -> tuple[str, int, tuple[Entry, ...]]:

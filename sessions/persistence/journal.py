@@ -128,6 +128,7 @@ class JournalWriter:
         self._appended = 0  # sequence number of the last frame appended (loop side)
         self._sync_wanted = False
         self._stopping = False
+        self._busy = False
         self._fd: int | None = None
         self.broken = True  # until the first rotation opens a file
         self.bytes_written = 0
@@ -145,26 +146,34 @@ class JournalWriter:
         with self._lock:
             self._appended += 1
             self._queue.append(data)
-            self._lock.notify()
+            self._lock.notify_all()
             return self._appended
 
     def rotate(self, generation: int, *, after_gap: bool = False) -> None:
         """Frames appended from now on go to generation ``generation``'s new file."""
         with self._lock:
             self._queue.append(_Rotate(generation, after_gap))
-            self._lock.notify()
+            self._lock.notify_all()
 
     def sync(self) -> None:
         """Ask for an fsync of everything appended so far, now rather than on the interval."""
         with self._lock:
             self._sync_wanted = True
-            self._lock.notify()
+            self._lock.notify_all()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until everything queued so far was handled (written, or failed); a thread's
+        call, never the loop's. False if that took longer than ``timeout``."""
+        with self._lock:
+            return self._lock.wait_for(
+                lambda: not self._queue and not self._busy and not self._sync_wanted, timeout
+            )
 
     def close(self, timeout: float = 30.0) -> None:
         """Write and fsync what is queued, close the file, end the thread (a blocking call)."""
         with self._lock:
             self._stopping = True
-            self._lock.notify()
+            self._lock.notify_all()
         self._thread.join(timeout)
 
     # --- the thread -------------------------------------------------------------------------
@@ -186,15 +195,20 @@ class JournalWriter:
                 upto = self._appended
                 wanted, self._sync_wanted = self._sync_wanted, False
                 stopping = self._stopping
+                self._busy = True
             dirty = self._write(batch) or dirty
             due = time.monotonic() - last_sync >= self._fsync_interval
+            synced = False
             if dirty and (self._always or wanted or stopping or due):
-                if self._fsync():
-                    self._on_durable(upto)
+                synced = self._fsync()
                 dirty = False
                 last_sync = time.monotonic()
-            elif wanted or (self._always and batch):
-                self._on_durable(upto)  # nothing written: nothing more to wait for
+            if synced or wanted or (self._always and batch):
+                # After a failure too: on_error came first, and nothing is left to wait for.
+                self._on_durable(upto)
+            with self._lock:
+                self._busy = False
+                self._lock.notify_all()
             if stopping:
                 self._close_file()
                 return

@@ -26,7 +26,7 @@ from aiohttp import web
 
 from sessions.clock import iso
 from sessions.persistence.base import Placed, Reuse, remove_journals_before, write_base
-from sessions.persistence.image import SessionImage, capture, cost
+from sessions.persistence.image import SessionImage, capture, steps
 from sessions.persistence.journal import FileSystem, JournalWriter, describe, journal_files
 from sessions.persistence.records import VERSION, Tracker
 from sessions.persistence.restore import Restored
@@ -192,15 +192,19 @@ class Persistence:
         records: dict[str, int] = {}
         parts: list[tuple[SessionImage, int] | Reuse] = []
         try:
-            async for session in self._sessions_in_steps(list(store)):
-                self.changed(session)  # a change no hook reported is journaled now
-                jseq = self.tracker.jseq(session.id)
-                placed = self.index.get(session.id)
-                if placed is not None and placed.jseq == jseq and not full:
-                    parts.append(Reuse(session.id, placed))
-                else:
-                    parts.append((capture(session), jseq))
-                records[session.id] = jseq
+            for step in steps(list(store), STEP_BUDGET):
+                for session in step:
+                    if not store.holds(session):
+                        continue  # deleted since the list was taken
+                    self.changed(session)  # a change no hook reported is journaled now
+                    jseq = self.tracker.jseq(session.id)
+                    placed = self.index.get(session.id)
+                    if placed is not None and placed.jseq == jseq and not full:
+                        parts.append(Reuse(session.id, placed))
+                    else:
+                        parts.append((capture(session), jseq))
+                    records[session.id] = jseq
+                await asyncio.sleep(0)  # the loop serves others between two steps
         finally:
             self._deleted_during = None
         appended = self.writer.appended
@@ -218,6 +222,7 @@ class Persistence:
                 write_base, self.path, envelope, trailer, parts, fs
             )
             await asyncio.to_thread(remove_journals_before, self.path, generation, fs)
+            await asyncio.to_thread(self.writer.wait_idle)  # the rotation is done: broken?
         except OSError as exc:
             self.report(describe(exc), f"could not write snapshot {self.path}")
             self.changed_since_base = True
@@ -225,18 +230,6 @@ class Persistence:
         self._based(appended)
         log.debug("saved %d session(s) to %s", len(records), self.path)
         return True
-
-    async def _sessions_in_steps(self, sessions: list[Session]) -> Any:
-        """The sessions still in the store, yielding to the loop every STEP_BUDGET of work."""
-        store, spent = self._app[STORE], 0
-        for session in sessions:
-            if not store.holds(session):
-                continue
-            yield session
-            spent += cost(session)
-            if spent >= STEP_BUDGET:
-                spent = 0
-                await asyncio.sleep(0)
 
     def _based(self, appended: int) -> None:
         """A base landed: persistence is healthy again if the journal is."""

@@ -1,0 +1,226 @@
+"""The sans-I/O half of persistence: frames, journal records and their replay, and session
+images taken without walking history and encoded in bounded slices."""
+
+from __future__ import annotations
+
+import random
+import zlib
+
+import orjson
+import pytest
+
+from sessions import interview, room
+from sessions.chunked import CHUNK, ChunkedLog
+from sessions.clock import FakeClock
+from sessions.config import Config
+from sessions.persistence import image
+from sessions.persistence.framing import HEADER, MAX_FRAME, CorruptJournal, frame, read_frames
+from sessions.persistence.records import Replay, ReplayError, Tracker
+from sessions.problems import load_bank
+from sessions.protocol import ChatMessage, CodeChange, JoinSession, Note, Role
+from sessions.session import Member, Session
+from sessions.snapshot import session_from_json, session_to_json
+from sessions.store import SessionStore
+
+PAYLOADS = [b'{"a":1}', b'{"b":"' + b"x" * 300 + b'"}', b"{}"]
+
+
+def journal_bytes() -> bytes:
+    return b"".join(frame(payload) for payload in PAYLOADS)
+
+
+def test_frames_read_back_with_their_offsets():
+    frames = read_frames(journal_bytes())
+    offsets = [0, HEADER.size + 7, 2 * HEADER.size + 7 + 308]
+    assert frames.payloads == list(zip(offsets, PAYLOADS, strict=True))
+    assert (frames.end, frames.torn) == (len(journal_bytes()), None)
+
+
+def test_a_last_frame_cut_anywhere_is_a_torn_tail_and_the_rest_is_kept():
+    data = journal_bytes()
+    last = len(data) - len(frame(PAYLOADS[-1]))
+    for cut in range(last + 1, len(data)):
+        frames = read_frames(data[:cut])
+        assert [payload for _, payload in frames.payloads] == PAYLOADS[:-1]
+        assert frames.end == last
+        assert frames.torn is not None
+
+
+def test_a_last_frame_with_a_wrong_checksum_is_a_torn_tail():
+    data = bytearray(journal_bytes())
+    data[-1] ^= 1
+    frames = read_frames(bytes(data))
+    assert frames.torn == "a last frame with a wrong checksum"
+    assert len(frames.payloads) == 2
+
+
+def test_a_damaged_frame_before_the_last_is_corruption_at_its_offset():
+    data = bytearray(journal_bytes())
+    second = HEADER.size + 7
+    data[second + HEADER.size + 3] ^= 1
+    with pytest.raises(CorruptJournal) as damaged:
+        read_frames(bytes(data))
+    assert damaged.value.offset == second
+    assert str(damaged.value) == f"a frame with a wrong checksum at byte offset {second}"
+
+
+def test_an_impossible_frame_length_is_corruption():
+    data = HEADER.pack(MAX_FRAME + 1, zlib.crc32(b"")) + b"x" * 10
+    with pytest.raises(CorruptJournal, match="a frame length of 67108865 bytes at byte offset 0"):
+        read_frames(data)
+
+
+# --- records and replay ---------------------------------------------------------------------
+
+
+class Peer:
+    def send(self, data: bytes) -> None:
+        pass
+
+    def close(self, code: int, reason: str) -> None:
+        pass
+
+
+def fresh(config: Config, clock: FakeClock) -> Session:
+    return SessionStore(config, clock).create("Pairing", "python", "start\n", max_candidates=10)
+
+
+def act(session: Session, rng: random.Random, clock: FakeClock, members: list[Member]) -> None:
+    """One random thing people do in a session."""
+    clock.advance(rng.random())
+    now = clock()
+    choice = rng.randrange(8)
+    if not members or (choice == 0 and len(members) < 5):
+        role: Role = "interviewer" if not members else "candidate"
+        request = JoinSession(
+            session.id, f"P{len(members)}", role, session.interviewer_token, None, False
+        )
+        member, _ = room.join(session, request, Peer(), now)
+        members.append(member)
+    elif choice <= 3:
+        text = session.document.text
+        at = rng.randint(0, len(text))
+        ops = [x for x in (at, f"<{rng.randint(0, 99)}>", len(text) - at) if x]
+        change = CodeChange(None, ops, session.document.revision, f"op{rng.random()}")
+        room.change_code(session, rng.choice(members), change, now)
+    elif choice == 4:
+        room.change_language(session, members[0], rng.choice(["go", "rust", "python"]), now)
+    elif choice == 5:
+        interview.chat(session, rng.choice(members), ChatMessage(f"hi {now}", "message", None), now)
+    elif choice == 6:
+        interview.note(session, members[0], Note(f"note {now}"), now)
+    elif len(members) > 1:
+        room.leave(session, members.pop(), now)
+    session.name = f"name {rng.randrange(3)}"
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_replaying_the_records_rebuilds_the_session_and_its_op_log_exactly(seed: int):
+    rng, clock = random.Random(seed), FakeClock()
+    config = Config(op_log_size=50, timeline_size=40, chat_history=5)
+    session = fresh(config, clock)
+    tracker = Tracker()
+    journal = [tracker.record(session)]
+    members: list[Member] = []
+    for _ in range(120):
+        act(session, rng, clock, members)
+        record = tracker.record(session)
+        if record is not None:
+            journal.append(record)
+    assert tracker.record(session) is None  # nothing changed since the last record
+    replay = Replay({}, {}, frozenset(), config, load_bank([]))
+    for record in journal:
+        replay.apply(orjson.loads(orjson.dumps(record)))
+    restored = replay.sessions[session.id]
+    assert session_to_json(restored) == session_to_json(session)
+    document = session.document
+    oldest = document.oldest_reachable_revision()
+    assert restored.document.ops_since(oldest) == document.ops_since(oldest)
+
+
+def test_a_replay_skips_records_the_base_holds_and_refuses_a_gap():
+    config, clock = Config(), FakeClock()
+    session = fresh(config, clock)
+    tracker = Tracker()
+    tracker.record(session)
+    records = []
+    for n in range(3):
+        session.document.submit_text(f"v{n}")
+        records.append(tracker.record(session))
+    base = session_from_json(session_to_json(session), config)
+    assert [record["j"] for record in records if record] == [2, 3, 4]  # 1: the session's creation
+    replay = Replay({base.id: base}, {base.id: 4}, frozenset(), config, None)
+    for record in records:
+        replay.apply(record)
+    assert replay.applied == 0
+    gapped = Replay({base.id: base}, {base.id: 2}, frozenset(), config, None)
+    with pytest.raises(ReplayError, match=r"change 4 of session .* follows change 2"):
+        gapped.apply(records[2])
+
+
+def test_a_delete_record_forgets_the_session():
+    config, clock = Config(), FakeClock()
+    session = fresh(config, clock)
+    tracker = Tracker()
+    replay = Replay({}, {}, frozenset(), config, None)
+    replay.apply(tracker.record(session))
+    replay.apply(tracker.deleted(session.id))
+    assert replay.sessions == {}
+    assert len(tracker) == 0
+
+
+# --- images: bounded work on the loop, bounded slices off it ----------------------------------
+
+
+def long_session(events: int) -> Session:
+    config, clock = Config(timeline_size=events + 10), FakeClock()
+    session = fresh(config, clock)
+    for n in range(events):
+        session.timeline.append_edit(float(n), "u-1", "Cara", n + 1, [n, "x"])
+    return session
+
+
+def test_an_image_is_taken_without_walking_the_history(monkeypatch: pytest.MonkeyPatch):
+    session = long_session(10_000)
+
+    def walked(*args: object) -> None:
+        raise AssertionError("the timeline was walked")
+
+    monkeypatch.setattr(ChunkedLog, "__iter__", walked)
+    monkeypatch.setattr(ChunkedLog, "__getitem__", walked)
+    captured = image.capture(session)
+    assert len(captured.events) == 10_000
+    assert image.cost(session) <= 10_000 // CHUNK + CHUNK + 2
+
+
+def test_an_image_is_encoded_in_slices_and_is_the_session_as_json(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    session = long_session(2_500)
+    captured = image.capture(session)
+    session.timeline.append_edit(9e9, "u-2", "Later", 2_501, [2_500, "y"])  # after the capture
+    sizes: list[int] = []
+    dumps = orjson.dumps
+
+    def counting(value: object, *args: object) -> bytes:
+        if isinstance(value, list):
+            sizes.append(len(value))
+        return dumps(value, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(orjson, "dumps", counting)
+    encoded = b"".join(image.encode(captured))
+    assert sizes == [1000, 1000, 500]
+    monkeypatch.undo()
+    expected = orjson.loads(dumps(session_to_json(session)))
+    expected["timeline"]["events"].pop()
+    expected["timeline"]["seq"] -= 1
+    assert orjson.loads(encoded) == expected
+
+
+def test_a_base_snapshot_is_taken_in_steps_of_bounded_work():
+    sessions = [long_session(3_000) for _ in range(12)] + [long_session(10)]
+    groups = list(image.steps(sessions, 1_000))
+    assert [s for group in groups for s in group] == sessions  # all, in order
+    assert len(groups) > 1
+    for group in groups:
+        assert len(group) == 1 or sum(image.cost(s) for s in group) <= 1_000
