@@ -42,9 +42,15 @@ class ChunkedLog(Generic[T]):
         self._chunks: list[tuple[T, ...]] | tuple[()] = ()
         self._tail: list[T] | tuple[()] = ()
         self._head = 0
-        self._size = 0
-        for item in items:
-            self.append(item)
+        kept = list(items)
+        if maxlen is not None and len(kept) > maxlen:
+            kept = kept[-maxlen:]  # what appending them one by one would leave
+        sealed = len(kept) - len(kept) % CHUNK
+        if sealed:  # built whole: a restored history of a million items is one pass
+            self._chunks = [tuple(kept[i : i + CHUNK]) for i in range(0, sealed, CHUNK)]
+        if len(kept) > sealed:
+            self._tail = kept[sealed:]
+        self._size = len(kept)
 
     def __len__(self) -> int:
         return self._size

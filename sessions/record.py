@@ -61,7 +61,7 @@ CODE_CHANGE: Final = "code-change"
 
 
 def _pack(type_: str, data: dict[str, Any]) -> str | _Edit:
-    if type_ == CODE_CHANGE and data.keys() == {"revision", "ops"}:
+    if type_ == CODE_CHANGE and len(data) == 2 and "revision" in data and "ops" in data:
         return (data["revision"], *data["ops"])
     # As text, not orjson's bytes: orjson hands back every result in a 4 KiB allocation
     # (measured with tracemalloc), which a kept event would hold for a 60-byte edit.
@@ -78,6 +78,13 @@ def _unpack(data: str | _Edit) -> dict[str, Any]:
 def _entry(event: Event) -> RawEvent:
     data = _pack(event.type, event.data)
     return (event.seq, event.at, event.type, event.user_id, event.name, data)
+
+
+def raw_event(
+    seq: int, at: float, type_: str, user_id: str | None, name: str | None, data: dict[str, Any]
+) -> RawEvent:
+    """An event as the timeline keeps it (what :class:`Timeline` takes as ``raw_events``)."""
+    return (seq, at, type_, user_id, name, _pack(type_, data))
 
 
 def _event(entry: RawEvent) -> Event:
@@ -121,13 +128,14 @@ class Timeline:
         base_revision: int = 0,
         events: Iterable[Event] = (),
         seq: int = 0,
+        raw_events: list[RawEvent] | None = None,
     ) -> None:
         self.base_text = base_text
         self.base_language = base_language
         self.base_at = base_at
         self.limit = limit
         self.base_revision = base_revision
-        restored = [_entry(event) for event in events]
+        restored = raw_events if raw_events is not None else [_entry(e) for e in events]
         self._entries: ChunkedLog[RawEvent] = ChunkedLog(restored) if restored else EMPTY
         self._seq = max(seq, self._entries[-1][0] if self._entries else 0)
 

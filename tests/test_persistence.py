@@ -49,8 +49,7 @@ async def running(config: Config, clock: FakeClock | None = None) -> AsyncIterat
 async def on_disk(client: Client) -> None:
     """Return once everything journaled so far has been written and fsynced."""
     persistence = client.app[PERSISTENCE]
-    target = persistence.writer.appended
-    persistence.writer.sync()
+    target = persistence.sync()
     await wait_until(lambda: persistence.durable_seq >= target, "the journal on disk")
 
 

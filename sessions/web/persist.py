@@ -66,6 +66,9 @@ class Persistence:
         self.journal_bytes = 0
         self.wake = asyncio.Event()
         self._waiters: deque[tuple[int, Callable[[], None]]] = deque()
+        self._pending: list[bytes] = []
+        self.appended = 0
+        """The sequence number of the last record journaled (the writer numbers alike)."""
         self._logged: set[str] = set()
         self._gap = False
         self.appended_at_base = -1
@@ -110,18 +113,35 @@ class Persistence:
         if self.writer.broken:
             return  # lost to the disk error; the next base snapshot holds it
         payload = orjson.dumps(record)
-        self.writer.append(payload)
+        if not self._pending:
+            self._loop.call_soon(self.flush)  # one hand-over per turn of the loop
+        self._pending.append(payload)
+        self.appended += 1
         self.journal_bytes += len(payload)
         if self.journal_bytes > JOURNAL_COMPACT_BYTES:
             self.wake.set()
 
+    def flush(self) -> None:
+        """Hand the records of this turn of the loop to the writer (one lock, one wake-up)."""
+        if self._pending:
+            pending, self._pending = self._pending, []
+            self.writer.append(*pending)
+
+    def sync(self) -> int:
+        """Ask for everything journaled so far to be fsynced now; returns the sequence
+        number that :attr:`durable_seq` reaches once it is."""
+        self.flush()
+        self.writer.sync()
+        return self.appended
+
     def after(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once everything journaled so far is on disk (in order)."""
-        if not self._waiters and (self.durable_seq >= self.writer.appended or self.cause):
+        if not self._waiters and (self.durable_seq >= self.appended or self.cause):
             callback()
             return
-        self._waiters.append((self.writer.appended, callback))
-        self.writer.sync()
+        self._waiters.append((self.appended, callback))
+        if not self._pending:
+            self.writer.sync()  # else the hand-over at the end of this turn is the request
 
     async def durable(self) -> None:
         """Return once everything journaled so far is on disk (or persistence is failing)."""
@@ -183,6 +203,7 @@ class Persistence:
     async def _compact(self, clean: bool, full: bool) -> bool:
         store = self._app[STORE]
         generation = self.generation + 1
+        self.flush()  # what came before the rotation goes to the old journal
         self.writer.rotate(generation, after_gap=self._gap)
         self.generation = generation
         self.changed_since_base = False
@@ -207,7 +228,7 @@ class Persistence:
                 await asyncio.sleep(0)  # the loop serves others between two steps
         finally:
             self._deleted_during = None
-        appended = self.writer.appended
+        appended = self.appended
         envelope = {"version": 1, "savedAt": iso(self._app[CLOCK]()), "clean": clean}
         trailer = {
             "version": VERSION,
@@ -222,11 +243,12 @@ class Persistence:
                 write_base, self.path, envelope, trailer, parts, fs
             )
             await asyncio.to_thread(remove_journals_before, self.path, generation, fs)
-            await asyncio.to_thread(self.writer.wait_idle)  # the rotation is done: broken?
         except OSError as exc:
             self.report(describe(exc), f"could not write snapshot {self.path}")
             self.changed_since_base = True
             return False
+        finally:  # the new journal is open (or failed) before this returns
+            await asyncio.to_thread(self.writer.wait_idle)
         self._based(appended)
         log.debug("saved %d session(s) to %s", len(records), self.path)
         return True
@@ -244,12 +266,13 @@ class Persistence:
 
     async def close(self) -> None:
         """Stop the writer after it wrote and fsynced everything."""
+        self.flush()
         await asyncio.to_thread(self.writer.close)
         self._release(lambda target: True)
 
     def drop_journals(self) -> None:
         """After a clean final base with nothing journaled since: no journal is needed."""
-        if self.appended_at_base == self.writer.appended:
+        if self.appended_at_base == self.appended:
             for _, path in journal_files(self.path):
                 self.writer.fs.unlink(path)
 
@@ -264,8 +287,8 @@ def journal(app: web.Application, *sessions: Session | None) -> None:
     """Journal the sessions a domain call may have changed (no-op without ``--snapshot``)."""
     persistence = app.get(PERSISTENCE)
     if persistence is not None:
-        for session in sessions:
-            if session is not None:
+        for index, session in enumerate(sessions):
+            if session is not None and session not in sessions[:index]:
                 persistence.changed(session)
 
 
