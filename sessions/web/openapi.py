@@ -392,11 +392,16 @@ def _other_paths() -> dict[str, Schema]:
                                     "version",
                                 ],
                                 "properties": {
-                                    "status": {"type": "string", "enum": ["ok"]},
+                                    "status": {"type": "string", "enum": ["ok", "degraded"]},
                                     "sessions": {"type": "integer"},
                                     "connections": {"type": "integer"},
                                     "uptimeSeconds": {"type": "number"},
                                     "version": {"type": "string"},
+                                    "persistence": {
+                                        "type": "object",
+                                        "description": "with --snapshot: 'degraded' and "
+                                        "its cause while the disk fails (docs/persistence.md)",
+                                    },
                                 },
                             },
                             "the server is up",
