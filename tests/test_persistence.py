@@ -27,6 +27,7 @@ from sessions.clock import FakeClock
 from sessions.config import Config
 from sessions.persistence.journal import FileSystem, journal_files
 from sessions.snapshot import SnapshotError
+from sessions.web import persist
 from sessions.web.app import create_app
 from sessions.web.keys import STORE
 from sessions.web.persist import PERSISTENCE
@@ -378,3 +379,37 @@ def test_bad_durability_settings_stop_with_a_usage_error(argv: list[str], env: d
     with pytest.raises(SystemExit) as exited:
         Config.from_args(argv, env)
     assert exited.value.code == 2
+
+
+@pytest.mark.parametrize(("durability", "kept"), [("interval", False), ("always", True)])
+async def test_a_crash_keeps_history_ids_only_when_nothing_acknowledged_can_be_missing(
+    tmp_path: Path, durability: str, kept: bool
+):
+    path = tmp_path / "s.json"
+    config = Config(snapshot=str(path), snapshot_interval=3600, durability=durability)
+    async with running(config) as first:
+        created = await create_session(first, code="abc")
+        ws, _ = await join(first, created, "Cara")
+        await request(ws, {"type": "code-change", "code": "abcd"})
+        history = first.app[STORE].get(created["id"]).history_id
+        crashed = await crash_copy(first, tmp_path, tmp_path / "crash")
+        await ws.close()
+    async with running(Config(snapshot=str(crashed), durability=durability)) as second:
+        restored = second.app[STORE].get(created["id"])
+        assert restored.document.text == "abcd"
+        assert (restored.history_id == history) is kept
+
+
+async def test_a_journal_past_its_size_limit_starts_a_new_base_before_the_interval(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(persist, "JOURNAL_COMPACT_BYTES", 2_000)
+    path = tmp_path / "s.json"
+    async with running(Config(snapshot=str(path), snapshot_interval=3600)) as client:
+        created = await create_session(client, code="")
+        ws, _ = await join(client, created, "Cara")
+        for n in range(20):
+            await request(ws, {"type": "code-change", "code": f"edit number {n}"})
+        # Only the size can have triggered it: the interval is an hour away.
+        await wait_until(lambda: "edit number" in path.read_text(encoding="utf-8"), "a base")
+        await ws.close()
