@@ -10,8 +10,8 @@ What it owns, module by module:
   timeline events, chat and notes entries, participants, settings), a session deleted; and
   how a record is applied to a session on replay. Sans-I/O.
 * :mod:`.image` — a session frozen for the base snapshot in one bounded step on the event
-  loop (no walk over its history), and encoded off the loop in slices of at most
-  :data:`~sessions.persistence.image.EVENTS_PER_SLICE` events.
+  loop (no walk over its history), and encoded in slices of at most
+  :data:`~sessions.persistence.image.EVENTS_PER_SLICE` events, one per turn of the loop.
 * :mod:`.journal` — the file I/O: the writer thread that the event loop only appends to, its
   batching, fsync on an interval or on demand, and its error state.
 * :mod:`.base` — writing a base snapshot atomically, reusing the bytes of every session that

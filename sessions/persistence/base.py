@@ -11,17 +11,22 @@ The file is the same versioned JSON envelope as always (version 1), with one mor
 last journal record of each session that this file already holds; ``skip``: sessions
 deleted while this file was being taken, whose records a replay ignores.
 
-It is written by :func:`write_base`, in a thread, atomically: a temporary file beside it,
-fsync, rename over the old one, fsync of the folder; a failure anywhere leaves the old base
-and the journals as they were. A session unchanged since the previous base is copied from
-that file's bytes (its offset and length are remembered), not encoded again.
+It is written atomically: a temporary file beside it, fsync, rename over the old one, fsync of
+the folder (:class:`BaseFile`); a failure anywhere leaves the old base and the journals as
+they were. :func:`stream` cuts the encoding into pieces of bounded work, which the server
+runs on its event loop one at a time between serving others (a thread encoding would hold
+the interpreter lock for as long as the operating system let it run: measured, it stalled
+the loop for 100+ ms on a busy machine); the blocking writes go to a thread. A session
+unchanged since the previous base is copied from that file's bytes (its offset and length
+are remembered), not encoded again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +57,103 @@ class Reuse:
     placed: Placed
 
 
+@dataclass(frozen=True, slots=True)
+class Begin:
+    """The bytes of a session start here (in :func:`stream`)."""
+
+    session_id: str
+    jseq: int
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    """The bytes of the session last begun end here."""
+
+
+def stream(
+    envelope: dict[str, Any],
+    trailer: dict[str, Any],
+    parts: Iterable[tuple[SessionImage, int] | Reuse],
+) -> Iterator[bytes | Reuse | Begin | End]:
+    """The base file as a sequence of pieces: bytes to write, sessions to copy from the
+    previous base, and where encoded sessions begin and end. Each step of the iteration does
+    a bounded amount of work (at most one slice of events is encoded), so the event loop can
+    drive it in between serving others."""
+    opening = orjson.dumps({**envelope, "sessions": []})
+    assert opening.endswith(b"[]}")  # our own dict: "sessions" is last
+    yield opening[:-2]
+    for index, part in enumerate(parts):
+        if index:
+            yield b","
+        if isinstance(part, Reuse):
+            yield part
+            continue
+        image, jseq = part
+        yield Begin(image.session_id, jseq)
+        yield from encode(image)
+        yield End()
+    yield b'],"journal":' + orjson.dumps(trailer) + b"}"
+
+
+class BaseFile:
+    """A base snapshot being written: a temporary file beside ``path`` until :meth:`commit`
+    renames it over ``path``. Each method is one short piece of blocking I/O."""
+
+    def __init__(self, path: Path, fs: FileSystem) -> None:
+        self.path = path
+        self.fs = fs
+        self.tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_tmp_names)}.tmp")
+        self.fd: int | None = fs.open_new(self.tmp)
+        try:
+            self.old: int | None = os.open(path, os.O_RDONLY) if path.exists() else None
+        except OSError:
+            self.old = None
+        self.position = 0
+        self.placed: dict[str, Placed] = {}
+
+    def write(self, data: bytes) -> None:
+        if data:
+            assert self.fd is not None
+            self.fs.write(self.fd, data)
+            self.position += len(data)
+
+    def copy(self, reuse: Reuse) -> None:
+        """Copy a session's bytes from the previous base."""
+        assert self.fd is not None
+        placed, start, done = reuse.placed, self.position, 0
+        if self.old is None:
+            raise OSError(f"the previous base is gone; cannot copy {reuse.session_id}")
+        while done < placed.length:
+            chunk = os.pread(self.old, min(COPY_BYTES, placed.length - done), placed.offset + done)
+            if not chunk:
+                raise OSError(f"the previous base ends before byte {placed.offset + done}")
+            self.fs.write(self.fd, chunk)
+            done += len(chunk)
+        self.position += done
+        self.placed[reuse.session_id] = Placed(start, done, placed.jseq)
+
+    def commit(self) -> dict[str, Placed]:
+        """fsync, rename over ``path``, fsync the folder; returns where each session sits."""
+        assert self.fd is not None
+        self.fs.fsync(self.fd)
+        self._close()
+        self.fs.replace(self.tmp, self.path)
+        self.fs.fsync_folder(self.path.parent)
+        return self.placed
+
+    def abort(self) -> None:
+        """Give up: the previous base stays, the temporary file goes."""
+        self._close()
+        self.tmp.unlink(missing_ok=True)
+
+    def _close(self) -> None:
+        for fd in (self.fd, self.old):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.fd = self.old = None
+
+
 def write_base(
     path: Path,
     envelope: dict[str, Any],
@@ -59,79 +161,25 @@ def write_base(
     parts: Iterable[tuple[SessionImage, int] | Reuse],
     fs: FileSystem,
 ) -> dict[str, Placed]:
-    """Write the base file; returns where each session now sits. Raises OSError on failure
-    (the previous base untouched, no temporary file left)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_tmp_names)}.tmp")
-    placed: dict[str, Placed] = {}
-    fd = fs.open_new(tmp)
+    """Write a base file in one blocking call (tools and tests; the server drives
+    :func:`stream` from its event loop). Raises OSError, leaving the previous base."""
+    out = BaseFile(path, fs)
     try:
-        try:
-            old = os.open(path, os.O_RDONLY) if path.exists() else None
-        except OSError:
-            old = None
-        try:
-            _write_all(fd, old, envelope, trailer, parts, placed, fs)
-        finally:
-            if old is not None:
-                os.close(old)
-        fs.fsync(fd)
+        begun: Begin | None = None
+        start = 0
+        for item in stream(envelope, trailer, parts):
+            if isinstance(item, bytes):
+                out.write(item)
+            elif isinstance(item, Reuse):
+                out.copy(item)
+            elif isinstance(item, Begin):
+                begun, start = item, out.position
+            elif begun is not None:
+                out.placed[begun.session_id] = Placed(start, out.position - start, begun.jseq)
+        return out.commit()
     except BaseException:
-        fs.close(fd)
-        tmp.unlink(missing_ok=True)
+        out.abort()
         raise
-    fs.close(fd)
-    try:
-        fs.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    fs.fsync_folder(path.parent)
-    return placed
-
-
-def _write_all(
-    fd: int,
-    old: int | None,
-    envelope: dict[str, Any],
-    trailer: dict[str, Any],
-    parts: Iterable[tuple[SessionImage, int] | Reuse],
-    placed: dict[str, Placed],
-    fs: FileSystem,
-) -> None:
-    opening = orjson.dumps({**envelope, "sessions": []})
-    assert opening.endswith(b"[]}")  # our own dict: "sessions" is last
-    position = _put(fd, opening[:-2], fs)
-    for index, part in enumerate(parts):
-        if index:
-            position += _put(fd, b",", fs)
-        start = position
-        if isinstance(part, Reuse):
-            if old is None:
-                raise OSError(f"the previous base is gone; cannot copy {part.session_id}")
-            position += _copy(fd, old, part.placed, fs)
-            placed[part.session_id] = Placed(start, position - start, part.placed.jseq)
-        else:
-            image, jseq = part
-            for piece in encode(image):
-                position += _put(fd, piece, fs)
-            placed[image.session_id] = Placed(start, position - start, jseq)
-    _put(fd, b'],"journal":' + orjson.dumps(trailer) + b"}", fs)
-
-
-def _put(fd: int, data: bytes, fs: FileSystem) -> int:
-    fs.write(fd, data)
-    return len(data)
-
-
-def _copy(fd: int, old: int, placed: Placed, fs: FileSystem) -> int:
-    done = 0
-    while done < placed.length:
-        chunk = os.pread(old, min(COPY_BYTES, placed.length - done), placed.offset + done)
-        if not chunk:
-            raise OSError(f"the previous base ends before byte {placed.offset + done}")
-        fs.write(fd, chunk)
-        done += len(chunk)
-    return done
 
 
 def remove_journals_before(path: Path, generation: int, fs: FileSystem) -> None:

@@ -1,5 +1,5 @@
 """A session frozen for a base snapshot: taken on the event loop in one short step, encoded
-off it in slices.
+in slices of bounded work.
 
 :func:`capture` walks no history: the timeline's sealed chunks are tuples already, so the
 image holds them as they are plus a copy of the short unsealed tail (see
@@ -8,11 +8,11 @@ frozen dataclasses, held as a tuple; participants, the only mutable records, are
 :func:`cost` says how many references a capture copies, so the caller can cut a save into
 steps of bounded work.
 
-:func:`encode` runs in a thread and yields the session's JSON (the very object
+:func:`encode` yields the session's JSON (the very object
 :func:`sessions.snapshot.session_to_json` makes, so a base snapshot reads like any
 snapshot) in pieces: the settings first, then the timeline's events at most
 :data:`EVENTS_PER_SLICE` to one ``orjson.dumps`` call, so no single call holds the
-interpreter lock for long.
+event loop for long: the server runs one slice per turn of its loop.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from sessions.chunked import CHUNK, FrozenLog
 from sessions.record import Participant, RawEvent
 from sessions.session import Session
 
-EVENTS_PER_SLICE = 1000
-"""Timeline events encoded per call (about half a millisecond of work)."""
+EVENTS_PER_SLICE = 500
+"""Timeline events encoded per step (about half a millisecond of work)."""
 _EVENTS_TAIL = b"[]}}"
 
 

@@ -25,7 +25,15 @@ import orjson
 from aiohttp import web
 
 from sessions.clock import iso
-from sessions.persistence.base import Placed, Reuse, remove_journals_before, write_base
+from sessions.persistence.base import (
+    BaseFile,
+    Begin,
+    End,
+    Placed,
+    Reuse,
+    remove_journals_before,
+    stream,
+)
 from sessions.persistence.image import SessionImage, capture, steps
 from sessions.persistence.journal import FileSystem, JournalWriter, describe, journal_files
 from sessions.persistence.records import VERSION, Tracker
@@ -41,6 +49,8 @@ JOURNAL_COMPACT_BYTES = 64 * 1024 * 1024
 STEP_BUDGET = 20_000
 """References a base snapshot copies on the loop between two yields to it (see
 :func:`sessions.persistence.image.cost`): about 0.1 ms of work."""
+WRITE_BYTES = 1024 * 1024
+"""Encoded bytes gathered before one write to the base file (in a thread)."""
 RETRY_SECONDS = 2.0
 """How often a failing disk is tried again."""
 
@@ -239,9 +249,7 @@ class Persistence:
         }
         fs = self.writer.fs
         try:
-            self.index = await asyncio.to_thread(
-                write_base, self.path, envelope, trailer, parts, fs
-            )
+            self.index = await self._write_base(envelope, trailer, parts)
             await asyncio.to_thread(remove_journals_before, self.path, generation, fs)
         except OSError as exc:
             self.report(describe(exc), f"could not write snapshot {self.path}")
@@ -252,6 +260,40 @@ class Persistence:
         self._based(appended)
         log.debug("saved %d session(s) to %s", len(records), self.path)
         return True
+
+    async def _write_base(
+        self,
+        envelope: dict[str, Any],
+        trailer: dict[str, Any],
+        parts: list[tuple[SessionImage, int] | Reuse],
+    ) -> dict[str, Placed]:
+        """Encode on the loop a slice at a time, write from a thread a buffer at a time."""
+        out = await asyncio.to_thread(BaseFile, self.path, self.writer.fs)
+        try:
+            buffer: list[bytes] = []
+            buffered = 0
+            begun: Begin | None = None
+            start = 0
+            for item in stream(envelope, trailer, parts):
+                if isinstance(item, bytes):
+                    buffer.append(item)
+                    buffered += len(item)
+                    if buffered < WRITE_BYTES:
+                        await asyncio.sleep(0)  # one slice of encoding per turn of the loop
+                        continue
+                await asyncio.to_thread(out.write, b"".join(buffer))
+                buffer, buffered = [], 0
+                if isinstance(item, Reuse):
+                    await asyncio.to_thread(out.copy, item)
+                elif isinstance(item, Begin):
+                    begun, start = item, out.position
+                elif isinstance(item, End) and begun is not None:
+                    out.placed[begun.session_id] = Placed(start, out.position - start, begun.jseq)
+            await asyncio.to_thread(out.write, b"".join(buffer))
+            return await asyncio.to_thread(out.commit)
+        except BaseException:
+            out.abort()
+            raise
 
     def _based(self, appended: int) -> None:
         """A base landed: persistence is healthy again if the journal is."""
