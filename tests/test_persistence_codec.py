@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import zlib
+from pathlib import Path
 
 import orjson
 import pytest
@@ -16,6 +17,7 @@ from sessions.config import Config
 from sessions.persistence import image
 from sessions.persistence.framing import HEADER, MAX_FRAME, CorruptJournal, frame, read_frames
 from sessions.persistence.records import Replay, ReplayError, Tracker
+from sessions.persistence.restore import restore
 from sessions.problems import load_bank
 from sessions.protocol import ChatMessage, CodeChange, JoinSession, Note, Role
 from sessions.session import Member, Session
@@ -224,3 +226,16 @@ def test_a_base_snapshot_is_taken_in_steps_of_bounded_work():
     assert len(groups) > 1
     for group in groups:
         assert len(group) == 1 or sum(image.cost(s) for s in group) <= 1_000
+
+
+def test_the_benchmarks_generated_base_restores(tmp_path: Path):
+    from bench.persistence import make_base
+
+    path = tmp_path / "base.json"
+    ids = make_base(path, 2, 300)
+    restored = restore(path, Config(timeline_size=300), None)
+    assert sorted(s.id for s in restored.sessions) == sorted(ids)
+    session = restored.sessions[0]
+    assert (len(session.timeline), session.document.text) == (300, "x" * 300)
+    session.timeline.append_edit(0.0, None, None, 301, [300, "y"])  # folds a valid edit
+    assert session.timeline.base_text == "x"

@@ -37,6 +37,11 @@ from sessions.persistence.image import SessionImage, encode
 from sessions.persistence.journal import FileSystem, journal_files
 
 _tmp_names = itertools.count()
+CLEAN = b'"clean":true'
+CLEAN_PADDED = b'"clean": true'
+UNCLEAN = b'"clean":false'
+"""A clean base says ``"clean": true``, as long as ``"clean":false``: at the next start the
+flag is overwritten in place (:func:`mark_unclean`), not the whole file rewritten."""
 COPY_BYTES = 1024 * 1024
 
 
@@ -81,7 +86,7 @@ def stream(
     drive it in between serving others."""
     opening = orjson.dumps({**envelope, "sessions": []})
     assert opening.endswith(b"[]}")  # our own dict: "sessions" is last
-    yield opening[:-2]
+    yield opening[:-2].replace(CLEAN, CLEAN_PADDED, 1)
     for index, part in enumerate(parts):
         if index:
             yield b","
@@ -180,6 +185,21 @@ def write_base(
     except BaseException:
         out.abort()
         raise
+
+
+def mark_unclean(path: Path, fs: FileSystem) -> bool:
+    """Turn a clean base into an unclean one in place (13 bytes and an fsync); False if its
+    flag is not where this server writes it (an older file: write a new base instead)."""
+    with path.open("r+b") as file:
+        head = file.read(512)
+        at = head.find(CLEAN_PADDED)
+        if at < 0 or head.find(b'"sessions":') < at:
+            return False
+        file.seek(at)
+        file.write(UNCLEAN)
+        file.flush()
+        fs.fsync(file.fileno())
+    return True
 
 
 def remove_journals_before(path: Path, generation: int, fs: FileSystem) -> None:

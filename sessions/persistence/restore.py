@@ -47,6 +47,8 @@ class Restored:
     replayed: int = 0
     found: bool = False
     """Whether there was anything on disk (a base or a journal)."""
+    clean: bool = False
+    """The base is the clean save of a shutdown and nothing followed it."""
 
 
 def restore(path: Path, config: Config, problems: ProblemBank | None) -> Restored:
@@ -54,7 +56,8 @@ def restore(path: Path, config: Config, problems: ProblemBank | None) -> Restore
     envelope = _load_base(path)
     journals = journal_files(path)
     result = Restored(found=envelope is not None or bool(journals))
-    base_generation, skip, always = 0, frozenset[str](), False
+    # Without a base, the journals alone say whether acknowledged changes can be missing.
+    base_generation, skip, always = 0, frozenset[str](), envelope is None
     jseqs: dict[str, int] = {}
     sessions: dict[str, Session] = {}
     clean = False
@@ -77,7 +80,8 @@ def restore(path: Path, config: Config, problems: ProblemBank | None) -> Restore
         always = always and journal_always
         if stop:
             break
-    keep = (clean and replay.applied == 0) or always
+    result.clean = clean and replay.applied == 0
+    keep = result.clean or always
     result.sessions = list(replay.sessions.values())
     result.jseqs = replay.jseqs
     result.replayed = replay.applied

@@ -3,10 +3,11 @@ running, a clean base at shutdown.
 
 One ``cleanup_ctx`` does it all, so persistence runs exactly while the app does. At start-up
 the base snapshot and its journals are restored (:mod:`sessions.persistence.restore`) and a
-new base is written at once from what was restored (it is not clean: a crash from now on
-must not find a file vouching for history ids). While running, every change is journaled
-(:mod:`sessions.web.persist`), and a new base is written every ``--snapshot-interval`` when
-anything changed, or sooner when the journal passes
+new journal begins; a clean base is marked unclean in place (a crash from now on must not
+find a file vouching for history ids), any other restore is followed by a new base written in
+the background (:meth:`~sessions.web.persist.Persistence.start`). While running, every change
+is journaled (:mod:`sessions.web.persist`), and a new base is written every
+``--snapshot-interval`` when anything changed, or sooner when the journal passes
 :data:`~sessions.web.persist.JOURNAL_COMPACT_BYTES`, or every
 :data:`~sessions.web.persist.RETRY_SECONDS` while the disk is failing.
 
@@ -53,8 +54,7 @@ async def snapshots(app: web.Application) -> AsyncIterator[None]:
     snapshot.check_writable(path)
     restored = restore(app, path)
     persistence = app[PERSISTENCE] = Persistence(app, restored)
-    if not await persistence.compact(full=True) and restored.found:
-        log.warning("could not write a new base snapshot at start-up; the journal continues")
+    await persistence.start(restored)
     stop = asyncio.Event()
     task = asyncio.get_running_loop().create_task(_save_periodically(persistence, stop))
     try:

@@ -31,6 +31,7 @@ from sessions.persistence.base import (
     End,
     Placed,
     Reuse,
+    mark_unclean,
     remove_journals_before,
     stream,
 )
@@ -68,7 +69,7 @@ class Persistence:
         self.tracker = Tracker()
         for session in restored.sessions:
             self.tracker.adopt(session, restored.jseqs.get(session.id, 0))
-        self.generation = restored.generation
+        self.generation = restored.generation + 1
         self.index: dict[str, Placed] = {}
         self.durable_seq = 0
         self.cause: str | None = None
@@ -204,6 +205,27 @@ class Persistence:
         }
 
     # --- base snapshots ---------------------------------------------------------------------
+
+    async def start(self, restored: Restored) -> None:
+        """Open the first journal of this run, after everything restored.
+
+        A clean base is marked unclean in place (a crash from now on must not find a file
+        vouching for history ids); after any other restore a new base is written soon, in
+        the background, from what was restored (history ids included).
+        """
+        self.writer.rotate(self.generation)
+        await asyncio.to_thread(self.writer.wait_idle)
+        if restored.clean:
+            try:
+                marked = await asyncio.to_thread(mark_unclean, self.path, self.writer.fs)
+            except OSError as exc:
+                self.report(describe(exc), f"could not write snapshot {self.path}")
+                marked = False
+            if not marked:
+                await self.compact(full=True)
+        elif restored.found:
+            self.changed_since_base = True
+            self.wake.set()
 
     async def compact(self, *, clean: bool = False, full: bool = False) -> bool:
         """Write a new base snapshot and start a fresh journal; False if the disk refused."""
