@@ -40,10 +40,13 @@ from bench.procstat import ServerProcess, free_port, python, rss_bytes
 from sessions.clock import iso, system_clock
 from sessions.config import Config
 from sessions.document import Document
-from sessions.persistence.base import write_base
+from sessions.persistence.base import stream, write_base
 from sessions.persistence.image import capture
+from sessions.persistence.image import steps as image_steps
 from sessions.persistence.journal import FileSystem
+from sessions.persistence.restore import restore
 from sessions.store import SessionStore
+from sessions.web.persist import STEP_BUDGET
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -239,6 +242,43 @@ async def bench_stall(args: Any, folder: Path) -> dict[str, Any]:
     return results
 
 
+async def bench_lag(args: Any, folder: Path) -> dict[str, Any]:
+    """In one process, no sockets: the longest the loop waits while a whole base snapshot is
+    encoded the way the server does it (bench_stall's pings also carry the machine's noise)."""
+    base = folder / "lag.json"
+    make_base(base, args.sessions, args.events)
+    sessions = restore(base, Config(), None).sessions
+    lags: list[float] = []
+    done = asyncio.Event()
+
+    async def tick() -> None:
+        while not done.is_set():
+            started = time.perf_counter()
+            await asyncio.sleep(0)
+            lags.append(time.perf_counter() - started)
+
+    ticking = asyncio.ensure_future(tick())
+    started, written = time.perf_counter(), 0
+    steps = 0
+    for group in image_steps(sessions, STEP_BUDGET):
+        parts = [(capture(session), 0) for session in group]
+        steps += 1
+        await asyncio.sleep(0)
+        for item in stream({"version": 1}, {}, parts):
+            written += len(item) if isinstance(item, bytes) else 0
+            await asyncio.sleep(0)
+    seconds = time.perf_counter() - started
+    done.set()
+    await ticking
+    return {
+        "encoded_mb": written / 2**20,
+        "seconds": seconds,
+        "capture_steps": steps,
+        "max_wait_ms": max(lags) * 1000,
+        "p99_wait_ms": percentile(lags, 0.99) * 1000,
+    }
+
+
 async def bench_always(args: Any, folder: Path) -> dict[str, Any]:
     results = {}
     for mode in ("off", "interval", "always"):
@@ -300,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=12.0)
     parser.add_argument("--rate", type=float, default=5.0, help="edits/s per typist (stall)")
-    parser.add_argument("--only", choices=("stall", "always", "loss"), action="append")
+    parser.add_argument("--only", choices=("lag", "stall", "always", "loss"), action="append")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--ping", nargs=2, metavar=("URL", "SECONDS"))
     args = parser.parse_args(argv)
@@ -310,7 +350,12 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-persist-") as tmp:
         folder = Path(tmp)
-        for name, run in (("stall", bench_stall), ("always", bench_always), ("loss", bench_loss)):
+        for name, run in (
+            ("lag", bench_lag),
+            ("stall", bench_stall),
+            ("always", bench_always),
+            ("loss", bench_loss),
+        ):
             if args.only is None or name in args.only:
                 results[name] = asyncio.run(run(args, folder))
                 print(name, json.dumps(results[name], indent=1), flush=True)

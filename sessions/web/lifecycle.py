@@ -56,7 +56,8 @@ async def snapshots(app: web.Application) -> AsyncIterator[None]:
     persistence = app[PERSISTENCE] = Persistence(app, restored)
     await persistence.start(restored)
     stop = asyncio.Event()
-    task = asyncio.get_running_loop().create_task(_save_periodically(persistence, stop))
+    saving = _save_periodically(persistence, config.snapshot_interval, stop)
+    task = asyncio.get_running_loop().create_task(saving)
     try:
         yield
     finally:
@@ -113,8 +114,9 @@ async def save(app: web.Application, path: Path, *, clean: bool = False) -> bool
     return await app[PERSISTENCE].compact(clean=clean)
 
 
-async def _save_periodically(persistence: Persistence, stop: asyncio.Event) -> None:
-    interval = persistence._app[CONFIG].snapshot_interval
+async def _save_periodically(
+    persistence: Persistence, interval: float, stop: asyncio.Event
+) -> None:
     wake = persistence.wake
     while not stop.is_set():
         wait = min(interval, RETRY_SECONDS) if persistence.cause else interval
