@@ -99,19 +99,20 @@ class Metrics:
             "Sockets closed with 1013 for not reading.",
             [("", self.slow_peer_drops)],
         )
-        _counter(
-            lines,
-            "interview_persistence_errors_total",
-            "Journal and snapshot writes that failed, by errno name.",
-            "cause",
-            self.persistence_errors,
-        )
         _histogram(
             lines,
             "interview_broadcast_seconds",
             "Time to encode a broadcast and hand it to every recipient.",
             self.broadcast_seconds,
         )
+        if self.persistence_errors:  # only with --snapshot, and once something failed
+            _counter(
+                lines,
+                "interview_persistence_errors_total",
+                "Journal and snapshot writes that failed, by errno name.",
+                "cause",
+                self.persistence_errors,
+            )
         return "\n".join(lines) + "\n"
 
 
