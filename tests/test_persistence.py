@@ -8,12 +8,14 @@ the real process).
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import gc
 import os
 import re
 import shutil
 import stat
+import threading
 import tracemalloc
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
@@ -25,7 +27,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from sessions.clock import FakeClock
 from sessions.config import Config
+from sessions.persistence import image
+from sessions.persistence.image import SessionImage
 from sessions.persistence.journal import FileSystem, journal_files
+from sessions.session import Session
 from sessions.snapshot import SnapshotError
 from sessions.web import persist
 from sessions.web.app import create_app
@@ -418,3 +423,83 @@ async def test_a_journal_past_its_size_limit_starts_a_new_base_before_the_interv
 
 def text_of(path: Path) -> str:
     return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+async def test_a_new_base_encodes_only_the_sessions_changed_since_the_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    path = tmp_path / "s.json"
+    async with running(Config(snapshot=str(path), snapshot_interval=3600)) as client:
+        quiet = await create_session(client, code="still")
+        busy = await create_session(client, code="a")
+        persistence = client.app[PERSISTENCE]
+        assert await persistence.compact()
+        encoded: list[str] = []
+
+        def counting(session: Session) -> SessionImage:
+            encoded.append(session.id)
+            return image.capture(session)
+
+        monkeypatch.setattr(persist, "capture", counting)
+        ws, _ = await join(client, busy, "Cara")
+        await request(ws, {"type": "code-change", "code": "ab"})
+        await ws.close()
+        assert await persistence.compact()
+        assert encoded == [busy["id"]]  # the quiet one's bytes were copied
+    async with running(Config(snapshot=str(path))) as again:
+        for created, code in ((quiet, "still"), (busy, "ab")):
+            session = await (await again.get(f"/api/sessions/{created['id']}")).json()
+            assert session["code"] == code
+
+
+class GatedDisk(FileSystem):
+    """fsync waits until the test opens the gate; counts its calls."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.entered = threading.Event()
+        self.fsyncs = 0
+
+    def fsync(self, fd: int) -> None:
+        self.entered.set()
+        self.gate.wait(30)
+        self.fsyncs += 1
+        super().fsync(fd)
+
+
+async def test_with_durability_always_the_ack_and_the_broadcast_wait_for_the_fsync(
+    tmp_path: Path,
+):
+    config = Config(snapshot=str(tmp_path / "s.json"), durability="always")
+    async with running(config) as client:
+        persistence = client.app[PERSISTENCE]
+        created = await create_session(client, code="abc")
+        author, _ = await join(client, created, "Cara")
+        watcher, _ = await join(client, created, "Wes")
+        await receive(author)  # users-update for Wes
+        disk = GatedDisk()
+        persistence.writer.fs = disk
+        await author.send_json({"type": "code-change", "code": "abcd", "ref": "held"})
+        await asyncio.to_thread(disk.entered.wait, 10)  # the writer is in its fsync
+        assert len(persistence._waiters) == 1  # the outcome is held, not sent
+        disk.gate.set()
+        assert await receive(author) == {"type": "ack", "revision": 1, "ref": "held"}
+        assert (await receive(watcher))["type"] == "code-update"
+        await author.close()
+        await watcher.close()
+
+
+async def test_every_record_of_one_loop_turn_shares_one_fsync(tmp_path: Path):
+    config = Config(snapshot=str(tmp_path / "s.json"), durability="always")
+    async with running(config) as client:
+        persistence = client.app[PERSISTENCE]
+        sessions = [client.app[STORE].create(f"s{n}", "python") for n in range(20)]
+        await persistence.durable()
+        disk = GatedDisk()
+        disk.gate.set()
+        persistence.writer.fs = disk
+        for session in sessions:  # one turn of the loop: no await in between
+            session.name = "renamed"
+            persistence.changed(session)
+        await persistence.durable()
+        assert disk.fsyncs == 1
