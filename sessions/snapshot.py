@@ -16,6 +16,9 @@ its stored revision with an empty log, so a client that rejoins with an older re
 no ``missed`` ops and resyncs from the snapshot in ``session-state`` (the reconnect rules of
 docs/protocol.md); one that rejoins at the stored revision carries on as if nothing happened.
 
+With the journal (:mod:`sessions.persistence`), this envelope is the base snapshot; replaying
+the journal over it rebuilds the op log of every operation journaled since.
+
 Nothing here does network I/O; the web layer decides when to save and restore.
 """
 

@@ -66,8 +66,8 @@ def test_a_damaged_frame_before_the_last_is_corruption_at_its_offset():
     assert str(damaged.value) == f"a frame with a wrong checksum at byte offset {second}"
 
 
-def test_an_impossible_frame_length_is_corruption():
-    data = HEADER.pack(MAX_FRAME + 1, zlib.crc32(b"")) + b"x" * 10
+def test_an_impossible_frame_length_with_frames_after_it_is_corruption():
+    data = HEADER.pack(MAX_FRAME + 1, zlib.crc32(b"")) + journal_bytes()
     with pytest.raises(CorruptJournal, match="a frame length of 67108865 bytes at byte offset 0"):
         read_frames(data)
 
@@ -239,3 +239,16 @@ def test_the_benchmarks_generated_base_restores(tmp_path: Path):
     assert (len(session.timeline), session.document.text) == (300, "x" * 300)
     session.timeline.append_edit(0.0, None, None, 301, [300, "y"])  # folds a valid edit
     assert session.timeline.base_text == "x"
+
+
+def test_garbage_appended_after_the_last_frame_is_a_torn_tail():
+    frames = read_frames(journal_bytes() + b"\x13\x37 garbage from a crash")
+    assert [payload for _, payload in frames.payloads] == PAYLOADS
+    assert frames.torn is not None
+
+
+def test_a_damaged_length_before_the_last_frame_is_corruption_not_a_torn_tail():
+    data = bytearray(journal_bytes())
+    data[3] = 0x7F  # the first frame now claims to run far past the end of the file
+    with pytest.raises(CorruptJournal, match=r"a frame length of \d+ bytes at byte offset 0"):
+        read_frames(bytes(data))

@@ -11,8 +11,9 @@ frame of every file is its header (``{"journal": VERSION, ...}``, see :mod:`.rec
 
 Appends only ever add whole frames at the end, so a crash can cut only the last one: a frame
 that runs past the end of the file, or the last frame with a wrong checksum, is a *torn
-tail*, reported and dropped. A wrong checksum with more frames after it, or a length over
-:data:`MAX_FRAME`, is *corruption*: :class:`CorruptJournal` names the offset, and the server
+tail*, reported and dropped. A wrong checksum with more frames after it, a length running
+past the end with whole frames after it (a damaged length, not a cut), or a length over
+:data:`MAX_FRAME` is *corruption*: :class:`CorruptJournal` names the offset, and the server
 refuses to start rather than silently forget what came after it.
 
 Nothing here touches a file: :func:`read_frames` takes bytes.
@@ -54,23 +55,25 @@ def frame(payload: bytes) -> bytes:
     return HEADER.pack(len(payload), zlib.crc32(payload)) + payload
 
 
-def read_frames(data: bytes | memoryview) -> Frames:
+def read_frames(data: bytes) -> Frames:
     """Every whole frame of ``data``; raises :class:`CorruptJournal` for damage before the end."""
-    view = memoryview(data)
-    size = len(view)
+    size = len(data)
     offset = 0
     payloads: list[tuple[int, bytes]] = []
     while offset < size:
         if size - offset < HEADER.size:
             return Frames(payloads, offset, f"{size - offset} byte(s) of a frame header")
-        length, checksum = HEADER.unpack_from(view, offset)
-        if length > MAX_FRAME:
-            raise CorruptJournal(offset, f"a frame length of {length} bytes")
+        length, checksum = HEADER.unpack_from(data, offset)
         start = offset + HEADER.size
         stop = start + length
         if stop > size:
+            # Cut by a crash, unless whole frames follow: then the length itself is damaged.
+            if _frame_within(data, offset + 1):
+                raise CorruptJournal(offset, f"a frame length of {length} bytes")
             return Frames(payloads, offset, f"a frame of {length} bytes cut at {size - start}")
-        payload = bytes(view[start:stop])
+        if length > MAX_FRAME:
+            raise CorruptJournal(offset, f"a frame length of {length} bytes")
+        payload = data[start:stop]
         if zlib.crc32(payload) != checksum:
             if stop == size:
                 return Frames(payloads, offset, "a last frame with a wrong checksum")
@@ -78,3 +81,25 @@ def read_frames(data: bytes | memoryview) -> Frames:
         payloads.append((offset, payload))
         offset = stop
     return Frames(payloads, offset)
+
+
+def _frame_within(data: bytes, start: int) -> bool:
+    """Whether a whole frame with a right checksum starts anywhere from ``start`` on.
+
+    Payloads are JSON objects, so only the places where ``{"`` begins are tried, and the
+    checksum only where the length ends on a ``}``: a scan of the (usually short) tail.
+    """
+    size = len(data)
+    brace = data.find(b'{"', start + HEADER.size)
+    while brace != -1:
+        length, checksum = HEADER.unpack_from(data, brace - HEADER.size)
+        stop = brace + length
+        if (
+            length >= 2
+            and stop <= size
+            and data[stop - 1] == 0x7D  # "}"
+            and zlib.crc32(data[brace:stop]) == checksum
+        ):
+            return True
+        brace = data.find(b'{"', brace + 1)
+    return False
