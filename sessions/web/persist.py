@@ -147,7 +147,8 @@ class Persistence:
 
     def after(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once everything journaled so far is on disk (in order)."""
-        if not self._waiters and (self.durable_seq >= self.appended or self.cause):
+        # A failing journal never blocks; a failing base write alone does not weaken acks.
+        if not self._waiters and (self.durable_seq >= self.appended or self.writer.broken):
             callback()
             return
         self._waiters.append((self.appended, callback))
