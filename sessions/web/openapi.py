@@ -432,13 +432,25 @@ def _socket_paths() -> dict[str, Schema]:
         _query("name", {"type": "string"}, "display name", required=True),
         _query("role", {"type": "string"}, "interviewer, candidate (default) or observer"),
         _query("token", {"type": "string"}, "for interviewer and observer; or send 'auth'"),
+        _query("clientId", {"type": "string"}, "this client's own id (22-64 base64url chars)"),
         _query("revision", {"type": "string"}, "last revision seen, to get missed ops"),
+        _query("historyId", {"type": "string"}, "the historyId that revision belongs to"),
         _query("fullCode", {"type": "string"}, "false: code-update frames without code"),
     ]
+    frames = (
+        "JSON text frames both ways (docs/protocol.md). The reply to a join is session-state, "
+        "with the session, its historyId (the history its revisions belong to), and for a "
+        "rejoin with revision and historyId either missed (the ops since, each with its opId) "
+        "or reset: true. code-update frames carry the author's opId. A join whose clientId is "
+        "already a member of the session replaces it: the old socket gets "
+        '{"type":"replaced"} and close code 4002. A refused join leaves the socket where it '
+        "was; the error frame's joined field says where."
+    )
     return {
         "/ws": {
             "get": {
                 "summary": "Open a WebSocket (JSON protocol: docs/protocol.md).",
+                "description": frames,
                 "responses": {**upgrade, **_responses({}, 400, 403, 429)},
             }
         },
@@ -446,6 +458,7 @@ def _socket_paths() -> dict[str, Schema]:
             "parameters": [SESSION_ID],
             "get": {
                 "summary": "Open a WebSocket and join the session at connect.",
+                "description": frames,
                 "parameters": url_join,
                 "responses": {**upgrade, **_responses({}, 400, 403, 404, 429, 503)},
             },
