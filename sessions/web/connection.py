@@ -225,6 +225,8 @@ class Connection:
             self._queued_bytes = 0
 
     async def _close_now(self, request: _CloseRequest) -> None:
+        if self.ws.closed:  # the peer closed first; aiohttp answered its close frame
+            return
         self.close_code_sent = request.code
         closed = False
         try:

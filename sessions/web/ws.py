@@ -100,8 +100,10 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         app[CONNECTIONS].discard(conn)
         guards.release_socket(app, address)
         conn.close()
-        await conn.shutdown()
-        _log_closed(label, conn, ws)
+        try:
+            await conn.shutdown()
+        finally:  # also when aiohttp cancels the handler for a connection already gone
+            _log_closed(label, conn, ws)
     return ws
 
 
