@@ -292,8 +292,10 @@ async def test_a_refused_token_is_logged_with_address_and_session_never_the_toke
         await request(ws, join_frame(session, role="observer", token="guess-Zq9k2"))
         url = f"/ws/{session['id']}?name=X&role=interviewer&token=guess-Zq9k2"
         assert (await client.get(url)).status == 403
-    refusals = [r for r in caplog.records if "refused a join" in r.getMessage()]
-    assert [r.levelno for r in refusals] == [logging.WARNING, logging.WARNING]
+        auth = {"Authorization": "Bearer guess-Zq9k2"}
+        assert (await client.delete(f"/api/sessions/{session['id']}", headers=auth)).status == 403
+    refusals = [r for r in caplog.records if r.getMessage().startswith("refused a")]
+    assert [r.levelno for r in refusals] == [logging.WARNING] * 3
     for record in refusals:
         assert f"session {session['id']}" in record.getMessage()
         assert "127.0.0.1" in record.getMessage()
