@@ -301,3 +301,16 @@ async def test_a_refused_token_is_logged_with_address_and_session_never_the_toke
         assert "127.0.0.1" in record.getMessage()
     assert "guess-Zq9k2" not in caplog.text
     await ws.close()
+
+
+async def test_a_url_join_gives_its_revision_and_history_in_the_query(client: Client):
+    session = await create_session(client)
+    author, state = await join(client, session, "Ada")
+    await request(author, {"type": "code-change", "revision": 0, "ops": ["hi"]})
+    history = state["historyId"]
+    same = await client.ws_connect(f"/ws/{session['id']}?name=B&revision=0&historyId={history}")
+    assert [entry["ops"] for entry in (await receive(same))["missed"]] == [["hi"]]
+    other = await client.ws_connect(f"/ws/{session['id']}?name=C&revision=0&historyId=old")
+    assert (await receive(other))["reset"] is True
+    for ws in (author, same, other):
+        await ws.close()
