@@ -4,10 +4,13 @@
 over real sockets (npm ``ws``, pinned with ``ot`` in ``tests/interop/package-lock.json``) type
 hundreds of random edits each, with emoji, CJK and newlines, converting between ot.js's UTF-16
 counts and the server's code points (``tests/interop/codepoints.mjs``). Each drops its socket
-with an operation in flight and comes back with its revision; now and then one resends its
-in-flight op on the same socket. This test starts the app on a real port, runs the script per
+with an operation in flight and comes back with its revision: once after the server applied the
+op (the ack is lost; the op comes back in ``missed``), once before the op left (it is resent
+with its ``opId``). Now and then one resends its in-flight op on the same socket, as after an
+ack timeout: the server must apply it once and ack it again with the original revision. This test starts the app on a real port, runs the script per
 seed and checks its report against the server's document: every client ends equal to the
-server, and every inserted token is there exactly once.
+server, and every inserted token is there exactly once. The conversion module has Node tests of
+its own (``codepoints.test.mjs``), run here too.
 
 Needs ``node`` and ``npm`` (``tests/needs.py``: skipped visibly without them, a failure under
 ``.ci/run``); ``npm ci`` fills ``tests/interop/node_modules`` from the lock file when missing.
@@ -67,6 +70,19 @@ def node() -> str:
     return node
 
 
+def test_codepoint_conversion_passes_its_node_tests(node: str) -> None:
+    done = subprocess.run(
+        [node, "--test", str(INTEROP / "codepoints.test.mjs")],
+        cwd=INTEROP,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "# fail 0" in done.stdout
+
+
 async def run_clients(node: str, server: TestServer, session_id: str, seed: int) -> Any:
     """Run the script to its end (bounded) and return its JSON report."""
     process = await asyncio.create_subprocess_exec(
@@ -118,9 +134,12 @@ async def test_otjs_clients_converge_with_every_token_once_through_drops(
     assert sorted(TOKEN.findall(code)) == sorted(tokens)  # each once, none cut or foreign
     assert all(part in code for part in ("😀", "👍🏽", "漢字", "\n"))
     assert report["edits"] == CLIENTS * EDITS
-    # Every drop had an op in flight: the reconnect found it applied in `missed` or resent it.
+    # Every drop had an op in flight: the reconnect found it applied in `missed` (its ack was
+    # lost with the socket) or resent it (the op was lost), and both happened.
     assert report["drops"] >= CLIENTS
     assert report["ackedInMissed"] + report["resentAfterDrop"] == report["drops"]
+    assert report["ackedInMissed"] >= 1
+    assert report["resentAfterDrop"] >= 1
     assert report["resentOnline"] > 0
     assert report["resets"] == 0
     with capsys.disabled():

@@ -8,7 +8,8 @@
 // emoji (😀, 👍🏽), CJK (漢字) and newlines, filler text between them, and deletions of filler
 // ranges (never a token's character, so every token must survive exactly once). Each client
 // drops its socket `--drops` times, always with an operation in flight, and comes back with
-// its revision, history id and client id. Now and then a client also resends its in-flight
+// its revision, history id and client id: in turn once after the server applied the op (its
+// ack is lost) and once before the op left (the op is lost). Now and then a client also resends its in-flight
 // operation on the same socket, as a client whose ack timer fired would: the server must
 // apply it once. When every client is idle and has every revision, the script prints one JSON
 // line: each client's text, the tokens it inserted and the figures; the pytest side compares
@@ -78,6 +79,8 @@ class InteropClient extends Client {
     this.serverText = ""; // the server's document at this.revision
     this.ws = null;
     this.online = false;
+    this.dropOnAck = null; // when set: lose frames up to the next ack, then drop for this many ms
+    this.back = Promise.resolve(); // the reconnect after the last drop
     this.historyId = null;
     this.seq = 0;
     this.outstandingId = null; // the opId of the op in flight
@@ -165,6 +168,8 @@ class InteropClient extends Client {
           this.historyId = frame.historyId ?? null;
           this.guard(() => (resume ? this.resume(frame) : this.resync(frame)));
           resolve();
+        } else if (ws === this.ws && this.online && this.dropOnAck !== null) {
+          if (frame.type === "ack") this.guard(() => this.drop(this.dropOnAck)); // ack lost too
         } else if (ws === this.ws && this.online) {
           this.guard(() => this.onFrame(frame));
         }
@@ -176,11 +181,19 @@ class InteropClient extends Client {
     });
   }
 
-  /** Lose the connection abruptly (no close handshake), with an operation in flight. */
-  drop() {
+  /** Lose the connection abruptly (no close handshake); come back after `offlineMs`. */
+  drop(offlineMs) {
     this.online = false;
+    this.dropOnAck = null;
     this.stats.drops += 1;
     this.ws.terminate();
+    const back = sleep(offlineMs).then(() => this.connect(true));
+    this.back = back.catch((error) => this.guard(() => (this.failure ??= error)));
+  }
+
+  /** Lose every frame up to the next ack, then the ack and the socket (see drop). */
+  loseNextAck(offlineMs) {
+    this.dropOnAck = offlineMs;
   }
 
   /** Catch up on a reconnect: the missed ops (one of them may be ours), then resend. */
@@ -363,25 +376,31 @@ class InteropClient extends Client {
 /** One client's typing: edits with small random pauses, drops and duplicate sends. */
 async function type(client, args, random) {
   const dropAt = new Set();
-  const lastDropAt = Math.max(1, args.edits - 20);
+  const lastDropAt = Math.max(1, args.edits - 40);
   while (dropAt.size < Math.min(args.drops, lastDropAt)) dropAt.add(1 + random.int(lastDropAt));
   let dropsDue = 0;
-  const reconnects = [];
+  let dropsDone = 0;
   for (let i = 0; i < args.edits; i += 1) {
     await sleep(random.int(args.maxDelayMs + 1));
     if (client.failure) throw client.failure;
     if (dropAt.has(i)) dropsDue += 1;
-    if (dropsDue > 0 && client.online) {
-      // Either way the reconnect finds an op unconfirmed: the edit is sent (or buffered
-      // behind the op in flight) and then the socket dies, so the server most likely has it
-      // and only its ack is lost; or the socket dies first and the op sent now is lost.
-      const sentFirst = random() < 0.5;
-      if (sentFirst) client.edit();
-      client.drop();
-      if (!sentFirst) client.edit();
+    const offlineMs = 5 + random.int(60);
+    const canDrop = dropsDue > 0 && client.online && client.dropOnAck === null;
+    if (canDrop && dropsDone % 2 === 0) {
+      // The server applies the op in flight, and its ack is lost with the socket: the
+      // reconnect finds the op in `missed`. (The edit is that op, or buffered behind it.)
+      client.edit();
+      client.loseNextAck(offlineMs);
       dropsDue -= 1;
-      const back = sleep(5 + random.int(60)).then(() => client.connect(true));
-      reconnects.push(back.catch((error) => (client.failure ??= error)));
+      dropsDone += 1;
+      continue;
+    }
+    if (canDrop && !client.awaiting) {
+      // The socket dies first, and the op sent now is lost: the reconnect resends it.
+      client.drop(offlineMs);
+      client.edit();
+      dropsDue -= 1;
+      dropsDone += 1;
       continue;
     }
     client.edit();
@@ -391,7 +410,8 @@ async function type(client, args, random) {
       client.resend();
     }
   }
-  await Promise.all(reconnects);
+  await client.until(() => client.dropOnAck === null, "dropped", 10_000);
+  await client.back;
   if (client.failure) throw client.failure;
   await client.until(() => client.online && !client.awaiting, "idle", 10_000);
 }
