@@ -7,10 +7,12 @@ counts and the server's code points (``tests/interop/codepoints.mjs``). Each dro
 with an operation in flight and comes back with its revision: once after the server applied the
 op (the ack is lost; the op comes back in ``missed``), once before the op left (it is resent
 with its ``opId``). Now and then one resends its in-flight op on the same socket, as after an
-ack timeout: the server must apply it once and ack it again with the original revision. This test starts the app on a real port, runs the script per
-seed and checks its report against the server's document: every client ends equal to the
-server, and every inserted token is there exactly once. The conversion module has Node tests of
-its own (``codepoints.test.mjs``), run here too.
+ack timeout: the server must apply it once and ack it again with the original revision.
+
+This test starts the app on a real port, runs the script per seed and checks its report against
+the server's document: every client ends equal to the server, and every inserted token is there
+exactly once. The conversion module has Node tests of its own (``codepoints.test.mjs``), run
+here too.
 
 Needs ``node`` and ``npm`` (``tests/needs.py``: skipped visibly without them, a failure under
 ``.ci/run``); ``npm ci`` fills ``tests/interop/node_modules`` from the lock file when missing.
