@@ -144,8 +144,10 @@ async def test_otjs_clients_converge_with_every_token_once_through_drops(
     assert report["resentAfterDrop"] >= 1
     assert report["resentOnline"] > 0
     assert report["resets"] == 0
+    # A server with history ids sends one in session-state, and every rejoin gives it back.
+    assert report["rejoinsWithHistory"] in (0, report["drops"])
     with capsys.disabled():
         figures = ("clients", "edits", "drops", "ackedInMissed", "resentAfterDrop")
-        more = ("resentOnline", "staleAcks", "ackedByUpdate", "revision")
+        more = ("resentOnline", "staleAcks", "ackedByUpdate", "rejoinsWithHistory", "revision")
         summary = " ".join(f"{key}={report[key]}" for key in (*figures, *more))
         print(f"\not.js interop seed={seed}: {summary} tokens={len(tokens)} chars={len(code)}")

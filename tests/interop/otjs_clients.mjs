@@ -97,6 +97,7 @@ class InteropClient extends Client {
       resentOnline: 0, // an in-flight op sent twice on the same socket
       staleAcks: 0, // acks for a revision already counted (the duplicate's ack)
       resets: 0,
+      rejoinsWithHistory: 0,
     };
   }
 
@@ -149,7 +150,10 @@ class InteropClient extends Client {
     };
     if (resume) {
       join.revision = this.revision;
-      if (this.historyId !== null) join.historyId = this.historyId;
+      if (this.historyId !== null) {
+        join.historyId = this.historyId; // from the last session-state, when the server sends one
+        this.stats.rejoinsWithHistory += 1;
+      }
     }
     await new Promise((resolve, reject) => {
       let joined = false;
@@ -466,6 +470,7 @@ function report(args, clients, revision, error) {
     resentOnline: total("resentOnline"),
     staleAcks: total("staleAcks"),
     resets: total("resets"),
+    rejoinsWithHistory: total("rejoinsWithHistory"),
     revision,
     texts: clients.map((c) => c.text),
     lengths: clients.map((c) => codePointLength(c.text)),
