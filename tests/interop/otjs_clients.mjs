@@ -8,12 +8,13 @@
 // emoji (😀, 👍🏽), CJK (漢字) and newlines, filler text between them, and deletions of filler
 // ranges (never a token's character, so every token must survive exactly once). Each client
 // drops its socket `--drops` times, always with an operation in flight, and comes back with
-// its revision, history id and client id: in turn once after the server applied the op (its
-// ack is lost) and once before the op left (the op is lost). Now and then a client also resends its in-flight
-// operation on the same socket, as a client whose ack timer fired would: the server must
-// apply it once. When every client is idle and has every revision, the script prints one JSON
-// line: each client's text, the tokens it inserted and the figures; the pytest side compares
-// them with the server's document. Exit status 1 (with "error" in the line) on any failure.
+// its revision, history id and client id; the drops alternate between one after the server
+// applied the op (its ack is lost) and one before the op left (the op is lost). Now and then
+// a client also resends its in-flight operation on the same socket, as a client whose ack
+// timer fired would: the server must apply it once. When every client is idle and has every
+// revision, the script prints one JSON line: each client's text, the tokens it inserted and
+// the figures; the pytest side compares them with the server's document. Exit status 1 (with
+// "error" in the line) on any failure.
 //
 // The OT happens in UTF-16 (ot.js); the wire counts code points. codepoints.mjs converts at
 // the boundary, against the server text at the client's revision (see its header).
@@ -173,7 +174,9 @@ class InteropClient extends Client {
           this.guard(() => (resume ? this.resume(frame) : this.resync(frame)));
           resolve();
         } else if (ws === this.ws && this.online && this.dropOnAck !== null) {
-          if (frame.type === "ack") this.guard(() => this.drop(this.dropOnAck)); // ack lost too
+          // The in-flight op's ack (not a duplicate's) is lost too, with the socket.
+          const applied = frame.type === "ack" && frame.revision > this.revision;
+          if (applied) this.guard(() => this.drop(this.dropOnAck));
         } else if (ws === this.ws && this.online) {
           this.guard(() => this.onFrame(frame));
         }
@@ -263,7 +266,8 @@ class InteropClient extends Client {
   onServerOp(revision, ops, opId, via) {
     if (revision <= this.revision) return; // already counted (came by another path)
     if (revision !== this.revision + 1) {
-      throw new ProtocolFailure(`client ${this.index}: revision ${revision} after ${this.revision}`);
+      const gap = `revision ${revision} after ${this.revision}`;
+      throw new ProtocolFailure(`client ${this.index}: ${gap}`);
     }
     if (this.awaiting && opId !== null && opId === this.outstandingId) {
       this.stats[via] += 1; // our in-flight op, applied: its ack
@@ -309,7 +313,8 @@ class InteropClient extends Client {
     const at = this.random.pick(free);
     let inserted = this.filler(1 + this.random.int(3));
     if (this.random() < 0.6) {
-      const token = `${OPEN}c${this.index}.${this.tokens.length}${this.random.pick(DECORATIONS)}${CLOSE}`;
+      const id = `c${this.index}.${this.tokens.length}`;
+      const token = `${OPEN}${id}${this.random.pick(DECORATIONS)}${CLOSE}`;
       this.tokens.push(token);
       inserted = this.random() < 0.5 ? token : `${this.filler(1)}${token}${inserted}`;
     }
@@ -380,30 +385,28 @@ class InteropClient extends Client {
 /** One client's typing: edits with small random pauses, drops and duplicate sends. */
 async function type(client, args, random) {
   const dropAt = new Set();
-  const lastDropAt = Math.max(1, args.edits - 40);
-  while (dropAt.size < Math.min(args.drops, lastDropAt)) dropAt.add(1 + random.int(lastDropAt));
-  let dropsDue = 0;
+  const drops = Math.min(args.drops, args.edits - 1);
+  while (dropAt.size < drops) dropAt.add(1 + random.int(args.edits - 1));
   let dropsDone = 0;
   for (let i = 0; i < args.edits; i += 1) {
     await sleep(random.int(args.maxDelayMs + 1));
     if (client.failure) throw client.failure;
-    if (dropAt.has(i)) dropsDue += 1;
-    const offlineMs = 5 + random.int(60);
-    const canDrop = dropsDue > 0 && client.online && client.dropOnAck === null;
-    if (canDrop && dropsDone % 2 === 0) {
-      // The server applies the op in flight, and its ack is lost with the socket: the
-      // reconnect finds the op in `missed`. (The edit is that op, or buffered behind it.)
-      client.edit();
-      client.loseNextAck(offlineMs);
-      dropsDue -= 1;
-      dropsDone += 1;
-      continue;
-    }
-    if (canDrop && !client.awaiting) {
-      // The socket dies first, and the op sent now is lost: the reconnect resends it.
-      client.drop(offlineMs);
-      client.edit();
-      dropsDue -= 1;
+    if (dropAt.has(i)) {
+      // In turn: the server applies the op in flight and its ack is lost with the socket (the
+      // reconnect finds the op in `missed`; the edit is that op, or buffered behind it), or
+      // the socket dies first and the op sent now is lost (the reconnect resends it).
+      const ackLost = dropsDone % 2 === 0;
+      const ready = () =>
+        client.online && client.dropOnAck === null && (ackLost || !client.awaiting);
+      await client.until(ready, "ready to drop", 10_000);
+      const offlineMs = 5 + random.int(60);
+      if (ackLost) {
+        client.edit();
+        client.loseNextAck(offlineMs);
+      } else {
+        client.drop(offlineMs);
+        client.edit();
+      }
       dropsDone += 1;
       continue;
     }
@@ -441,7 +444,8 @@ async function main() {
     await Promise.all(clients.map((c, i) => type(c, args, prng(args.seed * 7919 + i))));
     // Everyone is idle, so the server has every op: wait until each client has them all.
     const { revision } = await serverDocument(args);
-    await Promise.all(clients.map((c) => c.until(() => c.revision === revision, "caught up", 10_000)));
+    const caughtUp = (c) => c.until(() => c.revision === revision, "caught up", 10_000);
+    await Promise.all(clients.map(caughtUp));
     for (const client of clients) client.ws.close();
     clearTimeout(deadline);
     exit(0, report(args, clients, revision, null));
