@@ -128,6 +128,7 @@ async def test_otjs_clients_converge_with_every_token_once_through_drops(
 
     document = await (await http.get(f"/api/sessions/{session_id}")).json()
     code = document["code"]
+    assert report["resets"] == 0  # a reset would lose unconfirmed edits: none is due here
     assert report["revision"] == document["revision"]
     for index, text in enumerate(report["texts"]):
         assert text == code, f"client {index} differs from the server"
@@ -141,7 +142,6 @@ async def test_otjs_clients_converge_with_every_token_once_through_drops(
     assert report["drops"] == CLIENTS * DROPS
     assert report["ackedInMissed"] == report["resentAfterDrop"] == CLIENTS * DROPS // 2
     assert report["resentOnline"] > 0
-    assert report["resets"] == 0
     # A server with history ids sends one in session-state, and every rejoin gives it back.
     assert report["rejoinsWithHistory"] in (0, report["drops"])
     with capsys.disabled():

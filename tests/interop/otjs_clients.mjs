@@ -177,6 +177,7 @@ class InteropClient extends Client {
           // The in-flight op's ack (not a duplicate's) is lost too, with the socket.
           const applied = frame.type === "ack" && frame.revision > this.revision;
           if (applied) this.guard(() => this.drop(this.dropOnAck));
+          else if (frame.type === "error") this.guard(() => this.onFrame(frame));
         } else if (ws === this.ws && this.online) {
           this.guard(() => this.onFrame(frame));
         }
