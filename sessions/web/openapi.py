@@ -466,6 +466,42 @@ def _socket_paths() -> dict[str, Schema]:
     }
 
 
+def _page_paths() -> dict[str, Schema]:
+    """The browser pages (sessions/web/pages.py): HTML, revalidated with ETags."""
+
+    def page(summary: str, *parameters: Schema) -> Schema:
+        html = {"text/html": {"schema": {"type": "string"}}}
+        get: Schema = {
+            "summary": summary,
+            "responses": {"200": {"description": "the page", "content": html}},
+        }
+        return {"parameters": list(parameters), "get": get} if parameters else {"get": get}
+
+    static_types = ["text/javascript", "text/css", "text/html", "text/plain", "image/svg+xml"]
+    return {
+        "/": page("The landing page: start an interview and get its three links."),
+        "/s/{session_id}": page(
+            "The interview room (the role's token travels in the URL fragment).", SESSION_ID
+        ),
+        "/s/{session_id}/replay": page(
+            "The interview played back (the interviewer token in the URL fragment).", SESSION_ID
+        ),
+        "/static/{path}": {
+            "parameters": [_path_param("path", "a file under sessions/web/static/")],
+            "get": {
+                "summary": "The pages' scripts, styles and the vendored CodeMirror bundle.",
+                "responses": {
+                    "200": {
+                        "description": "the file (Cache-Control: no-cache, with an ETag)",
+                        "content": {kind: {"schema": {"type": "string"}} for kind in static_types},
+                    },
+                    **_responses({}, 404),
+                },
+            },
+        },
+    }
+
+
 def build_spec(config: Config) -> Schema:
     """The OpenAPI 3.0 document for a server running with ``config``."""
     return {
@@ -477,7 +513,7 @@ def build_spec(config: Config) -> Schema:
             "WebSocket JSON protocol for editing (docs/protocol.md). Every error is "
             '{"error": {"code", "message"}}.',
         },
-        "paths": {**_session_paths(), **_other_paths(), **_socket_paths()},
+        "paths": {**_session_paths(), **_other_paths(), **_socket_paths(), **_page_paths()},
         "components": {
             "schemas": _schemas(config),
             "securitySchemes": {
