@@ -9,7 +9,7 @@ export {
 export { defaultKeymap, history, historyKeymap, indentWithTab, undo, redo } from "@codemirror/commands";
 export {
   bracketMatching, indentOnInput, foldGutter, foldKeymap, syntaxHighlighting, defaultHighlightStyle,
-  HighlightStyle, StreamLanguage,
+  HighlightStyle, StreamLanguage, indentUnit,
 } from "@codemirror/language";
 export { searchKeymap, highlightSelectionMatches } from "@codemirror/search";
 export { closeBrackets, closeBracketsKeymap } from "@codemirror/autocomplete";

@@ -6,9 +6,12 @@ import {
   Transaction, WidgetType, bracketMatching, closeBrackets, closeBracketsKeymap, cpp,
   defaultHighlightStyle, defaultKeymap, drawSelection, foldGutter, foldKeymap,
   highlightActiveLine, highlightActiveLineGutter, highlightSelectionMatches,
-  highlightSpecialChars, history, historyKeymap, indentOnInput, indentWithTab, java,
+  highlightSpecialChars, history, historyKeymap, indentOnInput, indentUnit, indentWithTab, java,
   javascript, go, keymap, lineNumbers, python, rust, searchKeymap, sql, syntaxHighlighting,
 } from "../vendor/codemirror.js";
+
+/** Four spaces: the usual indent of Python, Java, C++ and most interview code. */
+const INDENT = "    ";
 
 /** Marks a transaction that applies someone else's edit (not the person's own). */
 export const remote = Annotation.define();
@@ -174,6 +177,7 @@ export class RoomEditor {
           foldGutter(),
           drawSelection(),
           EditorState.allowMultipleSelections.of(true),
+          indentUnit.of(INDENT),
           indentOnInput(),
           syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
           bracketMatching(),

@@ -14,6 +14,7 @@ import { RoomSocket } from "./socket.js";
 
 const CURSOR_THROTTLE_MS = 60;
 const RESYNC_ERRORS = new Set(["revision-too-old", "invalid-revision", "invalid-operation"]);
+const RATE_LIMIT_RETRY_MS = 1000;
 
 class Room {
   constructor({ sessionId, name, role, token }) {
@@ -182,10 +183,21 @@ class Room {
       anchor: this.client.toServerPosition(r.anchor),
       head: this.client.toServerPosition(r.head),
     }));
-    this.socket.send({ type: "cursor", revision: this.client.revision, ranges });
+    this.socket.send({ type: "cursor", revision: this.client.revision, ranges, ref: "cursor" });
   }
 
+  /** An error without a `ref` answers a code-change (every other frame carries one). */
   failed(frame) {
+    if (frame.ref === "cursor") return; // a stale cursor: the next one replaces it
+    if (frame.code === "rate-limited" && frame.ref === undefined) {
+      // The edit was dropped unread: send it again (same opId: never applied twice).
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => {
+        const again = this.client?.frame();
+        if (again) this.socket.send(again);
+      }, RATE_LIMIT_RETRY_MS);
+      return;
+    }
     if (RESYNC_ERRORS.has(frame.code) && frame.ref === undefined) {
       if (frame.code !== "revision-too-old") this.freshJoin = true; // our op is unusable
       this.socket.reconnectNow();

@@ -1,0 +1,199 @@
+"""The room in real Chromium: people editing together, cursors, chat, notes, roles, undo."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp.test_utils import TestServer
+
+from tests.browser.conftest import (
+    base_url,
+    create_session,
+    editor_text,
+    open_room,
+    server_text,
+    settle,
+)
+
+TOKENS_EACH = 60  # "i017 " is five keystrokes: 300 characters each, plus Enter, Tab and emoji
+LINE_EVERY = 12
+
+
+async def type_tokens(page: Any, prefix: str, emoji: str, *, count: int = TOKENS_EACH) -> int:
+    """Type ``count`` unique tokens with real keystrokes, an Enter every few and one emoji;
+    return how many Enters were pressed."""
+    enters = 0
+    for i in range(count):
+        await page.keyboard.type(f"{prefix}{i:03d} ")
+        if i == count // 2:
+            await page.keyboard.type(emoji)
+        if i % LINE_EVERY == LINE_EVERY - 1:
+            await page.keyboard.press("Enter")
+            enters += 1
+    return enters
+
+
+def tokens(prefix: str, count: int = TOKENS_EACH) -> list[str]:
+    return [f"{prefix}{i:03d} " for i in range(count)]
+
+
+async def interviewer_and_candidate(
+    browser: Any, server: TestServer, code: str
+) -> tuple[Any, Any, dict[str, Any]]:
+    session = await create_session(server, code=code)
+    room = f"{base_url(server)}/s/{session['id']}"
+    interviewer = await open_room(
+        await browser.new_context(), f"{room}#interviewer={session['interviewerToken']}", "Ivy"
+    )
+    candidate = await open_room(await browser.new_context(), room, "Cam")
+    return interviewer, candidate, session
+
+
+async def test_two_people_typing_at_once_end_with_the_same_text_as_the_server(
+    browser: Any, server: TestServer
+):
+    interviewer, candidate, session = await interviewer_and_candidate(
+        browser, server, "# interviewer\n# candidate\n"
+    )
+    await interviewer.click(".cm-content")
+    await interviewer.keyboard.press("Control+Home")
+    await interviewer.keyboard.press("Tab")  # indents the line: four spaces at its start
+    await interviewer.keyboard.press("End")
+    await candidate.click(".cm-content")
+    await candidate.keyboard.press("Control+End")
+    await candidate.keyboard.press("ArrowUp")
+    await candidate.keyboard.press("Tab")
+    await candidate.keyboard.press("End")
+
+    enters = await asyncio.gather(
+        type_tokens(interviewer, "i", "😀"), type_tokens(candidate, "c", "🎉")
+    )
+
+    final = await settle([interviewer, candidate], server_text(server, session["id"]))
+    for token in tokens("i") + tokens("c"):
+        assert final.count(token) == 1, token
+    assert final.count("😀") == 1
+    assert final.count("🎉") == 1
+    assert final.count("\n") == 2 + sum(enters)
+    assert final.startswith("    # interviewer")
+    assert "\n    # candidate" in final
+
+
+async def test_observer_cannot_edit_and_sees_no_run_or_end_controls(
+    browser: Any, server: TestServer
+):
+    session = await create_session(server, code="print(1)\n")
+    room = f"{base_url(server)}/s/{session['id']}"
+    observer = await open_room(
+        await browser.new_context(),
+        f"{room}#observer={session['observerToken']}",
+        "Olu",
+        wait_editable=False,
+    )
+    await observer.click(".cm-content")
+    await observer.keyboard.type("hack")
+    await observer.keyboard.press("Enter")
+
+    assert await observer.get_attribute(".cm-content", "contenteditable") == "false"
+    assert await editor_text(observer) == "print(1)\n"
+    assert await server_text(server, session["id"])() == "print(1)\n"
+    assert not await observer.is_visible("#run")
+    assert not await observer.is_visible("#end")
+    assert await observer.is_disabled("#language")
+    assert "read-only" in await observer.inner_text("#readonly")
+    assert await observer.is_visible("#notes-panel")
+
+
+async def test_the_other_persons_cursor_is_drawn_with_their_name(browser: Any, server: TestServer):
+    interviewer, candidate, _ = await interviewer_and_candidate(
+        browser, server, "first line\nsecond line\n"
+    )
+    await candidate.click(".cm-content")
+    await candidate.keyboard.press("Control+End")
+
+    label = interviewer.locator(".remote-name", has_text="Cam")
+    await label.wait_for(timeout=10_000)
+    assert await label.inner_text() == "Cam"
+
+
+async def test_a_chat_message_and_a_reply_arrive_in_the_other_page(
+    browser: Any, server: TestServer
+):
+    interviewer, candidate, _ = await interviewer_and_candidate(browser, server, "")
+    await candidate.fill("#chat-text", "Can I assume the input is sorted?")
+    await candidate.check("#chat-question")
+    await candidate.click("#chat-form button[type=submit]")
+
+    question = interviewer.locator("#chat-log li.chat-question")
+    await question.wait_for(timeout=10_000)
+    assert "Can I assume the input is sorted?" in await question.inner_text()
+    await question.locator("button", has_text="Reply").click()
+    await interviewer.fill("#chat-text", "No, it is not.")
+    await interviewer.keyboard.press("Enter")
+
+    reply = candidate.locator("#chat-log li", has_text="No, it is not.")
+    await reply.wait_for(timeout=10_000)
+    assert "re: Can I assume" in await reply.inner_text()
+
+
+async def test_a_private_note_never_reaches_the_candidates_page_or_socket(
+    browser: Any, server: TestServer
+):
+    session = await create_session(server, code="")
+    room = f"{base_url(server)}/s/{session['id']}"
+    frames: list[str] = []
+    candidate = await open_room(await browser.new_context(), room, "Cam", frames=frames)
+    interviewer = await open_room(
+        await browser.new_context(), f"{room}#interviewer={session['interviewerToken']}", "Ivy"
+    )
+    await interviewer.fill("#notes-text", "SECRET-NOTE: strong on complexity")
+    await interviewer.click("#notes-form button[type=submit]")
+    await interviewer.locator("#notes-log li", has_text="SECRET-NOTE").wait_for(timeout=10_000)
+    # A chat message sent after the note arrives after it would have: then nothing is pending.
+    await interviewer.fill("#chat-text", "after the note")
+    await interviewer.keyboard.press("Enter")
+    await candidate.locator("#chat-log li", has_text="after the note").wait_for(timeout=10_000)
+
+    assert await candidate.locator("#notes-panel").count() == 0
+    assert "SECRET-NOTE" not in await candidate.content()
+    assert any("after the note" in frame for frame in frames)
+    assert not any("SECRET-NOTE" in frame for frame in frames)
+    assert not any('"type":"note"' in frame.replace(" ", "") for frame in frames)
+
+
+async def test_undo_removes_only_ones_own_text(browser: Any, server: TestServer):
+    interviewer, candidate, session = await interviewer_and_candidate(browser, server, "\n")
+    await candidate.click(".cm-content")
+    await candidate.keyboard.press("Control+End")
+    await candidate.keyboard.type("candidate_wrote_this")
+    await settle([interviewer, candidate], server_text(server, session["id"]))
+    await interviewer.click(".cm-content")
+    await interviewer.keyboard.press("Control+Home")
+    await interviewer.keyboard.type("interviewer_wrote_this")
+    await settle([interviewer, candidate], server_text(server, session["id"]))
+
+    await interviewer.keyboard.press("Control+z")
+    await interviewer.keyboard.press("Control+z")
+    await interviewer.keyboard.press("Control+z")
+
+    final = await settle([interviewer, candidate], server_text(server, session["id"]))
+    assert final == "\ncandidate_wrote_this"
+    await candidate.keyboard.press("Control+z")
+    assert await settle([interviewer, candidate], server_text(server, session["id"])) == "\n"
+
+
+async def test_ending_the_interview_makes_every_page_read_only_with_the_reason(
+    browser: Any, server: TestServer
+):
+    interviewer, candidate, session = await interviewer_and_candidate(browser, server, "x = 1\n")
+    await interviewer.click("#end")
+    await interviewer.click("#end-yes")
+
+    await candidate.wait_for_selector(".cm-content[contenteditable=false]", timeout=10_000)
+    assert "ended" in await candidate.inner_text("#readonly")
+    assert await candidate.inner_text("#connection") == "session ended"
+    await candidate.click(".cm-content")
+    await candidate.keyboard.type("late")
+    assert await server_text(server, session["id"])() == "x = 1\n"
+    assert not await interviewer.is_visible("#end")
