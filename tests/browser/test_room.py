@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp.test_utils import TestServer
 
+from tests.browser.proxy import DroppingProxy
 from tests.browser.conftest import (
     base_url,
     create_session,
@@ -20,11 +22,20 @@ TOKENS_EACH = 60  # "i017 " is five keystrokes: 300 characters each, plus Enter,
 LINE_EVERY = 12
 
 
-async def type_tokens(page: Any, prefix: str, emoji: str, *, count: int = TOKENS_EACH) -> int:
+async def type_tokens(
+    page: Any,
+    prefix: str,
+    emoji: str,
+    *,
+    count: int = TOKENS_EACH,
+    on_token: Callable[[int], None] | None = None,
+) -> int:
     """Type ``count`` unique tokens with real keystrokes, an Enter every few and one emoji;
-    return how many Enters were pressed."""
+    return how many Enters were pressed. ``on_token(i)`` runs before token ``i``."""
     enters = 0
     for i in range(count):
+        if on_token is not None:
+            on_token(i)
         await page.keyboard.type(f"{prefix}{i:03d} ")
         if i == count // 2:
             await page.keyboard.type(emoji)
@@ -197,3 +208,60 @@ async def test_ending_the_interview_makes_every_page_read_only_with_the_reason(
     await candidate.keyboard.type("late")
     assert await server_text(server, session["id"])() == "x = 1\n"
     assert not await interviewer.is_visible("#end")
+
+
+async def test_the_candidates_connection_drops_while_both_type_and_nothing_is_lost_or_doubled(
+    browser: Any, server: TestServer
+):
+    session = await create_session(server, code="# interviewer\n# candidate\n")
+    proxy = DroppingProxy(server.port or 0)
+    await proxy.start()
+    try:
+        interviewer = await open_room(
+            await browser.new_context(),
+            f"{base_url(server)}/s/{session['id']}#interviewer={session['interviewerToken']}",
+            "Ivy",
+        )
+        candidate = await open_room(
+            await browser.new_context(), f"{proxy.url}/s/{session['id']}", "Cam"
+        )
+        sockets: list[Any] = []
+        candidate.on("websocket", lambda ws: sockets.append(ws))
+        states: list[str] = []
+        await candidate.expose_function("reportState", lambda state: states.append(state))
+        await candidate.evaluate(
+            """() => new MutationObserver(() => window.reportState(
+                 document.getElementById("connection").dataset.state))
+               .observe(document.getElementById("connection"), {attributes: true})"""
+        )
+        await interviewer.click(".cm-content")
+        await interviewer.keyboard.press("Control+Home")
+        await interviewer.keyboard.press("End")
+        await candidate.click(".cm-content")
+        await candidate.keyboard.press("Control+End")
+
+        def network(i: int) -> None:
+            if i == 15:  # cut, and stay offline while typing on
+                proxy.refusing = True
+                proxy.drop()
+            elif i == 30:
+                proxy.refusing = False
+            elif i == 45:  # cut again; it may come straight back
+                proxy.drop()
+
+        enters = await asyncio.gather(
+            type_tokens(interviewer, "i", "😀"),
+            type_tokens(candidate, "c", "🎉", on_token=network),
+        )
+
+        final = await settle([interviewer, candidate], server_text(server, session["id"]))
+        for token in tokens("i") + tokens("c"):
+            assert final.count(token) == 1, token
+        assert final.count("😀") == 1
+        assert final.count("🎉") == 1
+        assert final.count("\n") == 2 + sum(enters)
+        assert len(sockets) >= 2  # a new socket after each cut (the first one is not counted)
+        assert "reconnecting" in states
+        assert states[-1] == "connected"
+    finally:
+        await proxy.close()
