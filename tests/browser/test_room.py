@@ -8,7 +8,6 @@ from typing import Any
 
 from aiohttp.test_utils import TestServer
 
-from tests.browser.proxy import DroppingProxy
 from tests.browser.conftest import (
     base_url,
     create_session,
@@ -17,6 +16,7 @@ from tests.browser.conftest import (
     server_text,
     settle,
 )
+from tests.browser.proxy import DroppingProxy
 
 TOKENS_EACH = 60  # "i017 " is five keystrokes: 300 characters each, plus Enter, Tab and emoji
 LINE_EVERY = 12
