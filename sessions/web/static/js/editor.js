@@ -34,15 +34,6 @@ export function languageSupport(language) {
   return make ? make() : [];
 }
 
-const PALETTE_SIZE = 8;
-
-/** The colour class (`user-c0`…`user-c7`, in app.css) of a user id, the same on every page. */
-export function colourFor(userId) {
-  let hash = 0;
-  for (const ch of userId) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
-  return `user-c${hash % PALETTE_SIZE}`;
-}
-
 class NameWidget extends WidgetType {
   constructor(name, colour) {
     super();
@@ -72,8 +63,8 @@ class NameWidget extends WidgetType {
   }
 }
 
-/** Set one person's cursor: {userId, name, ranges: [{anchor, head}]} in UTF-16 offsets
- * (empty ranges: they left). */
+/** Set one person's cursor: {userId, name, colour, ranges: [{anchor, head}]} in UTF-16
+ * offsets, `colour` a palette class (empty ranges: they left). */
 export const setRemoteCursor = StateEffect.define();
 
 // Other people's selections, kept in editor offsets and moved through every change (theirs,
@@ -108,8 +99,7 @@ const remoteCursors = StateField.define({
 
 function build(cursors, length) {
   const ranges = [];
-  for (const { userId, name, ranges: selections } of cursors.values()) {
-    const colour = colourFor(userId);
+  for (const { name, colour, ranges: selections } of cursors.values()) {
     selections.forEach(({ anchor, head }, i) => {
       const from = Math.min(Math.max(Math.min(anchor, head), 0), length);
       const to = Math.min(Math.max(anchor, head), length);
@@ -196,7 +186,7 @@ export class RoomEditor {
           this.editable.of(editability(readOnly)),
           remoteCursors,
           listener,
-          EditorView.contentAttributes.of({ "aria-label": label }),
+          EditorView.contentAttributes.of({ "aria-label": label, tabindex: "0" }),
         ],
       }),
     });
@@ -228,7 +218,7 @@ export class RoomEditor {
     this.view.dispatch({ effects: this.editable.reconfigure(editability(readOnly)) });
   }
 
-  /** One person's selection ({userId, name, ranges} in UTF-16; no ranges: remove it). */
+  /** One person's selection ({userId, name, colour, ranges} in UTF-16; no ranges: remove). */
   setRemoteCursor(cursor) {
     this.view.dispatch({ effects: setRemoteCursor.of(cursor) });
   }

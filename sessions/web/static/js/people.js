@@ -1,14 +1,14 @@
 // The participants panel: names, roles, a live count, who is typing, and (for an
 // interviewer) a button to remove someone.
 
-import { colourFor } from "./editor.js";
 import { byId, h } from "./dom.js";
 
 const TYPING_MS = 2000;
 
 export class PeoplePanel {
-  /** `onRemove(userId)`: shown only when `canRemove`. */
-  constructor({ canRemove, onRemove }) {
+  /** `onRemove(userId)`: shown only when `canRemove`; `palette`: everyone's colours. */
+  constructor({ canRemove, onRemove, palette }) {
+    this.palette = palette;
     this.list = byId("people");
     this.count = byId("people-count");
     this.canRemove = canRemove;
@@ -22,6 +22,7 @@ export class PeoplePanel {
   update(users, me) {
     this.users = users;
     this.me = me;
+    this.palette.assign(users);
     this.render();
   }
 
@@ -55,7 +56,7 @@ export class PeoplePanel {
       return h(
         "li",
         { "data-user": user.userId },
-        h("span", { class: `swatch ${colourFor(user.userId)}`, "aria-hidden": "true" }),
+        h("span", { class: `swatch ${this.palette.classFor(user.userId)}`, "aria-hidden": "true" }),
         h("span", { class: "name", text: user.name + (you ? " (you)" : "") }),
         h("span", { class: `role role-${user.role}`, text: user.role }),
         this.typing.has(user.userId) ? h("span", { class: "typing", text: "typing…" }) : null,

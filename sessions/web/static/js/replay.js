@@ -112,7 +112,7 @@ async function main() {
     const lang = languageAt(i);
     if (lang !== language) {
       language = lang;
-      view.setState(EditorState.create({ doc: text, extensions: [EditorState.readOnly.of(true), EditorView.editable.of(false), lineNumbers(), syntaxHighlighting(defaultHighlightStyle), languageSupport(lang), EditorView.contentAttributes.of({ "aria-label": "Code at this moment" })] }));
+      view.setState(EditorState.create({ doc: text, extensions: [EditorState.readOnly.of(true), EditorView.editable.of(false), lineNumbers(), syntaxHighlighting(defaultHighlightStyle), languageSupport(lang), EditorView.contentAttributes.of({ "aria-label": "Code at this moment", tabindex: "0" })] }));
     } else {
       view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
     }

@@ -7,6 +7,7 @@ import { RoomEditor } from "./editor.js";
 import { clientId, credentials, pageNonce, renewClientId, saveName, savedName } from "./identity.js";
 import { NotesPanel, removeNotesPanel } from "./notes.js";
 import { OTClient } from "./ot_client.js";
+import { Palette } from "./palette.js";
 import { PeoplePanel } from "./people.js";
 import { ProblemPanel } from "./problem.js";
 import { RunPanel } from "./run.js";
@@ -33,7 +34,9 @@ class Room {
     this.cursorTimer = null;
     this.freshJoin = false;
     const send = (frame) => this.sendWithRef(frame);
+    this.palette = new Palette();
     this.people = new PeoplePanel({
+      palette: this.palette,
       canRemove: role === "interviewer",
       onRemove: (userId) => send({ type: "remove-user", userId }),
     });
@@ -166,7 +169,8 @@ class Room {
       head: this.client.toLocalPosition(head),
     }));
     if (behind && ranges.length) return; // a stale position: the next update will place it
-    this.editor.setRemoteCursor({ userId, name: this.people.nameOf(userId), ranges: local });
+    const colour = this.palette.classFor(userId);
+    this.editor.setRemoteCursor({ userId, name: this.people.nameOf(userId), colour, ranges: local });
   }
 
   scheduleCursor() {
