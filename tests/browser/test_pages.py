@@ -101,7 +101,7 @@ async def test_the_replay_shows_the_code_of_an_earlier_revision(browser: Any, se
     assert "Ivy" in await page.inner_text("#report-people")
 
 
-async def test_axe_finds_nothing_serious_on_the_landing_page_and_the_room_and_screenshots_are_written(
+async def test_axe_finds_nothing_serious_on_the_landing_page_and_the_room_screenshots_written(
     browser: Any, server: TestServer
 ):
     OUTPUT.mkdir(exist_ok=True)
