@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestServer
 
 from tests.browser.conftest import (
@@ -20,6 +21,7 @@ from tests.browser.proxy import DroppingProxy
 
 TOKENS_EACH = 60  # "i017 " is five keystrokes: 300 characters each, plus Enter, Tab and emoji
 LINE_EVERY = 12
+TYPING_TIMEOUT = 180  # seconds: about 15 on an idle machine; a busy CI runner is slower
 
 
 async def type_tokens(
@@ -61,6 +63,7 @@ async def interviewer_and_candidate(
     return interviewer, candidate, session
 
 
+@pytest.mark.timeout(TYPING_TIMEOUT)
 async def test_two_people_typing_at_once_end_with_the_same_text_as_the_server(
     browser: Any, server: TestServer
 ):
@@ -210,6 +213,7 @@ async def test_ending_the_interview_makes_every_page_read_only_with_the_reason(
     assert not await interviewer.is_visible("#end")
 
 
+@pytest.mark.timeout(TYPING_TIMEOUT)
 async def test_the_candidates_connection_drops_while_both_type_and_nothing_is_lost_or_doubled(
     browser: Any, server: TestServer
 ):
