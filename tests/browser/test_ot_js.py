@@ -120,3 +120,74 @@ async def test_the_js_client_state_machine_converges_under_random_delivery_order
         assert result["editors"] == [result["server"]] * 3
         assert result["locals"] == [result["server"]] * 3
         assert len(result["server"]) > len("start 😀\n")
+
+
+RECONNECT = """async () => {
+  const { OTClient } = await import("/static/js/ot_client.js");
+  const out = {};
+  // A lost ack: the rejoin's missed ops hold our in-flight op (by opId) after someone else's.
+  let c = new OTClient({ opPrefix: "t.1", revision: 3, text: "ab😀", historyId: "h1" });
+  const first = c.applyLocal([{ from: 4, to: 4, insert: "X" }]);  // after the emoji
+  c.applyLocal([{ from: 5, to: 5, insert: "Y" }]);               // buffered
+  const { changes, send } = c.applyMissed([
+    { revision: 4, ops: ["Z", 3], userId: "u-other", opId: "o:1" },
+    { revision: 5, ops: [4, "X"], userId: "u-me", opId: first.opId },
+  ]);
+  out.lostAck = { first, changes, send, local: c.local, server: c.server, revision: c.revision };
+  // Still in flight after the missed ops: resent transformed, with the same opId.
+  c = new OTClient({ opPrefix: "t.2", revision: 0, text: "hello", historyId: "h1" });
+  const inflight = c.applyLocal([{ from: 5, to: 5, insert: "!" }]);
+  out.resend = { inflight, ...c.applyMissed([{ revision: 1, ops: ["> ", 5], userId: "u", opId: null }]) };
+  // A reset: another history; the unsent edit is re-applied on the server's text.
+  c = new OTClient({ opPrefix: "t.3", revision: 9, text: "one two", historyId: "h1" });
+  c.applyLocal([{ from: 7, to: 7, insert: " three" }]);
+  const reset = c.reset({ text: "zero one two", revision: 2, historyId: "h2" });
+  out.reset = { ...reset, historyId: c.historyId, revision: c.revision, state: c.state };
+  // An ack for a revision already counted is ignored.
+  c = new OTClient({ opPrefix: "t.4", revision: 5, text: "", historyId: "h1" });
+  c.applyLocal([{ from: 0, to: 0, insert: "a" }]);
+  out.oldAck = { next: c.serverAck(5), state: c.state };
+  return out;
+}"""
+
+
+async def test_the_js_client_recognises_its_lost_ack_resends_its_op_and_survives_a_reset(
+    browser: Any, server: TestServer
+):
+    page = await (await browser.new_context()).new_page()
+    await page.goto(f"{base_url(server)}/")
+
+    out = await page.evaluate(RECONNECT)
+
+    lost = out["lostAck"]
+    assert lost["first"] == {"type": "code-change", "revision": 3, "ops": [3, "X"], "opId": "t.1:1"}
+    # Z went in before the in-flight X: the editor gets it at offset 0 (UTF-16).
+    assert lost["changes"] == [
+        {"before": "ab😀XY", "changes": [{"from": 0, "to": 0, "insert": "Z"}]}
+    ]
+    # The ack came as a missed entry: the buffer (Y) is sent next, at revision 5, as a new op.
+    assert lost["send"] == {"type": "code-change", "revision": 5, "ops": [5, "Y"], "opId": "t.1:2"}
+    assert lost["local"] == "Zab😀XY"
+    assert lost["server"] == "Zab😀X"
+    assert lost["revision"] == 5
+
+    resend = out["resend"]
+    assert resend["inflight"]["opId"] == "t.2:1"
+    assert resend["send"] == {
+        "type": "code-change",
+        "revision": 1,
+        "ops": [7, "!"],
+        "opId": "t.2:1",
+    }
+
+    reset = out["reset"]
+    assert reset["text"] == "zero one two three"
+    assert reset["send"] == {
+        "type": "code-change",
+        "revision": 2,
+        "ops": [12, " three"],
+        "opId": "t.3:2",
+    }
+    assert (reset["historyId"], reset["revision"], reset["state"]) == ("h2", 2, "awaiting-confirm")
+
+    assert out["oldAck"] == {"next": None, "state": "awaiting-confirm"}

@@ -10,6 +10,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from tests.browser.conftest import (
+    api,
     base_url,
     create_session,
     editor_text,
@@ -269,3 +270,50 @@ async def test_the_candidates_connection_drops_while_both_type_and_nothing_is_lo
         assert states[-1] == "connected"
     finally:
         await proxy.close()
+
+
+async def test_the_interviewer_removes_the_candidate_whose_page_says_so_and_stops(
+    browser: Any, server: TestServer
+):
+    interviewer, candidate, session = await interviewer_and_candidate(browser, server, "")
+    row = interviewer.locator("#people li", has_text="Cam")
+    await row.locator("button", has_text="Remove").click()
+
+    await candidate.wait_for_selector("#connection[data-state=closed]", timeout=10_000)
+    assert "removed you" in await candidate.inner_text("#connection")
+    assert await candidate.get_attribute(".cm-content", "contenteditable") == "false"
+    await interviewer.locator("#people li", has_text="Cam").wait_for(state="detached")
+    users = (await api(server, "GET", f"/api/sessions/{session['id']}/users"))["users"]
+    assert [user["name"] for user in users] == ["Ivy"]
+
+
+async def test_a_language_change_and_a_new_problem_reach_the_other_page(
+    browser: Any, server: TestServer
+):
+    interviewer, candidate, session = await interviewer_and_candidate(browser, server, "")
+    await candidate.select_option("#language", "java")
+    await interviewer.wait_for_function(
+        "() => document.getElementById('language').value === 'java'"
+    )
+    await interviewer.select_option("#problem-select", "binary-search")
+    await interviewer.click("#problem-set")
+
+    await candidate.locator("#problem-title", has_text="Binary Search").wait_for(timeout=10_000)
+    state = await api(server, "GET", f"/api/sessions/{session['id']}")
+    assert state["language"] == "java"
+    assert state["problem"] == "binary-search"
+    code = await settle([interviewer, candidate], server_text(server, session["id"]))
+    assert "class" in code  # the problem's Java starter code, on both pages
+    assert not await candidate.is_visible("#problem-picker")
+
+
+async def test_the_run_button_says_why_it_is_disabled_when_the_server_cannot_run_code(
+    browser: Any, server: TestServer
+):
+    _, candidate, _ = await interviewer_and_candidate(browser, server, "")
+    languages = await api(server, "GET", "/api/languages")
+    assert not any(languages.get("runnable", {}).values())  # the fixture's server runs nothing
+    await candidate.wait_for_selector("#run-reason:not([hidden])")
+    assert await candidate.is_disabled("#run")
+    assert await candidate.inner_text("#run-reason") == "Running code is off on this server."
+    assert await candidate.get_attribute("#run", "aria-describedby") == "run-reason"
