@@ -137,7 +137,8 @@ RECONNECT = """async () => {
   // Still in flight after the missed ops: resent transformed, with the same opId.
   c = new OTClient({ opPrefix: "t.2", revision: 0, text: "hello", historyId: "h1" });
   const inflight = c.applyLocal([{ from: 5, to: 5, insert: "!" }]);
-  out.resend = { inflight, ...c.applyMissed([{ revision: 1, ops: ["> ", 5], userId: "u", opId: null }]) };
+  const other = { revision: 1, ops: ["> ", 5], userId: "u", opId: null };
+  out.resend = { inflight, ...c.applyMissed([other]) };
   // A reset: another history; the unsent edit is re-applied on the server's text.
   c = new OTClient({ opPrefix: "t.3", revision: 9, text: "one two", historyId: "h1" });
   c.applyLocal([{ from: 7, to: 7, insert: " three" }]);
