@@ -186,7 +186,11 @@ export class RoomEditor {
           this.editable.of(editability(readOnly)),
           remoteCursors,
           listener,
-          EditorView.contentAttributes.of({ "aria-label": label, tabindex: "0" }),
+          EditorView.contentAttributes.of({
+            "aria-label": label,
+            "aria-describedby": "editor-help",
+            tabindex: "0",
+          }),
         ],
       }),
     });

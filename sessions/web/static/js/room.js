@@ -33,6 +33,7 @@ class Room {
     this.refs = 0;
     this.cursorTimer = null;
     this.freshJoin = false;
+    this.cursorUsers = new Set();
     const send = (frame) => this.sendWithRef(frame);
     this.palette = new Palette();
     this.people = new PeoplePanel({
@@ -123,6 +124,10 @@ class Room {
     this.notes?.reset(frame.notes || []);
     this.problem.show(frame.problem);
     this.setLanguage(session.language);
+    const present = new Set(frame.users.map((u) => u.userId));
+    for (const userId of this.cursorUsers) {
+      if (!present.has(userId)) this.remoteCursor(userId, this.client.revision, []);
+    }
     for (const cursor of frame.cursors || []) {
       if (cursor.userId !== this.me) this.remoteCursor(cursor.userId, session.revision, cursor.ranges);
     }
@@ -171,6 +176,8 @@ class Room {
     if (behind && ranges.length) return; // a stale position: the next update will place it
     const colour = this.palette.classFor(userId);
     this.editor.setRemoteCursor({ userId, name: this.people.nameOf(userId), colour, ranges: local });
+    if (local.length) this.cursorUsers.add(userId);
+    else this.cursorUsers.delete(userId);
   }
 
   scheduleCursor() {
@@ -252,6 +259,11 @@ class Room {
     } else if (state === "closed") {
       el.textContent = reason ? `disconnected: ${reason}` : "disconnected";
       this.editor?.setReadOnly(true);
+      if (reason) {
+        const banner = byId("readonly");
+        banner.textContent = `${reason} The code is read-only here now.`;
+        banner.hidden = false;
+      }
       this.offerReconnect(reason);
     } else if (state === "reconnecting" && retryIn > 0) {
       let left = Math.ceil(retryIn / 1000);
