@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -320,3 +321,30 @@ async def test_the_run_button_says_why_it_is_disabled_when_the_server_cannot_run
     assert await candidate.is_disabled("#run")
     assert await candidate.inner_text("#run-reason") == "Running code is off on this server."
     assert await candidate.get_attribute("#run", "aria-describedby") == "run-reason"
+
+
+async def test_a_second_tab_with_the_same_client_id_takes_over_and_the_first_stops(
+    browser: Any, server: TestServer
+):
+    session = await create_session(server, code="x\n")
+    room = f"{base_url(server)}/s/{session['id']}"
+    same_id = "tab-id-0123456789abcdef"  # as if the tab had been duplicated with its storage
+    pages = []
+    for _ in range(2):
+        context = await browser.new_context()
+        await context.add_init_script(
+            f"sessionStorage.setItem('interview:clientId', {json.dumps(same_id)})"
+        )
+        pages.append(await open_room(context, room, "Cam"))
+    first, second = pages
+
+    await first.wait_for_selector("#connection[data-state=closed]", timeout=10_000)
+    assert "another tab" in await first.inner_text("#connection")
+    assert await first.is_visible("#readonly button")  # "Use this tab instead"
+    assert await second.get_attribute("#connection", "data-state") == "connected"
+    users = (await api(server, "GET", f"/api/sessions/{session['id']}/users"))["users"]
+    assert [user["name"] for user in users] == ["Cam"]
+    await second.click(".cm-content")
+    await second.keyboard.press("Control+End")
+    await second.keyboard.type("y")
+    assert await settle([second], server_text(server, session["id"])) == "x\ny"
