@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestServer
 
+from sessions.web.keys import STORE
 from tests.browser.conftest import (
     api,
     base_url,
@@ -348,3 +349,43 @@ async def test_a_second_tab_with_the_same_client_id_takes_over_and_the_first_sto
     await second.keyboard.press("Control+End")
     await second.keyboard.type("y")
     assert await settle([second], server_text(server, session["id"])) == "x\ny"
+
+
+async def test_after_a_reset_the_edits_typed_offline_are_put_back_on_the_servers_text(
+    browser: Any, server: TestServer
+):
+    session = await create_session(server, code="shared\n")
+    proxy = DroppingProxy(server.port or 0)
+    await proxy.start()
+    try:
+        room = f"/s/{session['id']}"
+        interviewer = await open_room(
+            await browser.new_context(),
+            f"{base_url(server)}{room}#interviewer={session['interviewerToken']}",
+            "Ivy",
+        )
+        frames: list[str] = []
+        candidate = await open_room(
+            await browser.new_context(), f"{proxy.url}{room}", "Cam", frames=frames
+        )
+        proxy.refusing = True
+        proxy.drop()
+        await candidate.wait_for_selector("#connection[data-state=reconnecting]")
+        await candidate.click(".cm-content")
+        await candidate.keyboard.press("Control+End")
+        await candidate.keyboard.type("typed offline")
+        await interviewer.click(".cm-content")
+        await interviewer.keyboard.press("Control+Home")
+        await interviewer.keyboard.type("meanwhile ")
+        await settle([interviewer], server_text(server, session["id"]))
+        # The server forgets the history the candidate counted in (as after a restore from
+        # an older snapshot): its rejoin gets "reset" instead of the missed operations.
+        server.app[STORE].get(session["id"]).history_id = "another-history"
+        proxy.refusing = False
+
+        final = await settle([interviewer, candidate], server_text(server, session["id"]))
+        assert final == "meanwhile shared\ntyped offline"
+        rejoins = [json.loads(f) for f in frames if '"session-state"' in f][1:]
+        assert [state.get("reset") for state in rejoins] == [True]
+    finally:
+        await proxy.close()
