@@ -76,7 +76,7 @@ async def test_the_landing_page_creates_a_session_and_its_links_open_the_right_r
 async def test_the_replay_shows_the_code_of_an_earlier_revision(browser: Any, server: TestServer):
     session = await create_session(server, code="")
     room = f"{base_url(server)}/s/{session['id']}#interviewer={session['interviewerToken']}"
-    context = await browser.new_context()
+    context = await browser.new_context(bypass_csp=True)  # to inject axe-core
     page = await open_room(context, room, "Ivy")
     await page.click(".cm-content")
     for word in ("alpha ", "beta ", "gamma"):
@@ -102,6 +102,7 @@ async def test_the_replay_shows_the_code_of_an_earlier_revision(browser: Any, se
     assert earlier["code"] != "alpha beta gamma"
     assert "halfway there" in await page.inner_text("#events")
     assert "Ivy" in await page.inner_text("#report-people")
+    assert await axe_violations(page) == []
 
 
 async def test_axe_finds_nothing_serious_on_the_landing_page_and_the_room_screenshots_written(
@@ -145,7 +146,7 @@ async def test_axe_finds_nothing_serious_on_the_landing_page_and_the_room_screen
             shutil.copyfile(OUTPUT / name, DOCS / f"screenshot-{name}")
 
 
-async def test_the_room_loads_with_no_console_error_under_its_content_security_policy(
+async def test_the_pages_load_with_no_console_error_under_their_content_security_policy(
     browser: Any, server: TestServer
 ):
     session = await create_session(server, problem="two-sum")
@@ -162,5 +163,9 @@ async def test_the_room_loads_with_no_console_error_under_its_content_security_p
     await page.click(".cm-content")
     await page.keyboard.type("x")
     await settle([page], server_text(server, session["id"]))
+    await page.goto(f"{base_url(server)}/s/{session['id']}/replay")
+    await page.wait_for_selector("#replay-main:not([hidden])")
+    await page.goto(f"{base_url(server)}/")
+    await page.wait_for_selector("#problem-list li:nth-child(3)")
 
     assert errors == []
