@@ -333,6 +333,10 @@ function main() {
   const begin = (name) => {
     const room = new Room({ sessionId, name, role, token });
     window.addEventListener("pagehide", () => room.socket.stop(""));
+    // Back to a page kept in the back/forward cache: its socket is gone, start afresh.
+    window.addEventListener("pageshow", (event) => {
+      if (event.persisted) location.reload();
+    });
     room.start();
   };
   const name = savedName();

@@ -78,6 +78,11 @@ export class RoomSocket {
       } else if (frame.type === "error" && FATAL_JOIN_ERRORS.has(frame.code)) {
         this.stop(frame.message || frame.code);
         return;
+      } else if (frame.type === "error") {
+        // Refused for now (capacity, rate): say why, then try again with backoff.
+        this.onFrame(frame);
+        ws.close(4000);
+        return;
       }
     }
     if (frame.type === "replaced") {
