@@ -389,3 +389,16 @@ async def test_after_a_reset_the_edits_typed_offline_are_put_back_on_the_servers
         assert [state.get("reset") for state in rejoins] == [True]
     finally:
         await proxy.close()
+
+
+async def test_a_room_link_to_a_session_that_does_not_exist_says_so(
+    browser: Any, server: TestServer
+):
+    page = await (await browser.new_context()).new_page()
+    await page.add_init_script("localStorage.setItem('interview:name', 'Cam')")
+    await page.goto(f"{base_url(server)}/s/no-such-session")
+
+    await page.wait_for_selector("#connection[data-state=closed]", timeout=10_000)
+    assert await page.is_visible("#readonly")
+    assert "no-such-session" in await page.inner_text("#readonly")
+    assert not await page.is_visible("#room")
