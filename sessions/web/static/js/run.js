@@ -3,6 +3,15 @@
 
 import { byId, h } from "./dom.js";
 
+const STATUS_TEXT = {
+  ok: "ok",
+  error: "error",
+  timeout: "time limit exceeded",
+  "memory-limit": "memory limit exceeded",
+  "output-limit": "output limit exceeded",
+  killed: "stopped",
+};
+
 export class RunPanel {
   constructor({ send, visible }) {
     this.button = byId("run");
@@ -71,8 +80,10 @@ export class RunPanel {
       this.output.append(h("span", { class: frame.stream, text: frame.data }));
     } else if (frame.type === "run-result") {
       this.running = null;
-      const tests = frame.total ? `, ${frame.passed}/${frame.total} tests passed` : "";
-      this.status.textContent = `${frame.status} (exit ${frame.exitCode ?? "–"}, ${frame.wallSeconds ?? "?"} s${tests})`;
+      const tests = frame.total ? `; ${frame.passed} of ${frame.total} tests passed` : "";
+      const exit = frame.exitCode === null || frame.exitCode === undefined ? "" : `, exit code ${frame.exitCode}`;
+      const seconds = typeof frame.wallSeconds === "number" ? ` in ${frame.wallSeconds.toFixed(2)} s` : "";
+      this.status.textContent = `Finished: ${STATUS_TEXT[frame.status] ?? frame.status}${exit}${seconds}${tests}`;
       this.tests.replaceChildren(
         ...(frame.tests || []).map((t) =>
           h(
