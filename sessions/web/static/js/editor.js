@@ -209,9 +209,22 @@ export class RoomEditor {
     });
   }
 
-  /** Replace the whole text (a reset), outside the undo history. */
+  /** Make the text `text` (a reset), outside the undo history: only what differs between
+   * the common start and end is replaced, so the person's caret stays where it was. */
   replaceAll(text) {
-    this.applyRemote([{ from: 0, to: this.view.state.doc.length, insert: text }]);
+    const old = this.text();
+    let start = 0;
+    while (start < old.length && start < text.length && old[start] === text[start]) start++;
+    let end = 0;
+    while (
+      end < old.length - start &&
+      end < text.length - start &&
+      old[old.length - 1 - end] === text[text.length - 1 - end]
+    ) {
+      end++;
+    }
+    if (start === old.length && start === text.length) return;
+    this.applyRemote([{ from: start, to: old.length - end, insert: text.slice(start, text.length - end) }]);
   }
 
   setLanguage(language) {
