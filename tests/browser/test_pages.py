@@ -169,3 +169,44 @@ async def test_the_pages_load_with_no_console_error_under_their_content_security
     await page.wait_for_selector("#problem-list li:nth-child(3)")
 
     assert errors == []
+
+
+async def test_a_whole_interview_in_two_windows_from_creation_to_playback(
+    browser: Any, server: TestServer
+):
+    landing = await (await browser.new_context()).new_page()
+    await landing.goto(f"{base_url(server)}/")
+    await landing.fill("#title", "Whole interview")
+    await landing.check("input[name=problem][value=two-sum]")
+    await landing.click("#create")
+    await landing.wait_for_selector("#created:not([hidden])")
+    candidate_link = await landing.input_value("#link-candidate")
+    interviewer = await open_room(
+        landing.context, await landing.input_value("#link-interviewer"), "Ivy"
+    )
+    candidate = await open_room(await browser.new_context(), candidate_link, "Cam")
+    session_id = candidate_link.rsplit("/", 1)[1]
+
+    await candidate.click(".cm-content")
+    await candidate.keyboard.press("Control+End")
+    await candidate.keyboard.type("# candidate was here")
+    await candidate.fill("#chat-text", "Done, I think.")
+    await candidate.keyboard.press("Enter")
+    await interviewer.locator("#chat-log li", has_text="Done, I think.").wait_for()
+    await interviewer.fill("#notes-text", "Finished in time.")
+    await interviewer.click("#notes-form button[type=submit]")
+    await interviewer.locator("#notes-log li", has_text="Finished in time.").wait_for()
+    code = await settle([interviewer, candidate], server_text(server, session_id))
+    await interviewer.click("#end")
+    await interviewer.click("#end-yes")
+    await candidate.wait_for_selector(".cm-content[contenteditable=false]")
+    await interviewer.click("#replay-link")
+    await interviewer.wait_for_selector("#replay-main:not([hidden])")
+
+    assert code.endswith("# candidate was here")
+    assert await editor_text(interviewer) == code
+    events = await interviewer.inner_text("#events")
+    for seen in ("Done, I think.", "Finished in time.", "ended the interview", "joined as"):
+        assert seen in events
+    assert "ended" in await interviewer.inner_text("#report")
+    assert "Finished in time." not in await candidate.content()
