@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-quick clean
+.PHONY: run test lint bench bench-quick bench-browser clean vendor
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,16 @@ bench: $(BENCH_STAMP)
 
 bench-quick: $(BENCH_STAMP)
 	$(PY) -m bench --quick $(BENCH_ARGS)
+
+# Keystroke-to-remote-render latency between two Chromium pages and the room's first load
+# (docs/benchmarks.md, "In the browser"); needs /usr/bin/chromium.
+bench-browser: $(STAMP)
+	$(PY) -m bench.browser $(BENCH_ARGS)
+
+# Regenerate the checked-in CodeMirror bundle (sessions/web/static/vendor/) and its licences
+# from frontend/package-lock.json. Needs Node 18+ and npm; nothing else in the project does.
+vendor:
+	cd frontend && npm ci --no-audit --no-fund && node build.mjs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

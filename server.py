@@ -1,12 +1,15 @@
 """Run the interview server: ``python server.py [--host 127.0.0.1] [--port 8080] [...]``.
 
-Also importable: ``python -m aiohttp.web -H 127.0.0.1 -P 8080 server:create_app``.
+Also importable: ``python -m aiohttp.web -H 127.0.0.1 -P 8080 server:create_app``, which logs
+in the same format and freezes the start-up heap the same way (see :func:`create_app`).
 
 SIGTERM and SIGINT stop it gracefully: the listening socket closes, every WebSocket gets
 ``{"type":"server-shutdown"}`` and close 1001, in-flight requests get
 ``--shutdown-grace-seconds`` to finish, and with ``--snapshot`` the sessions are saved last.
-Start-up fails with exit status 2 and one log line saying why for a bad problem bank, bad TLS
-files, or a snapshot that exists but cannot be read (it is never overwritten).
+Start-up fails the same way for every cause (a bad flag or ``INTERVIEW_*`` value, a port in
+use, a host that does not resolve, a bad problem bank, bad TLS files, a snapshot that exists
+but cannot be read, which is never overwritten): one line ``cannot start: …`` and exit
+status 2, with no traceback.
 """
 
 from __future__ import annotations
@@ -16,18 +19,21 @@ import logging
 import ssl
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from aiohttp import web
 
-from sessions.config import Config
+from sessions.config import Config, ConfigError
 from sessions.problems import ProblemBankError
 from sessions.snapshot import SnapshotError
-from sessions.web.app import create_app
+from sessions.web.app import create_app as build_app
+from sessions.web.keys import CONFIG
 
 __all__ = ["create_app", "main", "ssl_context"]
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 EXIT_CANNOT_START = 2
+log = logging.getLogger("interview")
 
 
 def ssl_context(config: Config) -> ssl.SSLContext | None:
@@ -45,21 +51,28 @@ def ssl_context(config: Config) -> ssl.SSLContext | None:
     return context
 
 
+def cannot_start(reason: str) -> NoReturn:
+    """The one way start-up fails: one log line, exit status 2, no traceback."""
+    logging.basicConfig(format=LOG_FORMAT)  # a no-op once logging is set up
+    log.error("cannot start: %s", reason)
+    raise SystemExit(EXIT_CANNOT_START)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Parse flags and environment, set up logging, serve until interrupted."""
-    config = Config.from_args(sys.argv[1:] if argv is None else argv)
+    try:
+        config = Config.from_args(sys.argv[1:] if argv is None else argv)
+    except ConfigError as exc:
+        cannot_start(exc.reason)
     logging.basicConfig(level=config.log_level, format=LOG_FORMAT)
-    log = logging.getLogger("interview")
     try:
         context = ssl_context(config)
     except (ValueError, OSError, ssl.SSLError) as exc:
-        log.error("cannot start: TLS certificate or key: %s", exc)
-        raise SystemExit(EXIT_CANNOT_START) from None
+        cannot_start(f"TLS certificate or key: {exc}")
     try:
-        app = create_app(config)
+        app = build_app(config)
     except ProblemBankError as exc:
-        log.error("cannot start: invalid problem bank: %s", exc)
-        raise SystemExit(EXIT_CANNOT_START) from None
+        cannot_start(f"invalid problem bank: {exc}")
     freeze_start_up_heap()
     try:
         web.run_app(
@@ -71,14 +84,40 @@ def main(argv: Sequence[str] | None = None) -> None:
             print=log.info,
         )
     except SnapshotError as exc:
-        log.error(
-            "cannot start: %s. The file was left as it is: repair or move it, or start with "
-            "--snapshot-move-aside true to rename it to %s.corrupt-<time> and start empty.",
-            exc,
-            exc.path,
+        cannot_start(
+            f"{exc}. The file was left as it is: repair or move it, or start with "
+            f"--snapshot-move-aside true to rename it to {exc.path}.corrupt-<time> and start "
+            "empty."
         )
-        raise SystemExit(EXIT_CANNOT_START) from None
+    except OSError as exc:  # raised while binding: a port in use, a host that doesn't resolve
+        cannot_start(f"cannot listen on {config.host}:{config.port}: {exc}")
     log.info("stopped")
+
+
+def create_app(argv: Sequence[str] | None = None) -> web.Application:
+    """The app for ``python -m aiohttp.web ... server:create_app [flags]``.
+
+    Run that way, it logs in this server's format at ``--log-level`` (aiohttp.web set up
+    DEBUG logging in its own format just before calling this) and freezes the start-up heap
+    as :func:`main` does. Imported anywhere else it only builds the app.
+    """
+    by_aiohttp_web = _run_by_aiohttp_web()
+    try:
+        app = build_app(list(argv) if argv is not None else None)
+    except ConfigError as exc:
+        if not by_aiohttp_web:
+            raise
+        cannot_start(exc.reason)
+    if by_aiohttp_web:
+        logging.basicConfig(level=app[CONFIG].log_level, format=LOG_FORMAT, force=True)
+        freeze_start_up_heap()
+    return app
+
+
+def _run_by_aiohttp_web() -> bool:
+    main_module = sys.modules.get("__main__")
+    spec = getattr(main_module, "__spec__", None)
+    return spec is not None and spec.name == "aiohttp.web"
 
 
 def freeze_start_up_heap() -> None:

@@ -11,12 +11,44 @@ import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
+
+from sessions.version import VERSION
 
 ENV_PREFIX = "INTERVIEW_"
 KIB = 1024
 MIB = 1024 * KIB
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(SystemExit):
+    """A flag or ``INTERVIEW_*`` value that cannot be used; ``reason`` names it.
+
+    A :class:`SystemExit` with status 2 (the usage-error status argparse used), so one that
+    nobody catches still stops the program the same way; ``server.py`` catches it to print
+    its one ``cannot start: …`` line.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(2)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class _Parser(argparse.ArgumentParser):
+    """Raises :class:`ConfigError` instead of printing the usage text and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ConfigError(message)
+
+
+def _number(value: str, kind: Callable[[str], Any], what: str) -> Any:
+    try:
+        return kind(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {value!r}") from None
 
 
 def _origins(value: str) -> tuple[str, ...]:
@@ -37,14 +69,14 @@ def _bool(value: str) -> bool:
 
 
 def _positive_int(value: str) -> int:
-    number = int(value)
+    number: int = _number(value, int, "a positive integer")
     if number <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
     return number
 
 
 def _positive_float(value: str) -> float:
-    number = float(value)
+    number: float = _number(value, float, "a positive number")
     if not number > 0:
         raise argparse.ArgumentTypeError(f"must be a positive number, got {value}")
     return number
@@ -68,7 +100,7 @@ def _durability(value: str) -> str:
 
 
 def _port(value: str) -> int:
-    number = int(value)
+    number: int = _number(value, int, "a port number 0-65535")
     if not 0 <= number <= 65535:
         raise argparse.ArgumentTypeError(f"must be a port number 0-65535, got {value}")
     return number
@@ -269,7 +301,10 @@ class Config:
     def from_args(
         cls, argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
     ) -> Config:
-        """Parse flags, falling back to ``INTERVIEW_*`` environment variables, then defaults."""
+        """Parse flags, falling back to ``INTERVIEW_*`` environment variables, then defaults.
+
+        Raises :class:`ConfigError` naming the flag or variable for a value it cannot use.
+        """
         env = os.environ if environ is None else environ
         parser = build_parser()
         values = vars(parser.parse_args(list(argv) if argv is not None else []))
@@ -284,7 +319,9 @@ class Config:
                 try:
                     settings[spec.name] = spec.metadata["parse"](env_value)
                 except (ValueError, argparse.ArgumentTypeError) as exc:
-                    parser.error(f"{env_name(spec.name)}: {exc}")
+                    raise ConfigError(
+                        f"environment variable {env_name(spec.name)}: {exc}"
+                    ) from None
         return cls(**settings)
 
 
@@ -300,9 +337,10 @@ def flag_name(field_name: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``server.py``; every default is None so the env can fill in."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="server.py", description="Real-time collaborative coding-interview server."
     )
+    parser.add_argument("--version", action="version", version=f"interview-server {VERSION}")
     for spec in dataclasses.fields(Config):
         default = spec.default
         shown = ",".join(default) if isinstance(default, tuple) else default

@@ -7,6 +7,7 @@ which the transport turns into an ``error`` frame. Nothing here does I/O.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,10 @@ class Limits:
 
 
 MAX_OP_ID_LENGTH = 128
+CLIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{22,64}")
+"""A ``clientId``: 22 to 64 URL-safe base64 characters, at least 128 random bits (22 is what
+``secrets.token_urlsafe(16)`` or ``crypto.getRandomValues`` of 16 bytes in base64url makes)."""
+MAX_HISTORY_ID_LENGTH = 64
 MAX_TOKEN_LENGTH = 200
 MAX_CURSOR_RANGES = 100
 
@@ -58,6 +63,8 @@ class JoinSession:
     revision: int | None
     full_code: bool
     ref: Ref = None
+    client_id: str | None = None
+    history_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -175,6 +182,18 @@ WIRE_TYPES: dict[type, str] = {
 # --- per-type parsers -----------------------------------------------------------------------
 
 
+def read_client_id(value: object, where: str = "field 'clientId'") -> str | None:
+    """A client's self-chosen id (:data:`CLIENT_ID_PATTERN`), or None when absent."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or CLIENT_ID_PATTERN.fullmatch(value) is None:
+        raise InvalidMessage(
+            f"{where} must be 22 to 64 characters of A-Z, a-z, 0-9, '-' and '_' "
+            "(at least 128 random bits, e.g. 16 random bytes in base64url)"
+        )
+    return value
+
+
 def _join(frame: dict[str, Any], ref: Ref, limits: Limits) -> JoinSession:
     return JoinSession(
         session_id=require_str(frame, "sessionId", max_length=MAX_TOKEN_LENGTH),
@@ -184,6 +203,8 @@ def _join(frame: dict[str, Any], ref: Ref, limits: Limits) -> JoinSession:
         revision=read_revision(frame),
         full_code=read_bool(frame, "fullCode", True),
         ref=ref,
+        client_id=read_client_id(frame.get("clientId")),
+        history_id=read_str(frame, "historyId", required=False, max_length=MAX_HISTORY_ID_LENGTH),
     )
 
 
@@ -316,6 +337,7 @@ SERVER_MESSAGE_TYPES: tuple[str, ...] = (
     "note",
     "problem-update",
     "removed",
+    "replaced",
 )
 
 

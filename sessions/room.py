@@ -33,6 +33,8 @@ from sessions.record import Participant
 from sessions.session import Member, Peer, Session
 
 CLOSE_NORMAL = 1000
+CLOSE_REPLACED = 4002
+"""Close code for a socket whose member a newer join with the same ``clientId`` replaced."""
 TOKEN_ROLES = frozenset({"interviewer", "observer"})
 CONFIDANTS = frozenset({"interviewer", "observer"})
 """Roles that see private notes."""
@@ -102,24 +104,58 @@ def check_token(session: Session, role: Role, token: str | None) -> None:
         raise Forbidden("role 'observer' needs the session's observer or interviewer token")
 
 
-def _check_admission(session: Session, request: JoinSession, address: str) -> None:
+def admit(
+    session: Session, request: JoinSession, address: str = "", *, leaving: Member | None = None
+) -> Member | None:
+    """Check a join before anything changes; returns the member it replaces, if any.
+
+    The role's token is checked first: a ``clientId`` grants nothing by itself. A member
+    that joined with the same ``clientId`` is replaced by this join (its socket is stale: a
+    half-open connection the client has given up on), but only under the same role. A
+    candidate needs a seat, not counting the seat of the member replaced nor of ``leaving``
+    (the socket's own membership, which a join on the same socket gives up). Raises
+    :class:`Forbidden` or :class:`SessionFull`.
+    """
     role = request.role
     check_token(session, role, request.token)
+    replaced = session.member_with_client_id(request.client_id)
+    if replaced is not None and replaced.role != role:
+        raise Forbidden(
+            f"this clientId is in the session as {replaced.role}: a join that replaces it must "
+            f"ask for the same role, not {role}"
+        )
     if role == "candidate":
         if address and address in session.blocked_addresses:
             raise Forbidden("you were removed from this session")
-        if session.role_count("candidate") >= session.max_candidates:
+        besides = tuple(m for m in (replaced, leaving) if m is not None)
+        if session.role_count("candidate", besides=besides) >= session.max_candidates:
             raise SessionFull(
                 f"the session already has {session.max_candidates} candidate(s); "
                 "the interviewer can allow more (maxCandidates)"
             )
+    return replaced
 
 
 def join(
-    session: Session, request: JoinSession, peer: Peer, now: float, address: str = ""
+    session: Session,
+    request: JoinSession,
+    peer: Peer,
+    now: float,
+    address: str = "",
+    *,
+    replaced: Member | None = None,
 ) -> tuple[Member, Outcome]:
-    """Add a member after checking its role's token, the candidate limit and blocks."""
-    _check_admission(session, request, address)
+    """Add a member; ``replaced`` (from :func:`admit`) is told ``replaced`` and closed with
+    4002 first, so presence shows the new member only and the old socket's later frames find
+    no membership to act on. Call :func:`admit` first: this does not check again.
+    """
+    outcome = Outcome()
+    dropped_cursor: dict[str, Any] | None = None
+    if replaced is not None and session.is_member(replaced):
+        if _remove(session, replaced, now):
+            dropped_cursor = cursor_dropped(session, replaced)
+        outcome.deliver({"type": "replaced"}, (replaced,))
+        outcome.close, outcome.close_code = (replaced,), CLOSE_REPLACED
     member = Member(
         user_id=new_user_id(),
         name=request.name,
@@ -128,6 +164,7 @@ def join(
         full_code=request.full_code,
         peer=peer,
         address=address,
+        client_id=request.client_id,
     )
     others = session.everyone()
     session.members[member.user_id] = member
@@ -136,16 +173,27 @@ def join(
     )
     session.timeline.append(now, "join", member.user_id, member.name, role=member.role)
     session.touch(now)
-    outcome = Outcome(reply=with_ref(session_state(session, member, request.revision), request.ref))
+    state = session_state(session, member, request.revision, request.history_id)
+    outcome.reply = with_ref(state, request.ref)
     outcome.deliver(users_update(session), others)
+    if dropped_cursor is not None:
+        outcome.deliver(dropped_cursor, others)
     return member, outcome
 
 
-def session_state(session: Session, member: Member, revision: int | None) -> dict[str, Any]:
-    """Everything a member needs on joining; notes only for roles that may read them."""
+def session_state(
+    session: Session, member: Member, revision: int | None, history_id: str | None = None
+) -> dict[str, Any]:
+    """Everything a member needs on joining; notes only for roles that may read them.
+
+    A rejoin names the ``revision`` it saw (and the ``historyId`` it was counted in): it gets
+    the ``missed`` operations, or ``"reset": true`` when the log cannot bring it up to date
+    or the history is another one, and then takes the code and revision of this snapshot.
+    """
     state: dict[str, Any] = {
         "type": "session-state",
         "session": session.public(),
+        "historyId": session.history_id,
         "users": session.users(),
         "you": member.you(),
         "cursors": cursors_json(session),
@@ -155,8 +203,11 @@ def session_state(session: Session, member: Member, revision: int | None) -> dic
     if member.role in CONFIDANTS:
         state["notes"] = session.notes.to_json("note")
     if revision is not None:
-        missed = missed_since(session, revision)
-        if missed is not None:
+        same_history = history_id is None or history_id == session.history_id
+        missed = missed_since(session, revision) if same_history else None
+        if missed is None:
+            state["reset"] = True
+        else:
             state["missed"] = missed
     return state
 
@@ -180,24 +231,34 @@ def missed_since(session: Session, revision: int) -> list[dict[str, Any]] | None
 def leave(session: Session, member: Member, now: float) -> Outcome:
     """Remove a member (idempotent) and tell the rest who is left."""
     outcome = Outcome()
-    if session.members.pop(member.user_id, None) is None:
+    if not session.is_member(member):
         return outcome
+    had_cursor = _remove(session, member, now)
+    outcome.deliver(users_update(session), session.everyone())
+    if had_cursor:
+        outcome.deliver(cursor_dropped(session, member), session.everyone())
+    return outcome
+
+
+def _remove(session: Session, member: Member, now: float) -> bool:
+    """Take a member out of presence and record it; True when it had a cursor to clear."""
+    del session.members[member.user_id]
     participant = session.participants.get(member.user_id)
     if participant is not None:
         participant.left_at = now
     session.timeline.append(now, "leave", member.user_id, member.name)
     session.touch(now)
-    had_cursor = session.cursors.pop(member.user_id, None) is not None
-    outcome.deliver(users_update(session), session.everyone())
-    if had_cursor:
-        dropped = {
-            "type": "cursor-update",
-            "userId": member.user_id,
-            "revision": session.document.revision,
-            "ranges": [],
-        }
-        outcome.deliver(dropped, session.everyone())
-    return outcome
+    return session.cursors.pop(member.user_id, None) is not None
+
+
+def cursor_dropped(session: Session, member: Member) -> dict[str, Any]:
+    """The ``cursor-update`` that clears a departed member's selection."""
+    return {
+        "type": "cursor-update",
+        "userId": member.user_id,
+        "revision": session.document.revision,
+        "ranges": [],
+    }
 
 
 # --- edits ----------------------------------------------------------------------------------
@@ -215,7 +276,7 @@ def change_code(session: Session, member: Member, change: CodeChange, now: float
     else:
         base = change.revision if change.revision is not None else document.revision
         applied = document.submit_ops(change.ops, base, user_id=member.user_id, op_id=change.op_id)
-    return after_edit(session, member, applied, now, change.ref)
+    return after_edit(session, member, applied, now, change.ref, op_id=change.op_id)
 
 
 def replace_code(
@@ -238,8 +299,13 @@ def after_edit(
     ref: Ref,
     *,
     to_author: bool = False,
+    op_id: str | None = None,
 ) -> Outcome:
-    """Record an applied op, move cursors, ack the author and update everyone else."""
+    """Record an applied op, move cursors, ack the author and update everyone else.
+
+    The ``code-update`` carries the author's ``opId`` when it sent one, so a client can
+    recognise its own operation whatever path brings it back.
+    """
     outcome = Outcome(reply=ack_message(applied.revision, ref))
     if applied.duplicate:
         return outcome
@@ -252,6 +318,8 @@ def after_edit(
         "ops": applied.ops,
         "userId": author.user_id if author else None,
     }
+    if op_id is not None:
+        update["opId"] = op_id
     full: list[Member] = []
     lean: list[Member] = []
     for member in session.members.values():

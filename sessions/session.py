@@ -51,6 +51,8 @@ class Member:
     full_code: bool
     peer: Peer
     address: str = ""
+    client_id: str | None = None
+    """The id the client chose for itself (``clientId``): never shown to others."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -144,8 +146,24 @@ class Session:
         """Something happened: the idle-expiry clock starts again."""
         self.last_activity = max(self.last_activity, now)
 
-    def role_count(self, role: Role) -> int:
-        return sum(1 for member in self.members.values() if member.role == role)
+    def role_count(self, role: Role, *, besides: tuple[Member, ...] = ()) -> int:
+        """Members in ``role``, not counting those in ``besides`` (about to leave)."""
+        return sum(
+            1 for member in self.members.values() if member.role == role and member not in besides
+        )
+
+    def member_with_client_id(self, client_id: str | None) -> Member | None:
+        """The member that joined with this ``clientId``, if one is here."""
+        if client_id is None:
+            return None
+        for member in self.members.values():
+            if member.client_id == client_id:
+                return member
+        return None
+
+    def is_member(self, member: Member) -> bool:
+        """Whether ``member`` is (still) in the session: not left, removed or replaced."""
+        return self.members.get(member.user_id) is member
 
     def users(self) -> list[dict[str, Any]]:
         return [member.to_json() for member in self.members.values()]

@@ -42,8 +42,8 @@ def free_port() -> int:
 class Server:
     """One ``server.py`` process; its combined output is kept for assertions."""
 
-    def __init__(self, *flags: str, scheme: str = "http") -> None:
-        self.port = free_port()
+    def __init__(self, *flags: str, scheme: str = "http", port: int | None = None) -> None:
+        self.port = port if port is not None else free_port()
         self.url = f"{scheme}://127.0.0.1:{self.port}"
         self.log_path: Path | None = None
         self.flags = ["--port", str(self.port), *flags]

@@ -39,6 +39,7 @@ async def test_join_replies_with_session_state(client: Client):
     assert state == {
         "type": "session-state",
         "session": public(created),
+        "historyId": state["historyId"],
         "users": [{"userId": user_id, "name": "Cara", "role": "candidate", "joinedAt": START}],
         "you": {"userId": user_id, "name": "Cara", "role": "candidate"},
         "cursors": [],

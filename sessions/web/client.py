@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
@@ -54,7 +55,12 @@ class InterviewClient:
         self.token = token
         self.mode = mode
         self.full_code = full_code
-        self.ot = OTClient(client_id=client_id)
+        # The clientId this process joins with, once per client: a rejoin replaces a member
+        # still held by a half-open old socket. It also prefixes the op ids.
+        self.client_id = client_id if client_id is not None else secrets.token_urlsafe(16)
+        self.ot = OTClient(client_id=self.client_id)
+        self.history_id: str | None = None
+        self.resets = 0
         self.user_id: str | None = None
         self.state: Frame = {}
         self.errors: list[Frame] = []
@@ -80,18 +86,21 @@ class InterviewClient:
             "name": self.name,
             "role": self.role,
             "fullCode": self.full_code,
+            "clientId": self.client_id,
         }
         if self.token is not None:
             frame["token"] = self.token
         rejoining = self.user_id is not None
         if rejoining:
             frame["revision"] = self.ot.revision
+            frame["historyId"] = self.history_id
         await ws.send_str(json.dumps(frame))
         state = await self._receive_direct(ws)
         if state.get("type") != "session-state":
             raise ProtocolError(f"expected session-state, got {state}")
         self.state = state
         self.user_id = state["you"]["userId"]
+        self.history_id = state["historyId"]
         if rejoining:
             await self._resume(state)
         else:
@@ -102,7 +111,9 @@ class InterviewClient:
     async def _resume(self, state: Frame) -> None:
         missed = state.get("missed")
         if missed is None:
-            # Out of the server's log: the snapshot wins and unconfirmed edits are lost.
+            # A reset (out of the server's log, or another history): the snapshot wins and
+            # unconfirmed edits are lost.
+            self.resets += 1
             self.ot.reset(state["session"]["code"], state["session"]["revision"])
             return
         entries = [(m["revision"], m["ops"], m.get("opId")) for m in missed]
@@ -209,12 +220,15 @@ class InterviewClient:
         kind = frame.get("type")
         outgoing: Outgoing | None = None
         if kind == "code-update":
-            outgoing = self.ot.server_op(frame["revision"], frame["ops"])
+            outgoing = self.ot.server_op(frame["revision"], frame["ops"], frame.get("opId"))
             if "code" in frame and frame["code"] != self.ot.text and self.synchronized:
                 raise ProtocolError("local text diverged from the server's")
         elif kind == "ack" and "ref" not in frame:
             # Only code-change frames go without a ref, so only their acks move the OT state.
-            outgoing = self.ot.server_ack(frame["revision"])
+            # An ack of a revision already counted is for an op recognised by its opId on
+            # another path (missed, a code-update): nothing more to do.
+            if frame["revision"] > self.ot.revision:
+                outgoing = self.ot.server_ack(frame["revision"])
         elif kind == "error":
             self.errors.append(frame)
         else:

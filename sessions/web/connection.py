@@ -57,7 +57,7 @@ class Connection:
         "_wakeup",
         "_writer",
         "address",
-        "label",
+        "close_code_sent",
         "limiter",
         "member",
         "pending_join",
@@ -77,7 +77,7 @@ class Connection:
         self.address = client_address(
             request.remote, request.headers.get("X-Forwarded-For"), config.trusted_proxies
         )
-        self.label = self.address or "?"
+        self.close_code_sent: int | None = None  # what this server's close frame said
         self.member: Member | None = None
         self.session: Session | None = None
         self.pending_join: JoinSession | None = None  # a /ws/{id} join awaiting its token
@@ -97,6 +97,14 @@ class Connection:
         self._closing = False
         self._sending = False
         self._writer: asyncio.Task[None] | None = None
+
+    @property
+    def label(self) -> str:
+        """How logs name this socket: its address, and its session and user once joined."""
+        session, member = self.session, self.member
+        if session is None or member is None:
+            return self.address or "?"
+        return f"{self.address or '?'} (session {session.id}, user {member.user_id})"
 
     def _pending(self) -> deque[bytes | _CloseRequest]:
         """The queue of frames waiting for the writer task, made on first use."""
@@ -217,6 +225,9 @@ class Connection:
             self._queued_bytes = 0
 
     async def _close_now(self, request: _CloseRequest) -> None:
+        if self.ws.closed:  # the peer closed first; aiohttp answered its close frame
+            return
+        self.close_code_sent = request.code
         closed = False
         try:
             async with asyncio.timeout(self._config.close_timeout_seconds):

@@ -102,9 +102,10 @@ def _is_port(origin: str, prefix: str) -> bool:
     return origin[len(prefix) + 1 :].isdigit()
 
 
-def check_room(session: Session, config: Config) -> None:
-    """Refuse a join to a session that already has ``--max-sockets-per-session`` sockets."""
-    if len(session.members) >= config.max_sockets_per_session:
+def check_room(session: Session, config: Config, *, freeing: int = 0) -> None:
+    """Refuse a join to a session that already has ``--max-sockets-per-session`` sockets;
+    ``freeing`` members leave as this one joins (a replaced member, the socket's own)."""
+    if len(session.members) - freeing >= config.max_sockets_per_session:
         raise Capacity(
             f"session is full: {config.max_sockets_per_session} sockets are joined already"
         )

@@ -437,13 +437,25 @@ def _socket_paths() -> dict[str, Schema]:
         _query("name", {"type": "string"}, "display name", required=True),
         _query("role", {"type": "string"}, "interviewer, candidate (default) or observer"),
         _query("token", {"type": "string"}, "for interviewer and observer; or send 'auth'"),
+        _query("clientId", {"type": "string"}, "this client's own id (22-64 base64url chars)"),
         _query("revision", {"type": "string"}, "last revision seen, to get missed ops"),
+        _query("historyId", {"type": "string"}, "the historyId that revision belongs to"),
         _query("fullCode", {"type": "string"}, "false: code-update frames without code"),
     ]
+    frames = (
+        "JSON text frames both ways (docs/protocol.md). The reply to a join is session-state, "
+        "with the session, its historyId (the history its revisions belong to), and for a "
+        "rejoin with revision and historyId either missed (the ops since, each with its opId) "
+        "or reset: true. code-update frames carry the author's opId. A join whose clientId is "
+        "already a member of the session replaces it: the old socket gets "
+        '{"type":"replaced"} and close code 4002. A refused join leaves the socket where it '
+        "was; the error frame's joined field says where."
+    )
     return {
         "/ws": {
             "get": {
                 "summary": "Open a WebSocket (JSON protocol: docs/protocol.md).",
+                "description": frames,
                 "responses": {**upgrade, **_responses({}, 400, 403, 429)},
             }
         },
@@ -451,8 +463,45 @@ def _socket_paths() -> dict[str, Schema]:
             "parameters": [SESSION_ID],
             "get": {
                 "summary": "Open a WebSocket and join the session at connect.",
+                "description": frames,
                 "parameters": url_join,
                 "responses": {**upgrade, **_responses({}, 400, 403, 404, 429, 503)},
+            },
+        },
+    }
+
+
+def _page_paths() -> dict[str, Schema]:
+    """The browser pages (sessions/web/pages.py): HTML, revalidated with ETags."""
+
+    def page(summary: str, *parameters: Schema) -> Schema:
+        html = {"text/html": {"schema": {"type": "string"}}}
+        get: Schema = {
+            "summary": summary,
+            "responses": {"200": {"description": "the page", "content": html}},
+        }
+        return {"parameters": list(parameters), "get": get} if parameters else {"get": get}
+
+    static_types = ["text/javascript", "text/css", "text/html", "text/plain", "image/svg+xml"]
+    return {
+        "/": page("The landing page: start an interview and get its three links."),
+        "/s/{session_id}": page(
+            "The interview room (the role's token travels in the URL fragment).", SESSION_ID
+        ),
+        "/s/{session_id}/replay": page(
+            "The interview played back (the interviewer token in the URL fragment).", SESSION_ID
+        ),
+        "/static/{path}": {
+            "parameters": [_path_param("path", "a file under sessions/web/static/")],
+            "get": {
+                "summary": "The pages' scripts, styles and the vendored CodeMirror bundle.",
+                "responses": {
+                    "200": {
+                        "description": "the file (Cache-Control: no-cache, with an ETag)",
+                        "content": {kind: {"schema": {"type": "string"}} for kind in static_types},
+                    },
+                    **_responses({}, 404),
+                },
             },
         },
     }
@@ -469,7 +518,7 @@ def build_spec(config: Config) -> Schema:
             "WebSocket JSON protocol for editing (docs/protocol.md). Every error is "
             '{"error": {"code", "message"}}.',
         },
-        "paths": {**_session_paths(), **_other_paths(), **_socket_paths()},
+        "paths": {**_session_paths(), **_other_paths(), **_socket_paths(), **_page_paths()},
         "components": {
             "schemas": _schemas(config),
             "securitySchemes": {

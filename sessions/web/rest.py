@@ -61,6 +61,13 @@ def authorize(request: web.Request, session: Session) -> None:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("the Authorization header must be 'Bearer <interviewerToken>'")
     if not session.is_interviewer_token(token.strip()):
+        log.warning(  # the address and the session, never the token
+            "refused a token for %s %s of session %s from %s",
+            request.method,
+            request.path[:200],
+            session.id,
+            guards.address_of(request) or "?",
+        )
         raise Forbidden("the token is not this session's interviewer token")
 
 

@@ -8,6 +8,7 @@ and the socket stays open; only the transport (oversize frames, a dead peer) end
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from functools import partial
 
 from aiohttp import WSMsgType, web
@@ -17,12 +18,14 @@ from sessions.errors import (
     BadRequest,
     BinaryNotSupported,
     DomainError,
+    Forbidden,
     InternalError,
     InvalidMessage,
     NotJoined,
 )
 from sessions.fields import encode, read_name, read_role
 from sessions.protocol import (
+    MAX_HISTORY_ID_LENGTH,
     WIRE_TYPES,
     Auth,
     ChatMessage,
@@ -41,6 +44,7 @@ from sessions.protocol import (
     SetProblem,
     error_message,
     parse_frame,
+    read_client_id,
     with_ref,
 )
 from sessions.session import Member, Session
@@ -78,6 +82,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     conn = Connection(ws, request, app[CONFIG], on_drop=app[METRICS].slow_peer_dropped)
     app[CONNECTIONS].add(conn)
     log.info("socket opened from %s", conn.label)
+    label = conn.label
     try:
         if url_join is not None:
             _start_url_join(app, conn, url_join)
@@ -91,13 +96,26 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
                     app, conn, BinaryNotSupported("binary frames are not supported: send JSON text")
                 )
     finally:
+        label = conn.label  # with its session and user, before leaving forgets them
         _leave(app, conn)
         app[CONNECTIONS].discard(conn)
         guards.release_socket(app, address)
         conn.close()
-        await conn.shutdown()
-        log.info("socket from %s closed (code %s)", conn.label, ws.close_code)
+        try:
+            await conn.shutdown()
+        finally:  # also when aiohttp cancels the handler for a connection already gone
+            _log_closed(label, conn, ws)
     return ws
+
+
+def _log_closed(label: str, conn: Connection, ws: web.WebSocketResponse) -> None:
+    """The close as it happened: the code this server sent, or the one the client sent."""
+    if conn.close_code_sent is not None:
+        log.info("socket %s closed by the server (code %s)", label, conn.close_code_sent)
+    elif ws.close_code is not None:
+        log.info("socket %s closed by the client (code %s)", label, ws.close_code)
+    else:
+        log.info("socket %s lost (no close frame)", label)
 
 
 async def _upgrade(request: web.Request) -> tuple[web.WebSocketResponse, JoinSession | None]:
@@ -124,9 +142,14 @@ def handle_text(app: web.Application, conn: Connection, text: str) -> None:
     try:
         message = parse_frame(text, app[LIMITS])
     except FrameError as exc:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("refused frame, %d characters, from %s", len(text), conn.label)
         send_error(app, conn, exc.cause, exc.ref)
         return
-    app[METRICS].frame_in(WIRE_TYPES[type(message)])
+    wire_type = WIRE_TYPES[type(message)]
+    if log.isEnabledFor(logging.DEBUG):  # types and sizes only: never a frame's content
+        log.debug("frame %s, %d characters, from %s", wire_type, len(text), conn.label)
+    app[METRICS].frame_in(wire_type)
     try:
         session = conn.session
         outcome = route(app, conn, message)
@@ -202,39 +225,78 @@ def _membership(conn: Connection) -> tuple[Session, Member]:
 
 
 def _join(app: web.Application, conn: Connection, request: JoinSession) -> room.Outcome:
+    """Admit first, then leave the socket's current session, then join: a refused join
+    leaves the socket where it was, and the error says where that is."""
     session = app[STORE].get(request.session_id)
+    leaving = conn.member if conn.session is session else None
+    try:
+        replaced = room.admit(session, request, conn.address, leaving=leaving)
+        freeing = {m.user_id for m in (replaced, leaving) if m is not None}
+        guards.check_room(session, app[CONFIG], freeing=len(freeing))
+    except DomainError as exc:
+        _log_refused(conn, session, request, exc)
+        raise _still_joined(conn, exc) from None
     _leave(app, conn)
-    guards.check_room(session, app[CONFIG])
-    member, outcome = room.join(session, request, conn, app[CLOCK](), conn.address)
+    member, outcome = room.join(
+        session, request, conn, app[CLOCK](), conn.address, replaced=replaced
+    )
     conn.session, conn.member, conn.pending_join = session, member, None
-    log.info("user %s joined session %s as %s", member.user_id, session.id, member.role)
+    log.info("%s joined as %s", conn.label, member.role)
+    if replaced is not None:
+        log.info(
+            "user %s of session %s was replaced by %s", replaced.user_id, session.id, member.user_id
+        )
     return outcome
+
+
+def _log_refused(
+    conn: Connection, session: Session, request: JoinSession, exc: DomainError
+) -> None:
+    if isinstance(exc, Forbidden) and request.role in room.TOKEN_ROLES:
+        # The address and the session, never the token.
+        log.warning(
+            "refused a join to session %s as %s from %s: %s",
+            session.id,
+            request.role,
+            conn.address or "?",
+            exc.message,
+        )
+
+
+def _still_joined(conn: Connection, exc: DomainError) -> DomainError:
+    """Say in a refusal that the socket is still in its session, under which role."""
+    session, member = conn.session, conn.member
+    if session is not None and member is not None and session.is_member(member):
+        exc.message = (
+            f"{exc.message} (this socket is still in session {session.id} as {member.role})"
+        )
+        exc.extra["joined"] = {
+            "sessionId": session.id,
+            "userId": member.user_id,
+            "role": member.role,
+        }
+    return exc
 
 
 def _auth(app: web.Application, conn: Connection, auth: Auth) -> room.Outcome:
     pending = conn.pending_join
     if pending is None:
         raise InvalidMessage("'auth' is only for a /ws/{sessionId} connection awaiting its token")
-    request = JoinSession(
-        session_id=pending.session_id,
-        name=pending.name,
-        role=pending.role,
-        token=auth.token,
-        revision=pending.revision,
-        full_code=pending.full_code,
-        ref=auth.ref,
-    )
+    request = replace(pending, token=auth.token, ref=auth.ref)
     return _join(app, conn, request)
 
 
 def _leave(app: web.Application, conn: Connection) -> None:
     session, member = conn.session, conn.member
+    if session is None or member is None:
+        return
+    label = conn.label
     conn.session = conn.member = None
-    if session is None or member is None or member.user_id not in session.members:
+    if not session.is_member(member):  # removed or replaced already
         return
     dispatch(room.leave(session, member, app[CLOCK]()), app[METRICS])
     persist.journal(app, session)
-    log.info("user %s left session %s", member.user_id, session.id)
+    log.info("%s left", label)
 
 
 # --- /ws/{session_id} -----------------------------------------------------------------------
@@ -250,6 +312,11 @@ def _url_join(request: web.Request) -> JoinSession:
     full_code = query.get("fullCode", "true").lower()
     if full_code not in ("true", "false"):
         raise InvalidMessage("query parameter 'fullCode' must be true or false")
+    history_id = query.get("historyId")
+    if history_id is not None and len(history_id) > MAX_HISTORY_ID_LENGTH:
+        raise InvalidMessage(
+            f"query parameter 'historyId' must be at most {MAX_HISTORY_ID_LENGTH} characters"
+        )
     join = JoinSession(
         session_id=session.id,
         name=read_name(dict(query), "name", request.app[CONFIG].max_name_length),
@@ -257,9 +324,22 @@ def _url_join(request: web.Request) -> JoinSession:
         token=query.get("token"),
         revision=int(revision) if revision is not None else None,
         full_code=full_code == "true",
+        client_id=read_client_id(query.get("clientId"), "query parameter 'clientId'"),
+        history_id=history_id,
     )
     if join.token is not None:
-        room.check_token(session, join.role, join.token)
+        try:
+            room.check_token(session, join.role, join.token)
+        except Forbidden as exc:
+            address = guards.address_of(request)
+            log.warning(
+                "refused a join to session %s as %s from %s: %s",
+                session.id,
+                join.role,
+                address or "?",
+                exc.message,
+            )
+            raise
     return join
 
 

@@ -1,0 +1,361 @@
+// The interview room: wires the socket, the OT client, the editor and the panels together.
+// Each piece has one job; this module only routes frames between them.
+
+import { ChatPanel } from "./chat.js";
+import { byId, h } from "./dom.js";
+import { RoomEditor } from "./editor.js";
+import { clientId, credentials, pageNonce, renewClientId, saveName, savedName } from "./identity.js";
+import { NotesPanel, removeNotesPanel } from "./notes.js";
+import { OTClient } from "./ot_client.js";
+import { Palette } from "./palette.js";
+import { PeoplePanel } from "./people.js";
+import { ProblemPanel } from "./problem.js";
+import { RunPanel } from "./run.js";
+import { RoomSocket } from "./socket.js";
+
+const CURSOR_THROTTLE_MS = 60;
+const RESYNC_ERRORS = new Set(["revision-too-old", "invalid-revision", "invalid-operation"]);
+const RATE_LIMIT_RETRY_MS = 1000;
+
+class Room {
+  constructor({ sessionId, name, role, token }) {
+    this.sessionId = sessionId;
+    this.name = name;
+    this.role = role;
+    this.token = token;
+    this.clientId = clientId();
+    this.opPrefix = `${this.clientId}.${pageNonce()}`;
+    this.client = null;
+    this.editor = null;
+    this.me = null;
+    this.ended = false;
+    this.language = null;
+    this.refs = 0;
+    this.cursorTimer = null;
+    this.freshJoin = false;
+    this.cursorUsers = new Set();
+    const send = (frame) => this.sendWithRef(frame);
+    this.palette = new Palette();
+    this.people = new PeoplePanel({
+      palette: this.palette,
+      canRemove: role === "interviewer",
+      onRemove: (userId) => send({ type: "remove-user", userId }),
+    });
+    this.chat = new ChatPanel({ send });
+    this.notes = role === "candidate" ? null : new NotesPanel({ send });
+    if (this.notes === null) removeNotesPanel();
+    this.problem = new ProblemPanel({ canPick: role === "interviewer", send });
+    this.run = new RunPanel({ send, visible: role !== "observer" });
+    this.run.load();
+    this.socket = new RoomSocket({
+      url: `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`,
+      joinFrame: () => this.joinFrame(),
+      onFrame: (frame) => this.receive(frame),
+      onStatus: (status) => this.showStatus(status),
+    });
+    this.wireControls();
+  }
+
+  joinFrame() {
+    const frame = {
+      type: "join-session",
+      sessionId: this.sessionId,
+      name: this.name,
+      role: this.role,
+      clientId: this.clientId,
+      fullCode: false,
+    };
+    if (this.token) frame.token = this.token;
+    if (this.client !== null && !this.freshJoin) {
+      frame.revision = this.client.revision;
+      frame.historyId = this.client.historyId;
+    }
+    return frame;
+  }
+
+  /** A non-editing frame, with a `ref` so its ack is not taken for an edit's ack. */
+  sendWithRef(frame) {
+    this.refs += 1;
+    return this.socket.send({ ...frame, ref: `r${this.refs}` });
+  }
+
+  receive(frame) {
+    switch (frame.type) {
+      case "session-state": return this.joined(frame);
+      case "code-update": return this.remoteEdit(frame);
+      case "ack": return this.acked(frame);
+      case "users-update": return this.people.update(frame.users, this.me);
+      case "cursor-update": return this.remoteCursor(frame.userId, frame.revision, frame.ranges);
+      case "language-change": return this.setLanguage(frame.language);
+      case "chat-message": return this.chat.add(frame);
+      case "note": return this.notes?.add(frame);
+      case "problem-update": return this.problem.show(frame.problem);
+      case "session-ended": return this.setEnded(true);
+      case "error": return this.failed(frame);
+      default:
+        if (frame.type.startsWith("run-")) this.run.handle(frame);
+    }
+    return undefined;
+  }
+
+  joined(frame) {
+    const { session } = frame;
+    this.me = frame.you.userId;
+    const historyId = frame.historyId ?? session.historyId ?? null;
+    if (this.client === null || this.freshJoin) {
+      this.freshJoin = false;
+      this.client = new OTClient({ opPrefix: this.opPrefix, revision: session.revision, text: session.code, historyId });
+      if (this.editor === null) this.createEditor(session.code);
+      else this.editor.replaceAll(session.code);
+    } else if (Array.isArray(frame.missed) && !frame.reset && historyId === this.client.historyId) {
+      const { changes, send } = this.client.applyMissed(frame.missed);
+      for (const step of changes) this.editor.applyRemote(step.changes);
+      if (send !== null) this.socket.send(send);
+    } else {
+      const { text, send } = this.client.reset({ text: session.code, revision: session.revision, historyId });
+      this.editor.replaceAll(text);
+      if (send !== null) this.socket.send(send);
+    }
+    byId("session-title").textContent = session.name;
+    document.title = `${session.name} · Interview room`;
+    byId("you").textContent = `${frame.you.name} · ${frame.you.role}`;
+    this.people.update(frame.users, this.me);
+    this.chat.reset(frame.chat || []);
+    this.notes?.reset(frame.notes || []);
+    this.problem.show(frame.problem);
+    this.setLanguage(session.language);
+    const present = new Set(frame.users.map((u) => u.userId));
+    for (const userId of this.cursorUsers) {
+      if (!present.has(userId)) this.remoteCursor(userId, this.client.revision, []);
+    }
+    for (const cursor of frame.cursors || []) {
+      if (cursor.userId !== this.me) this.remoteCursor(cursor.userId, session.revision, cursor.ranges);
+    }
+    this.setEnded(session.status === "ended");
+    this.sendCursor();
+  }
+
+  createEditor(text) {
+    byId("name-form").hidden = true;
+    byId("room").hidden = false;
+    this.editor = new RoomEditor({
+      parent: byId("editor"),
+      text,
+      language: this.language,
+      readOnly: true,
+      label: "Code editor",
+      onLocalChange: (changes) => {
+        const frame = this.client.applyLocal(changes);
+        if (frame !== null) this.socket.send(frame);
+      },
+      onSelection: () => this.scheduleCursor(),
+    });
+  }
+
+  remoteEdit(frame) {
+    if (this.client === null) return;
+    const changes = this.client.applyServer(frame.ops, frame.revision);
+    this.editor.applyRemote(changes);
+    this.people.typed(frame.userId);
+  }
+
+  acked(frame) {
+    if (frame.ref !== undefined || typeof frame.revision !== "number" || this.client === null) return;
+    const next = this.client.serverAck(frame.revision);
+    if (next !== null) this.socket.send(next);
+    this.scheduleCursor();
+  }
+
+  remoteCursor(userId, revision, ranges) {
+    if (this.editor === null || userId === this.me) return;
+    const behind = revision !== this.client.revision;
+    const local = behind ? [] : ranges.map(({ anchor, head }) => ({
+      anchor: this.client.toLocalPosition(anchor),
+      head: this.client.toLocalPosition(head),
+    }));
+    if (behind && ranges.length) return; // a stale position: the next update will place it
+    const colour = this.palette.classFor(userId);
+    this.editor.setRemoteCursor({ userId, name: this.people.nameOf(userId), colour, ranges: local });
+    if (local.length) this.cursorUsers.add(userId);
+    else this.cursorUsers.delete(userId);
+  }
+
+  scheduleCursor() {
+    if (this.cursorTimer !== null) return;
+    this.cursorTimer = setTimeout(() => {
+      this.cursorTimer = null;
+      this.sendCursor();
+    }, CURSOR_THROTTLE_MS);
+  }
+
+  sendCursor() {
+    if (this.editor === null || this.client === null || this.role === "observer") return;
+    const ranges = this.editor.view.state.selection.ranges.map((r) => ({
+      anchor: this.client.toServerPosition(r.anchor),
+      head: this.client.toServerPosition(r.head),
+    }));
+    this.socket.send({ type: "cursor", revision: this.client.revision, ranges, ref: "cursor" });
+  }
+
+  /** An error without a `ref` answers a code-change (every other frame carries one). */
+  failed(frame) {
+    if (frame.ref === "cursor") return; // a stale cursor: the next one replaces it
+    if (frame.code === "rate-limited" && frame.ref === undefined) {
+      // The edit was dropped unread: send it again (same opId: never applied twice).
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => {
+        const again = this.client?.frame();
+        if (again) this.socket.send(again);
+      }, RATE_LIMIT_RETRY_MS);
+      return;
+    }
+    if (RESYNC_ERRORS.has(frame.code) && frame.ref === undefined) {
+      if (frame.code !== "revision-too-old") this.freshJoin = true; // our op is unusable
+      this.socket.reconnectNow();
+      return;
+    }
+    if (frame.code === "language-not-runnable" || frame.code === "exec-disabled" || frame.code === "run-in-progress") {
+      this.run.error(frame.message);
+      return;
+    }
+    const notice = byId("notice");
+    notice.textContent = frame.message || frame.code;
+    notice.hidden = false;
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => { notice.hidden = true; }, 6000);
+  }
+
+  setLanguage(language) {
+    this.language = language;
+    byId("language").value = language;
+    this.editor?.setLanguage(language);
+    this.run.setLanguage(language);
+  }
+
+  setEnded(ended) {
+    this.ended = ended;
+    const readOnly = ended || this.role === "observer";
+    this.editor?.setReadOnly(readOnly);
+    const banner = byId("readonly");
+    banner.hidden = !readOnly;
+    if (ended) banner.textContent = "The interview has ended: the code is read-only.";
+    else if (readOnly) banner.textContent = "You are observing: the code is read-only for you.";
+    byId("language").disabled = readOnly;
+    byId("end").hidden = ended || this.role !== "interviewer";
+    byId("end-confirm").hidden = true;
+    this.chat.enabled = !ended;
+    if (this.notes !== null) this.notes.enabled = !ended;
+    this.run.setEnded(ended);
+    this.people.removable = !ended && this.role === "interviewer";
+    if (ended) byId("connection").textContent = "session ended";
+  }
+
+  showStatus({ state, retryIn, reason }) {
+    const el = byId("connection");
+    el.dataset.state = state;
+    clearInterval(this.countdown);
+    if (state === "connected") {
+      el.textContent = this.ended ? "session ended" : "connected";
+    } else if (state === "closed") {
+      el.textContent = reason ? `disconnected: ${reason}` : "disconnected";
+      this.editor?.setReadOnly(true);
+      if (reason) {
+        const banner = byId("readonly");
+        banner.textContent = `${reason} The code is read-only here now.`;
+        banner.hidden = false;
+      }
+      this.offerReconnect(reason);
+    } else if (state === "reconnecting" && retryIn > 0) {
+      let left = Math.ceil(retryIn / 1000);
+      el.textContent = `reconnecting… (retry in ${left} s)`;
+      this.countdown = setInterval(() => {
+        left -= 1;
+        if (left > 0) el.textContent = `reconnecting… (retry in ${left} s)`;
+      }, 1000);
+    } else {
+      el.textContent = state === "connecting" ? "connecting…" : "reconnecting…";
+    }
+  }
+
+  offerReconnect(reason) {
+    if (!reason || !reason.includes("another tab")) return;
+    const banner = byId("readonly");
+    const button = h("button", { type: "button", text: "Use this tab instead" });
+    button.addEventListener("click", () => {
+      this.clientId = renewClientId();
+      this.socket.stopped = false;
+      this.socket.start();
+      banner.hidden = true;
+    });
+    banner.replaceChildren(h("span", { text: `${reason} ` }), button);
+    banner.hidden = false;
+  }
+
+  wireControls() {
+    const language = byId("language");
+    language.addEventListener("change", () => {
+      this.sendWithRef({ type: "language-change", language: language.value });
+      this.setLanguage(language.value);
+    });
+    const end = byId("end");
+    const confirm = byId("end-confirm");
+    end.addEventListener("click", () => {
+      confirm.hidden = false;
+      byId("end-no").focus();
+    });
+    byId("end-no").addEventListener("click", () => {
+      confirm.hidden = true;
+      end.focus();
+    });
+    byId("end-yes").addEventListener("click", () => this.sendWithRef({ type: "end-session" }));
+    if (this.role === "interviewer") {
+      const replay = byId("replay-link");
+      replay.href = `/s/${encodeURIComponent(this.sessionId)}/replay`;
+      replay.hidden = false;
+    }
+  }
+
+  async start() {
+    try {
+      const response = await fetch("/api/languages");
+      const { languages } = await response.json();
+      byId("language").replaceChildren(...languages.map((id) => h("option", { value: id, text: id })));
+    } catch {
+      // the session-state still names the language; the selector stays as it is
+    }
+    this.socket.start();
+  }
+}
+
+function main() {
+  const sessionId = decodeURIComponent(location.pathname.split("/")[2] || "");
+  const { role, token } = credentials(sessionId);
+  const begin = (name) => {
+    const room = new Room({ sessionId, name, role, token });
+    window.addEventListener("pagehide", () => room.socket.stop(""));
+    // Back to a page kept in the back/forward cache: its socket is gone, start afresh.
+    window.addEventListener("pageshow", (event) => {
+      if (event.persisted) location.reload();
+    });
+    room.start();
+  };
+  const name = savedName();
+  if (name) {
+    begin(name);
+    return;
+  }
+  const form = byId("name-form");
+  const input = byId("name-input");
+  form.hidden = false;
+  input.focus();
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = input.value.trim();
+    if (!value) return;
+    saveName(value);
+    form.hidden = true;
+    begin(value);
+  });
+}
+
+main();

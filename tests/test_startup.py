@@ -1,0 +1,105 @@
+"""Start-up fails the same way for every cause: one ``cannot start: …`` line, exit status 2,
+no traceback. Each cause is run as the real ``server.py`` process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sessions.version import VERSION
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_TIMEOUT = 30.0
+
+
+def run_server(*flags: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("INTERVIEW_")}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "server.py", *flags],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+
+
+def assert_cannot_start(result: subprocess.CompletedProcess[str], reason: str) -> None:
+    output = result.stdout + result.stderr
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert result.returncode == 2, output
+    assert len(lines) == 1, output
+    assert "Traceback" not in output
+    assert f"cannot start: {reason}" in lines[0], lines[0]
+
+
+@pytest.mark.parametrize(
+    ("flags", "reason"),
+    [
+        (("--port", "eighty"), "argument --port: expected a port number 0-65535, got 'eighty'"),
+        (("--port", "70000"), "argument --port: must be a port number 0-65535, got 70000"),
+        (("--max-code-bytes", "0"), "argument --max-code-bytes: must be a positive integer"),
+        (("--compress", "maybe"), "argument --compress: expected true or false, got 'maybe'"),
+        (("--no-such-flag", "1"), "unrecognized arguments: --no-such-flag 1"),
+    ],
+)
+def test_a_bad_flag_value_cannot_start(flags: tuple[str, ...], reason: str):
+    assert_cannot_start(run_server(*flags), reason)
+
+
+@pytest.mark.parametrize(
+    ("env", "reason"),
+    [
+        (
+            {"INTERVIEW_PORT": "eighty"},
+            "environment variable INTERVIEW_PORT: expected a port number 0-65535, got 'eighty'",
+        ),
+        (
+            {"INTERVIEW_HEARTBEAT_SECONDS": "-1"},
+            "environment variable INTERVIEW_HEARTBEAT_SECONDS: must be a positive number",
+        ),
+        (
+            {"INTERVIEW_LOG_LEVEL": "loud"},
+            "environment variable INTERVIEW_LOG_LEVEL: must be one of DEBUG, INFO",
+        ),
+    ],
+)
+def test_a_bad_environment_value_cannot_start(env: dict[str, str], reason: str):
+    assert_cannot_start(run_server(env=env), reason)
+
+
+def test_a_port_in_use_cannot_start():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_server("--port", str(port))
+    assert_cannot_start(result, f"cannot listen on 127.0.0.1:{port}: ")
+    assert "address already in use" in result.stderr
+
+
+def test_a_host_that_does_not_resolve_cannot_start():
+    result = run_server("--host", "no-such-host.invalid", "--port", "0")
+    assert_cannot_start(result, "cannot listen on no-such-host.invalid:0: ")
+
+
+def test_a_bad_problem_bank_cannot_start(tmp_path: Path):
+    bank = tmp_path / "broken.json"
+    bank.write_text("{}", encoding="utf-8")
+    assert_cannot_start(run_server("--problems", str(bank)), "invalid problem bank: ")
+
+
+def test_version_prints_the_version_and_exits():
+    result = run_server("--version")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        f"interview-server {VERSION}\n",
+        "",
+    )
