@@ -35,6 +35,9 @@ from sessions.persistence.framing import frame
 from sessions.persistence.records import header
 
 JOURNAL_INFIX = ".journal."
+WRITE_DELAY = 0.005
+"""In ``interval`` mode, how long the writer lets records gather before one ``write``: what
+``kill -9`` can lose grows by this much, the loop is interrupted far less often."""
 
 
 def journal_path(base: Path, generation: int) -> Path:
@@ -192,6 +195,10 @@ class JournalWriter:
                         self._lock.wait(remaining)
                     else:
                         self._lock.wait()
+                if not (self._always or self._sync_wanted or self._stopping):
+                    # Let a few turns of the loop add to the batch: fewer wake-ups, each
+                    # taking the interpreter lock from the loop (WRITE_DELAY).
+                    self._lock.wait_for(lambda: self._sync_wanted or self._stopping, WRITE_DELAY)
                 batch, self._queue = self._queue, []
                 upto = self._appended
                 wanted, self._sync_wanted = self._sync_wanted, False
