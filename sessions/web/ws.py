@@ -24,6 +24,7 @@ from sessions.fields import encode, read_name, read_role
 from sessions.protocol import (
     WIRE_TYPES,
     Auth,
+    CancelRun,
     ChatMessage,
     ClientMessage,
     CodeChange,
@@ -37,6 +38,7 @@ from sessions.protocol import (
     Ping,
     Ref,
     RemoveUser,
+    RunCode,
     SetProblem,
     error_message,
     parse_frame,
@@ -48,6 +50,7 @@ from sessions.web.connection import Connection
 from sessions.web.fanout import dispatch
 from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, LIMITS, METRICS, PROBLEMS, STORE
 from sessions.web.middleware import error_response
+from sessions.web.runs import RUNS
 
 log = logging.getLogger("interview.ws")
 INTERNAL_ERROR = "the server failed to handle this frame"
@@ -187,6 +190,10 @@ def _session_action(
         return interview.end_session(session, member, now, message.ref)
     if isinstance(message, RemoveUser):
         return interview.remove_user(session, member, message, now)
+    if isinstance(message, RunCode):
+        return app[RUNS].run_code(session, member, message)
+    if isinstance(message, CancelRun):
+        return app[RUNS].cancel_run(session, member, message)
     raise InvalidMessage(f"{type(message).__name__} is not a session action")
 
 

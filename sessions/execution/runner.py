@@ -1,0 +1,280 @@
+"""Spawn a run, stream its output as it comes, stop it, clean up: the only async module here.
+
+A run lives in a fresh temporary folder (sources in ``src/``, a working directory in
+``work/``) that is removed afterwards whatever happened. Its stdin is ``/dev/null``; its
+stdout and stderr are read in chunks and handed to ``on_output`` as they arrive, up to the
+output cap: beyond it output is dropped (the status says ``output-limit``), and a program
+that keeps printing past :data:`DRAIN_FACTOR` times the cap is stopped, so it cannot keep
+the server busy reading. The harness's records and the launcher's report arrive on two
+pipes of their own. The wall timeout is enforced twice: by the launcher inside (which
+reports it), and from outside :data:`~sessions.execution.sandbox.KILL_GRACE_SECONDS` later
+by killing the whole process group, as a cancel does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import os
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sessions.execution.harness import Job, harness_args
+from sessions.execution.outcome import Facts, RunResult, build_result, parse_launcher, parse_records
+from sessions.execution.sandbox import KILL_GRACE_SECONDS, Sandbox, inside_paths
+from sessions.execution.spec import Isolation, RunLimits, Runtime
+
+OutputSink = Callable[[str, str], None]
+"""``on_output(stream, text)``: ``stream`` is ``"stdout"`` or ``"stderr"``."""
+
+CHUNK_BYTES = 16 * 1024
+STDERR_TAIL_BYTES = 4096
+RESULTS_CAP_BYTES = 4 * 1024 * 1024
+DRAIN_FACTOR = 16
+REAP_SECONDS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class RunSpec:
+    """One run: which runtime, which job, which limits, in which sandbox."""
+
+    sandbox: Sandbox
+    runtime: Runtime
+    job: Job
+    limits: RunLimits
+    tmp_root: str | None = None
+
+
+class _Output:
+    """Counts, caps and decodes stdout and stderr; keeps stderr's tail for classification."""
+
+    def __init__(self, cap: int, on_output: OutputSink) -> None:
+        self.cap = cap
+        self.seen = 0
+        self.capped = False
+        self.on_output = on_output
+        self.tail = b""
+        self.decoders = {
+            name: codecs.getincrementaldecoder("utf-8")("replace") for name in ("stdout", "stderr")
+        }
+
+    def feed(self, stream: str, data: bytes) -> bool:
+        """Hand on what fits under the cap; False when the program should be stopped."""
+        if stream == "stderr":
+            self.tail = (self.tail + data)[-STDERR_TAIL_BYTES:]
+        room = self.cap - self.seen
+        self.seen += len(data)
+        if room > 0:
+            self._emit(stream, data[:room])
+        if self.seen > self.cap:
+            self.capped = True
+        return self.seen <= self.cap * DRAIN_FACTOR
+
+    def _emit(self, stream: str, data: bytes, final: bool = False) -> None:
+        text = self.decoders[stream].decode(data, final)
+        if text:
+            self.on_output(stream, text)
+
+    def flush(self) -> None:
+        if not self.capped:
+            for stream in self.decoders:
+                self._emit(stream, b"", final=True)
+
+
+class _Channel:
+    """A pipe of our own (the harness's records, the launcher's report), read to EOF into
+    a bounded buffer that can be looked at before the end."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.data = bytearray()
+        self.transport: asyncio.ReadTransport | None = None
+
+    async def read(self, fd: int) -> None:
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader(limit=CHUNK_BYTES)
+        pipe = os.fdopen(fd, "rb", buffering=0)
+        try:
+            self.transport, _ = await loop.connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(reader), pipe
+            )
+        except BaseException:
+            pipe.close()
+            raise
+        try:
+            while chunk := await reader.read(CHUNK_BYTES):
+                if len(self.data) < self.cap:
+                    self.data += chunk[: self.cap - len(self.data)]
+        finally:
+            self.transport.close()
+
+    def bytes(self) -> bytes:
+        return bytes(self.data)
+
+
+async def _stream(
+    reader: asyncio.StreamReader, name: str, output: _Output, overflow: asyncio.Event
+) -> None:
+    while chunk := await reader.read(CHUNK_BYTES):
+        if not output.feed(name, chunk):
+            overflow.set()
+
+
+def _prepare(spec: RunSpec) -> tuple[str, str, str]:
+    host = tempfile.mkdtemp(prefix="interview-run-", dir=spec.tmp_root)
+    src, work = os.path.join(host, "src"), os.path.join(host, "work")
+    os.mkdir(src, 0o755)
+    os.mkdir(work, 0o700)
+    for name, text in spec.job.files.items():
+        Path(src, name).write_text(text, encoding="utf-8")
+    return host, src, work
+
+
+def _kill(pgid: int | None) -> None:
+    if pgid is None:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+async def execute(spec: RunSpec, on_output: OutputSink, stop: asyncio.Event) -> RunResult:
+    """Run ``spec`` to its end, to its timeout, or until ``stop`` is set (``killed``).
+
+    Cancelling the task kills the run too (and re-raises); the folder is removed either way.
+    """
+    host, src, work = await asyncio.to_thread(_prepare, spec)
+    try:
+        return await _spawn_and_wait(spec, on_output, stop, src, work)
+    finally:
+        await asyncio.to_thread(shutil.rmtree, host, True)
+
+
+async def _spawn_and_wait(
+    spec: RunSpec, on_output: OutputSink, stop: asyncio.Event, src: str, work: str
+) -> RunResult:
+    sandbox, runtime, job, limits = spec.sandbox, spec.runtime, spec.job, spec.limits
+    results_r, results_w = os.pipe()
+    stats_r, stats_w = os.pipe()
+    src_in, _ = inside_paths(sandbox.isolation, src, work)
+    program = runtime.spec.argv(runtime.interpreter, os.path.join(src_in, job.script), limits)
+    program += harness_args(job, results_w, src_in)
+    command = sandbox.command(
+        program,
+        limits,
+        host_src=src,
+        host_work=work,
+        stats_fd=stats_w,
+        address_space_extra=runtime.spec.address_space_extra,
+    )
+    started = time.monotonic()
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *command.argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=command.env,
+            cwd=command.cwd,
+            pass_fds=(results_w, stats_w),
+            start_new_session=True,
+        )
+    except BaseException:
+        os.close(results_r)
+        os.close(stats_r)
+        raise
+    finally:
+        os.close(results_w)
+        os.close(stats_w)
+    return await _supervise(spec, process, results_r, stats_r, on_output, stop, started)
+
+
+async def _supervise(
+    spec: RunSpec,
+    process: asyncio.subprocess.Process,
+    results_r: int,
+    stats_r: int,
+    on_output: OutputSink,
+    stop: asyncio.Event,
+    started: float,
+) -> RunResult:
+    assert process.stdout is not None and process.stderr is not None
+    limits = spec.limits
+    output = _Output(limits.output_bytes, on_output)
+    overflow = asyncio.Event()
+    results, stats = _Channel(RESULTS_CAP_BYTES), _Channel(RESULTS_CAP_BYTES)
+    streams = asyncio.gather(
+        _stream(process.stdout, "stdout", output, overflow),
+        _stream(process.stderr, "stderr", output, overflow),
+        results.read(results_r),
+        stats.read(stats_r),
+    )
+    finished = asyncio.ensure_future(_finish(process, streams))
+    stopped = asyncio.ensure_future(stop.wait())
+    overflowed = asyncio.ensure_future(overflow.wait())
+    cancelled = expired = False
+    try:
+        done, _ = await asyncio.wait(
+            (finished, stopped, overflowed),
+            timeout=limits.wall_seconds + KILL_GRACE_SECONDS,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if finished not in done:
+            cancelled, expired = stopped in done, not done
+            await _stop(spec, process, stats, finished)
+    finally:
+        stopped.cancel()
+        overflowed.cancel()
+        if not finished.done():  # the task itself was cancelled: kill, then let it go
+            _kill(process.pid)
+            finished.cancel()
+    wall = time.monotonic() - started
+    output.flush()
+    _, report = parse_launcher(stats.bytes())
+    records = parse_records(results.bytes())
+    facts = Facts(
+        report=report,
+        records=records,
+        wall_seconds=wall,
+        cpu_limit=limits.cpu_seconds,
+        harnessed=spec.job.harnessed,
+        total=spec.job.total,
+        cancelled=cancelled,
+        wall_expired=expired,
+        output_capped=output.capped,
+        stderr_tail=output.tail.decode("utf-8", "replace"),
+    )
+    return build_result(facts)
+
+
+async def _finish(process: asyncio.subprocess.Process, streams: asyncio.Future[Any]) -> None:
+    await streams
+    await process.wait()
+
+
+async def _stop(
+    spec: RunSpec,
+    process: asyncio.subprocess.Process,
+    stats: _Channel,
+    finished: asyncio.Future[None],
+) -> None:
+    """Kill the outer process group (and, without a PID namespace, the program's own), then
+    wait a bounded time for the pipes to close."""
+    _kill(process.pid)
+    if spec.sandbox.isolation is Isolation.RLIMITS:
+        # Without a PID namespace the launcher's report names the program's group in our
+        # numbering; the launcher is gone, so kill that group ourselves.
+        pgid, _ = parse_launcher(stats.bytes())
+        _kill(pgid)
+    try:
+        await asyncio.wait_for(asyncio.shield(finished), REAP_SECONDS)
+    except TimeoutError:
+        finished.cancel()
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()

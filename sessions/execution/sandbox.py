@@ -1,0 +1,264 @@
+"""The command line of a run at each isolation level, and the launcher inside it.
+
+Every level runs the same tiny launcher (``python -I -S -c LAUNCHER``) as the last step
+before the program, so rlimits are applied without ``preexec_fn`` (unsafe with threads):
+
+- **bubblewrap**: ``bwrap`` with every namespace unshared (user, PID, network, IPC, UTS,
+  cgroup), ``--die-with-parent``, no capabilities, a read-only view of the system folders
+  and the interpreters, the job's sources read-only at ``/sandbox/src`` and a size-limited
+  tmpfs as the working directory (``/sandbox/work``) and ``/tmp``.
+- **namespaces**: ``unshare`` of user, network, PID and mount namespaces with a fresh
+  ``/proc``; the files are the host's, as seen by the server's user.
+- **rlimits**: the launcher alone.
+
+The launcher sets RLIMIT_CPU, RLIMIT_AS, RLIMIT_FSIZE, RLIMIT_NOFILE and RLIMIT_CORE in a
+forked child, and RLIMIT_NPROC to the processes its user already has (as far as it can see:
+inside a PID and user namespace, only the run's) plus the run's allowance. Root ignores
+RLIMIT_NPROC, so the launcher also counts those processes every 10 ms and kills the run when
+there are more (a watchdog: a fast fork bomb may overshoot by a few generations). The child leads a
+process group of its own; the launcher kills that group when the wall timeout expires, waits
+for the program with ``wait4`` and writes its exit status and CPU time as one JSON line to a
+pipe the program does not inherit. As a child subreaper it then kills whatever the program
+left behind, even processes that left the group.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sessions.execution.spec import Isolation, RunLimits
+
+SANDBOX_SRC = "/sandbox/src"
+SANDBOX_WORK = "/sandbox/work"
+SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
+KILL_GRACE_SECONDS = 2.0
+"""How long past its wall timeout a run may take before the server kills it from outside."""
+
+LAUNCHER = r"""
+import json, os, resource, signal, sys, time
+spec = json.loads(sys.argv[1])
+stats = int(sys.argv[2])
+argv = sys.argv[4:]
+os.set_inheritable(stats, False)
+try:
+    import ctypes
+    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+except Exception:
+    pass
+def processes():
+    uid, count = os.getuid(), 0
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                count += os.stat("/proc/" + name).st_uid == uid
+            except OSError:
+                pass
+    return count
+nproc = processes() + spec["processes"]
+child = os.fork()
+if child == 0:
+    try:
+        os.setpgid(0, 0)
+        for name, soft, hard in spec["rlimits"]:
+            resource.setrlimit(getattr(resource, name), (soft, hard))
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+        os.execve(argv[0], argv, spec["env"])
+    except BaseException as exc:
+        os.write(2, ("cannot start %s: %s\n" % (argv[0], exc)).encode())
+    os._exit(127)
+os.write(stats, (json.dumps({"pgid": child}) + "\n").encode())
+expired = []
+def expire(signum, frame):
+    expired.append(True)
+    try:
+        os.killpg(child, signal.SIGKILL)
+    except OSError:
+        pass
+signal.signal(signal.SIGALRM, expire)
+signal.setitimer(signal.ITIMER_REAL, spec["wall"])
+crowded = False
+while True:
+    pid, status, usage = os.wait4(child, os.WNOHANG)
+    if pid:
+        break
+    if not crowded and processes() > nproc:
+        crowded = True
+        os.write(2, b"\nstopped: more than %d processes\n" % spec["processes"])
+        try:
+            os.killpg(child, signal.SIGKILL)
+        except OSError:
+            pass
+    time.sleep(0.01)
+signal.setitimer(signal.ITIMER_REAL, 0)
+report = {
+    "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+    "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+    "cpu": usage.ru_utime + usage.ru_stime,
+    "maxrss": usage.ru_maxrss,
+    "timedOut": bool(expired),
+    "processes": crowded,
+}
+os.write(stats, (json.dumps(report) + "\n").encode())
+try:
+    os.killpg(child, signal.SIGKILL)
+except OSError:
+    pass
+me = str(os.getpid())
+for _ in range(200):
+    left = []
+    for name in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                if f.read().rsplit(")", 1)[1].split()[1] == me:
+                    left.append(int(name))
+        except (OSError, IndexError, ValueError):
+            pass
+    if not left:
+        break
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    for pid in left:
+        try:
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+os._exit(0)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A run's command line, environment and working directory (for the spawner)."""
+
+    argv: list[str]
+    env: dict[str, str]
+    cwd: str
+
+
+def inside_paths(isolation: Isolation, host_src: str, host_work: str) -> tuple[str, str]:
+    """Where the program sees its sources and its working directory."""
+    if isolation is Isolation.BUBBLEWRAP:
+        return SANDBOX_SRC, SANDBOX_WORK
+    return host_src, host_work
+
+
+def program_env(work: str) -> dict[str, str]:
+    """The whole environment of a run: nothing of the server's (no tokens, no HOME)."""
+    return {
+        "PATH": SANDBOX_PATH,
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "HOME": work,
+        "TMPDIR": work,
+    }
+
+
+def rlimits(limits: RunLimits, address_space_extra: int = 0) -> list[tuple[str, int, int]]:
+    """The rlimits the launcher sets (RLIMIT_NPROC is computed by the launcher itself)."""
+    address_space = limits.memory_bytes + address_space_extra
+    return [
+        ("RLIMIT_CPU", limits.cpu_seconds, limits.cpu_seconds + 1),
+        ("RLIMIT_AS", address_space, address_space),
+        ("RLIMIT_FSIZE", limits.file_bytes, limits.file_bytes),
+        ("RLIMIT_NOFILE", limits.open_files, limits.open_files),
+        ("RLIMIT_CORE", 0, 0),
+    ]
+
+
+def launcher_argv(
+    python: str,
+    program: Sequence[str],
+    limits: RunLimits,
+    env: Mapping[str, str],
+    stats_fd: int,
+    address_space_extra: int = 0,
+) -> list[str]:
+    """``python -I -S -c LAUNCHER <spec> <stats fd> -- <program...>``."""
+    spec = {
+        "rlimits": rlimits(limits, address_space_extra),
+        "processes": limits.processes,
+        "wall": limits.wall_seconds,
+        "env": dict(env),
+    }
+    return [python, "-I", "-S", "-c", LAUNCHER, json.dumps(spec), str(stats_fd), "--", *program]
+
+
+@dataclass(frozen=True, slots=True)
+class Sandbox:
+    """An isolation level as detected at start-up, with what it needs to build commands.
+
+    ``system_args``: the bwrap arguments that show the system read-only (from the probe);
+    ``roots``: interpreter folders outside the system ones, shown read-only too;
+    ``python``: the interpreter that runs the launcher (the server's own).
+    """
+
+    isolation: Isolation
+    python: str
+    bwrap: str = "bwrap"
+    unshare: str = "unshare"
+    system_args: tuple[str, ...] = ()
+    roots: tuple[str, ...] = ()
+
+    def command(
+        self,
+        program: Sequence[str],
+        limits: RunLimits,
+        *,
+        host_src: str,
+        host_work: str,
+        stats_fd: int,
+        address_space_extra: int = 0,
+    ) -> Command:
+        """The full command of a run whose program (as it sees its paths) is ``program``."""
+        _, work = inside_paths(self.isolation, host_src, host_work)
+        env = program_env(work if self.isolation is not Isolation.BUBBLEWRAP else "/tmp")
+        if self.isolation is Isolation.BUBBLEWRAP:
+            env["HOME"] = SANDBOX_WORK
+        inner = launcher_argv(self.python, program, limits, env, stats_fd, address_space_extra)
+        if self.isolation is Isolation.BUBBLEWRAP:
+            return Command(self._bwrap(limits, host_src) + inner, env, host_work)
+        if self.isolation is Isolation.NAMESPACES:
+            return Command(self._unshare() + inner, env, host_work)
+        if self.isolation is Isolation.RLIMITS:
+            return Command(inner, env, host_work)
+        raise ValueError("execution is off: there is no command to build")
+
+    def _bwrap(self, limits: RunLimits, host_src: str) -> list[str]:
+        argv = [
+            self.bwrap,
+            "--unshare-all",
+            "--die-with-parent",
+            "--new-session",
+            "--cap-drop",
+            "ALL",
+            "--hostname",
+            "sandbox",
+            *self.system_args,
+        ]
+        for root in self.roots:
+            argv += ["--ro-bind", root, root]
+        tmpfs = str(limits.tmpfs_bytes)
+        argv += ["--proc", "/proc", "--dev", "/dev"]
+        argv += ["--size", tmpfs, "--tmpfs", "/tmp"]
+        argv += ["--ro-bind", host_src, SANDBOX_SRC]
+        argv += ["--size", tmpfs, "--tmpfs", SANDBOX_WORK]
+        argv += ["--chdir", SANDBOX_WORK, "--clearenv", "--"]
+        return argv
+
+    def _unshare(self) -> list[str]:
+        return [
+            self.unshare,
+            "--user",
+            "--map-current-user",
+            "--net",
+            "--pid",
+            "--fork",
+            "--kill-child",
+            "--mount-proc",
+            "--",
+        ]
