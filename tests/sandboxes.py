@@ -1,0 +1,36 @@
+"""The isolation levels the execution tests run against, each skipped visibly where missing.
+
+Every containment test is parametrized over the three levels: bubblewrap (skipped, or failed
+where ``.ci/run`` requires ``bwrap``, when it is missing), namespaces and rlimits (skipped
+with the reason when the machine forbids them). So ``make test`` on a machine without
+bubblewrap runs the same tests against the weaker containment, and the test ids say which.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sessions.execution import probe
+from sessions.execution.spec import Isolation
+from tests.needs import need, need_program
+
+LEVELS = ("bubblewrap", "namespaces", "rlimits")
+
+
+def capabilities_for(level: str) -> probe.Capabilities:
+    """The capabilities of ``level`` on this machine, or skip (bwrap: or fail if required)."""
+    if level == Isolation.BUBBLEWRAP:
+        need_program("bwrap")
+    try:
+        return probe.detect(level)
+    except probe.ExecutionUnavailable as exc:
+        if level == Isolation.BUBBLEWRAP:
+            need("bwrap", False, f"bwrap is installed but does not work here: {exc}")
+        pytest.skip(f"isolation level {level} does not work here: {exc}")
+
+
+def runtime_or_skip(capabilities: probe.Capabilities, language: str) -> None:
+    if language not in capabilities.runtimes:
+        if language == "javascript":
+            need_program("node")
+        pytest.skip(f"{language} does not run inside {capabilities.isolation} here")
