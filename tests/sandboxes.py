@@ -8,6 +8,9 @@ bubblewrap runs the same tests against the weaker containment, and the test ids 
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from sessions.execution import probe
@@ -34,3 +37,19 @@ def runtime_or_skip(capabilities: probe.Capabilities, language: str) -> None:
         if language == "javascript":
             need_program("node")
         pytest.skip(f"{language} does not run inside {capabilities.isolation} here")
+
+
+def processes_with(marker: str) -> list[int]:
+    """Live (not zombie) processes on this machine whose command line holds ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker.encode() in cmdline and state != "Z":
+            found.append(int(entry.name))
+    return found

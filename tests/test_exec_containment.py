@@ -12,7 +12,6 @@ import signal
 import socket
 import sys
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -22,7 +21,7 @@ from sessions.execution.outcome import RunResult
 from sessions.execution.runner import RunSpec, execute
 from sessions.execution.spec import RunLimits
 from sessions.problems import load_bank
-from tests.sandboxes import LEVELS, capabilities_for, runtime_or_skip
+from tests.sandboxes import LEVELS, capabilities_for, processes_with, runtime_or_skip
 
 pytestmark = pytest.mark.timeout(30)
 FAST = RunLimits(wall_seconds=1.5, cpu_seconds=5, output_bytes=4096)
@@ -70,22 +69,6 @@ async def run(
     spec = RunSpec(caps.sandbox, runtime, job, limits, tmp_root=tmp_root)
     result = await execute(spec, out, stop or asyncio.Event())
     return result, out
-
-
-def processes_with(marker: str) -> list[int]:
-    """Live (not zombie) processes on this machine whose command line holds ``marker``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if marker.encode() in cmdline and state != "Z":
-            found.append(int(entry.name))
-    return found
 
 
 async def test_a_program_runs_and_its_output_and_exit_status_come_back(caps):

@@ -228,12 +228,12 @@ async def _supervise(
         if finished not in done:
             cancelled, expired = stopped in done, not done
             await _stop(spec, process, stats, finished)
+    except asyncio.CancelledError:  # the server is shutting down: kill, reap, then go
+        await _stop(spec, process, stats, finished)
+        raise
     finally:
         stopped.cancel()
         overflowed.cancel()
-        if not finished.done():  # the task itself was cancelled: kill, then let it go
-            _kill(process.pid)
-            finished.cancel()
     wall = time.monotonic() - started
     output.flush()
     _, report = parse_launcher(stats.bytes())
@@ -274,7 +274,9 @@ async def _stop(
         _kill(pgid)
     try:
         await asyncio.wait_for(asyncio.shield(finished), REAP_SECONDS)
-    except TimeoutError:
+    except TimeoutError:  # something still holds the pipes open: stop reading them
         finished.cancel()
         with contextlib.suppress(ProcessLookupError):
             process.kill()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(process.wait(), REAP_SECONDS)

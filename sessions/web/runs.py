@@ -159,16 +159,19 @@ class Runs:
         does nothing; the reply is an ``ack`` in both cases.
         """
         require(member.role, Action.RUN_CODE)
+        outcome = Outcome(reply=ack_message(None, message.ref))
         run = self.by_session.get(session.id)
-        if run is not None:
-            if run in self.waiting:
-                self.waiting.remove(run)
-                del self.by_session[session.id]
-                self._publish(run, RunResult("killed", None, 0.0, None, None, None, None))
-                self._requeue()
-            else:
-                run.stop.set()
-        return Outcome(reply=ack_message(None, message.ref))
+        if run is None:
+            return outcome
+        if run not in self.waiting:
+            run.stop.set()
+            return outcome
+        self.waiting.remove(run)
+        del self.by_session[session.id]
+        killed = RunResult("killed", None, 0.0, None, None, None, None)
+        outcome.deliver(self._record(run, killed), session.everyone())
+        self._requeue()
+        return outcome
 
     # --- the queue --------------------------------------------------------------------
 
@@ -219,6 +222,10 @@ class Runs:
 
     def _publish(self, run: Run, result: RunResult) -> None:
         """``run-result`` to everyone in the session, and into its timeline."""
+        self._broadcast(run.session, self._record(run, result))
+
+    def _record(self, run: Run, result: RunResult) -> dict[str, Any]:
+        """Put the result into the session's timeline; returns its ``run-result`` frame."""
         body = result.to_json()
         now = self.clock()
         run.session.timeline.append(
@@ -233,7 +240,7 @@ class Runs:
         )
         run.session.touch(now)
         log.info("run %s ended: %s", run.id, result.status)
-        self._broadcast(run.session, {"type": "run-result", "runId": run.id, **body})
+        return {"type": "run-result", "runId": run.id, **body}
 
     def _broadcast(self, session: Session, frame: dict[str, Any]) -> None:
         outcome = Outcome()
