@@ -24,7 +24,7 @@ from sessions.problems import load_bank
 from tests.sandboxes import LEVELS, capabilities_for, processes_with, runtime_or_skip
 
 pytestmark = pytest.mark.timeout(30)
-FAST = RunLimits(wall_seconds=1.5, cpu_seconds=5, output_bytes=4096)
+FAST = RunLimits(wall_seconds=5.0, cpu_seconds=5, output_bytes=4096)
 
 
 @pytest.fixture(params=LEVELS)

@@ -1,7 +1,7 @@
 """Running code over the socket: the events, the refusals, the queue, cancel, the record.
 
 The containment itself is proved in ``test_exec_containment.py``; here the server runs with
-small limits (2 s) and, where it matters, against each isolation level the machine has.
+small limits (5 s) and, where it matters, against each isolation level the machine has.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def exec_config(level: str = "auto", **overrides: Any) -> Config:
     settings: dict[str, Any] = {
         "enable_exec": True,
         "exec_isolation": level,
-        "exec_timeout_seconds": 2.0,
+        "exec_timeout_seconds": 5.0,
         "exec_max_concurrent": 2,
     }
     settings.update(overrides)
