@@ -350,3 +350,25 @@ async def test_shutting_down_kills_the_runs_in_progress(
     await client.close()
     assert time.monotonic() - began < 10.0
     assert processes_with(marker) == []
+
+
+async def test_an_ended_session_runs_nothing(runner: Client):
+    session = await create_session(runner, code="print(1)")
+    ws, _ = await join(runner, session, "Ivan", role="interviewer")
+    assert (await request(ws, {"type": "end-session"}))["type"] == "ack"
+    await receive(ws)  # session-ended
+    reply = await request(ws, {"type": "run-code"})
+    assert (reply["type"], reply["code"]) == ("error", "session-ended")
+
+
+async def test_a_run_goes_on_when_its_author_leaves(runner: Client):
+    code = "import time\nprint('one', flush=True)\ntime.sleep(0.3)\nprint('two')\n"
+    session = await create_session(runner, code=code)
+    watcher, _ = await join(runner, session, "Ivan", role="interviewer")
+    author, _ = await join(runner, session, "Cara")
+    await receive(watcher)  # users-update
+    await request(author, {"type": "run-code"})
+    await author.close()
+    result, frames = await until(watcher, "run-result")
+    assert result["status"] == "ok"
+    assert output_of(frames) == "one\ntwo\n"

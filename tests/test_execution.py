@@ -127,6 +127,7 @@ def test_rlimits_only_is_the_launcher_alone():
         "rlimits": [list(limit) for limit in rlimits(LIMITS)],
         "processes": LIMITS.processes,
         "wall": 3.0,
+        "nice": 10,
         "env": command_of(Isolation.RLIMITS)[1],
     }
 

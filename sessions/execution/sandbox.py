@@ -12,8 +12,9 @@ before the program, so rlimits are applied without ``preexec_fn`` (unsafe with t
 - **rlimits**: the launcher alone.
 
 The launcher sets RLIMIT_CPU, RLIMIT_AS, RLIMIT_FSIZE, RLIMIT_NOFILE and RLIMIT_CORE in a
-forked child, and RLIMIT_NPROC to the processes its user already has (as far as it can see:
-inside a PID and user namespace, only the run's) plus the run's allowance. Root ignores
+forked child (niced by :data:`NICE`), and RLIMIT_NPROC to the processes its user already has
+(as far as it can see: inside a PID and user namespace, only the run's) plus the run's
+allowance. Root ignores
 RLIMIT_NPROC, so the launcher also counts those processes every 10 ms and kills the run when
 there are more (a watchdog: a fast fork bomb may overshoot by a few generations). The child leads a
 process group of its own; the launcher kills that group when the wall timeout expires, waits
@@ -33,6 +34,9 @@ from sessions.execution.spec import Isolation, RunLimits
 SANDBOX_SRC = "/sandbox/src"
 SANDBOX_WORK = "/sandbox/work"
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
+NICE = 10
+"""Runs are niced: a CPU-bound run, or a fork bomb before the watchdog sees it, yields the CPU
+to the server (and to the launcher that must stop it)."""
 KILL_GRACE_SECONDS = 2.0
 """How long past its wall timeout a run may take before the server kills it from outside."""
 
@@ -61,6 +65,7 @@ child = os.fork()
 if child == 0:
     try:
         os.setpgid(0, 0)
+        os.nice(spec["nice"])
         for name, soft, hard in spec["rlimits"]:
             resource.setrlimit(getattr(resource, name), (soft, hard))
         resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
@@ -183,6 +188,7 @@ def launcher_argv(
         "rlimits": rlimits(limits, address_space_extra),
         "processes": limits.processes,
         "wall": limits.wall_seconds,
+        "nice": NICE,
         "env": dict(env),
     }
     return [python, "-I", "-S", "-c", LAUNCHER, json.dumps(spec), str(stats_fd), "--", *program]

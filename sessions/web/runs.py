@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 from collections import deque
 from collections.abc import AsyncIterator
@@ -281,26 +282,33 @@ async def _runs_context(app: web.Application) -> AsyncIterator[None]:
 
 
 def _announce(runs: Runs) -> None:
+    """Log what contains the runs: a warning for anything weaker than bubblewrap, or root."""
     capabilities = runs.capabilities
     isolation = capabilities.isolation
     languages = ", ".join(sorted(capabilities.runtimes))
+    tried = f" (stronger levels tried: {'; '.join(capabilities.attempts)})"
+    tried = tried if capabilities.attempts else ""
     if isolation is Isolation.BUBBLEWRAP:
-        log.info("code execution on (%s), sandbox: bubblewrap", languages)
-        return
-    tried = "; ".join(capabilities.attempts)
-    if isolation is Isolation.NAMESPACES:
+        log.info("code execution on for %s, in a bubblewrap sandbox", languages)
+    elif isolation is Isolation.NAMESPACES:
         log.warning(
-            "code execution on (%s) with partial containment: user, network and PID "
-            "namespaces, no filesystem isolation (runs can read and write what the server's "
-            "user can). %s",
+            "code execution on for %s with PARTIAL containment: user, network and PID "
+            "namespaces, no filesystem isolation (runs read and write what the server's user "
+            "can)%s",
             languages,
             tried,
         )
     else:
         log.warning(
-            "code execution on (%s) with rlimits only: NO network, filesystem or process "
-            "isolation (runs can reach the network and read and write what the server's user "
-            "can). Run the server as an unprivileged user or in a container. %s",
+            "code execution on for %s with rlimits only: NO network, filesystem or process "
+            "isolation (runs reach the network and read and write what the server's user "
+            "can)%s. Run the server as an unprivileged user or in a container.",
             languages,
             tried,
+        )
+    if os.geteuid() == 0:
+        log.warning(
+            "code execution on while the server runs as root: RLIMIT_NPROC does not apply to "
+            "root and a hole in the isolation is a hole into root; run it as an unprivileged "
+            "user"
         )
