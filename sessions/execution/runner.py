@@ -90,30 +90,30 @@ class _Output:
 
 class _Channel:
     """A pipe of our own (the harness's records, the launcher's report), read to EOF into
-    a bounded buffer that can be looked at before the end."""
+    a bounded buffer that can be looked at before the end. It owns the pipe's read end from
+    construction: :meth:`close` releases it whether or not reading ever started."""
 
-    def __init__(self, cap: int) -> None:
+    def __init__(self, fd: int, cap: int) -> None:
+        self.pipe = os.fdopen(fd, "rb", buffering=0)
         self.cap = cap
         self.data = bytearray()
         self.transport: asyncio.ReadTransport | None = None
 
-    async def read(self, fd: int) -> None:
+    async def read(self) -> None:
         loop = asyncio.get_running_loop()
         reader = asyncio.StreamReader(limit=CHUNK_BYTES)
-        pipe = os.fdopen(fd, "rb", buffering=0)
-        try:
-            self.transport, _ = await loop.connect_read_pipe(
-                lambda: asyncio.StreamReaderProtocol(reader), pipe
-            )
-        except BaseException:
-            pipe.close()
-            raise
-        try:
-            while chunk := await reader.read(CHUNK_BYTES):
-                if len(self.data) < self.cap:
-                    self.data += chunk[: self.cap - len(self.data)]
-        finally:
+        self.transport, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), self.pipe
+        )
+        while chunk := await reader.read(CHUNK_BYTES):
+            if len(self.data) < self.cap:
+                self.data += chunk[: self.cap - len(self.data)]
+
+    def close(self) -> None:
+        if self.transport is not None:
             self.transport.close()
+        else:
+            self.pipe.close()
 
     def bytes(self) -> bytes:
         return bytes(self.data)
@@ -208,12 +208,12 @@ async def _supervise(
     limits = spec.limits
     output = _Output(limits.output_bytes, on_output)
     overflow = asyncio.Event()
-    results, stats = _Channel(RESULTS_CAP_BYTES), _Channel(RESULTS_CAP_BYTES)
+    results, stats = _Channel(results_r, RESULTS_CAP_BYTES), _Channel(stats_r, RESULTS_CAP_BYTES)
     streams = asyncio.gather(
         _stream(process.stdout, "stdout", output, overflow),
         _stream(process.stderr, "stderr", output, overflow),
-        results.read(results_r),
-        stats.read(stats_r),
+        results.read(),
+        stats.read(),
     )
     finished = asyncio.ensure_future(_finish(process, streams))
     stopped = asyncio.ensure_future(stop.wait())
@@ -234,6 +234,8 @@ async def _supervise(
     finally:
         stopped.cancel()
         overflowed.cancel()
+        results.close()
+        stats.close()
     wall = time.monotonic() - started
     output.flush()
     _, report = parse_launcher(stats.bytes())
