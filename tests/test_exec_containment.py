@@ -19,7 +19,7 @@ from sessions.execution import probe
 from sessions.execution.harness import build_job
 from sessions.execution.outcome import RunResult
 from sessions.execution.runner import RunSpec, execute
-from sessions.execution.spec import RunLimits
+from sessions.execution.spec import Isolation, RunLimits
 from sessions.problems import load_bank
 from tests.sandboxes import LEVELS, capabilities_for, processes_with, runtime_or_skip
 
@@ -269,8 +269,30 @@ async def test_a_stopped_run_is_killed(caps):
     await asyncio.wait_for(captured.first.wait(), 10)
     stop.set()
     result, _ = await task
-    assert (result.status, result.exit_code, result.cpu_seconds) == ("killed", None, None)
+    assert (result.status, result.exit_code) == ("killed", None)
     assert result.wall_seconds < RunLimits().wall_seconds
+    # Only the bare launcher survives a cancel to report; a sandbox dies with the run.
+    assert (result.cpu_seconds is not None) is (caps.isolation is Isolation.RLIMITS)
+
+
+async def test_children_are_killed_when_the_run_is_cancelled_even_outside_its_group(caps):
+    marker = f"orphan-{uuid.uuid4().hex}"
+    captured = Captured()
+    stop = asyncio.Event()
+    code = (
+        "import subprocess, sys, time\n"
+        f"args = [sys.executable, '-c', 'import time; time.sleep(60)', '{marker}']\n"
+        "subprocess.Popen(args)\n"
+        "subprocess.Popen(args, start_new_session=True)\n"
+        "print('spawned', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    task = asyncio.ensure_future(run(caps, code, captured=captured, stop=stop, limits=RunLimits()))
+    await asyncio.wait_for(captured.line.wait(), 10)
+    alive = len(processes_with(marker))
+    stop.set()
+    result, _ = await task
+    assert (alive, result.status, processes_with(marker)) == (2, "killed", [])
 
 
 async def test_the_temporary_folder_is_removed_afterwards(caps, tmp_path):

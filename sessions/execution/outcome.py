@@ -154,7 +154,8 @@ class RunResult:
     """The outcome of a run as the ``run-result`` event carries it (without ``runId``).
 
     ``exitCode`` is the program's exit status, minus the signal number when a signal ended
-    it (``-9``), or null when the server had to kill it without a report. ``tests`` is null
+    it (``-9``), or null when the server stopped it (a cancel, the outer timeout) or got no
+    report. ``cpuSeconds`` is null without a report. ``tests`` is null
     without a problem's harness; ``passed``/``total`` are null then too.
     """
 
@@ -202,7 +203,7 @@ def build_result(facts: Facts) -> RunResult:
     """The :class:`RunResult` of what the runner observed."""
     report = facts.report
     exit_code: int | None = None
-    if report is not None:
+    if report is not None and not (facts.cancelled or facts.wall_expired):
         exit_code = report.exit_code if report.signal is None else -report.signal
     tests: tuple[TestResult, ...] | None = None
     passed: int | None = None

@@ -266,14 +266,23 @@ async def _stop(
     stats: _Channel,
     finished: asyncio.Future[None],
 ) -> None:
-    """Kill the outer process group (and, without a PID namespace, the program's own), then
-    wait a bounded time for the pipes to close."""
-    _kill(process.pid)
+    """Stop a run from outside, then wait a bounded time for its pipes to close.
+
+    Inside a PID namespace, killing the outer process group (bwrap or unshare) takes the
+    whole namespace with it. Without one, the outer process is the launcher: SIGTERM has it
+    kill the program's group and sweep up what left the group, as at its own timeout; if it
+    does not finish in time, both groups are killed from here.
+    """
     if spec.sandbox.isolation is Isolation.RLIMITS:
-        # Without a PID namespace the launcher's report names the program's group in our
-        # numbering; the launcher is gone, so kill that group ourselves.
-        pgid, _ = parse_launcher(stats.bytes())
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(finished), REAP_SECONDS)
+        if finished.done():
+            return
+        pgid, _ = parse_launcher(stats.bytes())  # the program's group, in our numbering
         _kill(pgid)
+    _kill(process.pid)
     try:
         await asyncio.wait_for(asyncio.shield(finished), REAP_SECONDS)
     except TimeoutError:  # something still holds the pipes open: stop reading them

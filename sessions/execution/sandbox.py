@@ -17,7 +17,8 @@ forked child (niced by :data:`NICE`), and RLIMIT_NPROC to the processes its user
 allowance. Root ignores
 RLIMIT_NPROC, so the launcher also counts those processes every 10 ms and kills the run when
 there are more (a watchdog: a fast fork bomb may overshoot by a few generations). The child leads a
-process group of its own; the launcher kills that group when the wall timeout expires, waits
+process group of its own; the launcher kills that group when the wall timeout expires or it is sent
+SIGTERM (a cancel), waits
 for the program with ``wait4`` and writes its exit status and CPU time as one JSON line to a
 pipe the program does not inherit. As a child subreaper it then kills whatever the program
 left behind, even processes that left the group.
@@ -76,12 +77,13 @@ if child == 0:
 os.write(stats, (json.dumps({"pgid": child}) + "\n").encode())
 expired = []
 def expire(signum, frame):
-    expired.append(True)
+    expired.append(signum)
     try:
         os.killpg(child, signal.SIGKILL)
     except OSError:
         pass
 signal.signal(signal.SIGALRM, expire)
+signal.signal(signal.SIGTERM, expire)
 signal.setitimer(signal.ITIMER_REAL, spec["wall"])
 crowded = False
 while True:
@@ -102,7 +104,7 @@ report = {
     "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
     "cpu": usage.ru_utime + usage.ru_stime,
     "maxrss": usage.ru_maxrss,
-    "timedOut": bool(expired),
+    "timedOut": signal.SIGALRM in expired,
     "processes": crowded,
 }
 os.write(stats, (json.dumps(report) + "\n").encode())
