@@ -24,7 +24,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sessions.execution.harness import Job, harness_args
 from sessions.execution.outcome import Facts, RunResult, build_result, parse_launcher, parse_records
@@ -88,43 +87,57 @@ class _Output:
                 self._emit(stream, b"", final=True)
 
 
-class _Channel:
-    """A pipe of our own (the harness's records, the launcher's report), read to EOF into
-    a bounded buffer that can be looked at before the end. It owns the pipe's read end from
-    construction: :meth:`close` releases it whether or not reading ever started."""
+class _Pipe:
+    """The read end of a pipe, read by the event loop as data arrives, closed exactly once.
 
-    def __init__(self, fd: int, cap: int) -> None:
-        self.pipe = os.fdopen(fd, "rb", buffering=0)
-        self.cap = cap
-        self.data = bytearray()
-        self.transport: asyncio.ReadTransport | None = None
+    All four pipes of a run (stdout, stderr, the harness's records, the launcher's report)
+    are plain file descriptors the loop watches, not asyncio transports: whatever happens to
+    the run, :meth:`close` leaves nothing open.
+    """
 
-    async def read(self) -> None:
-        loop = asyncio.get_running_loop()
-        reader = asyncio.StreamReader(limit=CHUNK_BYTES)
-        self.transport, _ = await loop.connect_read_pipe(
-            lambda: asyncio.StreamReaderProtocol(reader), self.pipe
-        )
-        while chunk := await reader.read(CHUNK_BYTES):
-            if len(self.data) < self.cap:
-                self.data += chunk[: self.cap - len(self.data)]
+    def __init__(self, fd: int, on_data: Callable[[bytes], None]) -> None:
+        os.set_blocking(fd, False)
+        self.fd = fd
+        self.on_data = on_data
+        self.loop = asyncio.get_running_loop()
+        self.eof: asyncio.Future[None] = self.loop.create_future()
+        self.loop.add_reader(fd, self._ready)
+
+    def _ready(self) -> None:
+        try:
+            data = os.read(self.fd, CHUNK_BYTES)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if data:
+            self.on_data(data)
+        else:
+            self.close()
 
     def close(self) -> None:
-        if self.transport is not None:
-            self.transport.close()
-        else:
-            self.pipe.close()
+        if self.fd < 0:
+            return
+        self.loop.remove_reader(self.fd)
+        os.close(self.fd)
+        self.fd = -1
+        if not self.eof.done():
+            self.eof.set_result(None)
+
+
+class _Buffer:
+    """What a pipe of our own brought, up to a cap (readable before the end)."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.data = bytearray()
+
+    def append(self, chunk: bytes) -> None:
+        if len(self.data) < self.cap:
+            self.data += chunk[: self.cap - len(self.data)]
 
     def bytes(self) -> bytes:
         return bytes(self.data)
-
-
-async def _stream(
-    reader: asyncio.StreamReader, name: str, output: _Output, overflow: asyncio.Event
-) -> None:
-    while chunk := await reader.read(CHUNK_BYTES):
-        if not output.feed(name, chunk):
-            overflow.set()
 
 
 def _prepare(spec: RunSpec) -> tuple[str, str, str]:
@@ -160,8 +173,8 @@ async def _spawn_and_wait(
     spec: RunSpec, on_output: OutputSink, stop: asyncio.Event, src: str, work: str
 ) -> RunResult:
     sandbox, runtime, job, limits = spec.sandbox, spec.runtime, spec.job, spec.limits
-    results_r, results_w = os.pipe()
-    stats_r, stats_w = os.pipe()
+    pipes = [os.pipe() for _ in range(4)]  # stdout, stderr, harness records, launcher report
+    (_, stdout_w), (_, stderr_w), (_, results_w), (_, stats_w) = pipes
     src_in, _ = inside_paths(sandbox.isolation, src, work)
     program = runtime.spec.argv(runtime.interpreter, os.path.join(src_in, job.script), limits)
     program += harness_args(job, results_w, src_in)
@@ -178,44 +191,51 @@ async def _spawn_and_wait(
         process = await asyncio.create_subprocess_exec(
             *command.argv,
             stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+            stdout=stdout_w,
+            stderr=stderr_w,
             env=command.env,
             cwd=command.cwd,
             pass_fds=(results_w, stats_w),
             start_new_session=True,
         )
     except BaseException:
-        os.close(results_r)
-        os.close(stats_r)
+        for read_end, _ in pipes:
+            os.close(read_end)
         raise
     finally:
-        os.close(results_w)
-        os.close(stats_w)
-    return await _supervise(spec, process, results_r, stats_r, on_output, stop, started)
+        for _, write_end in pipes:
+            os.close(write_end)
+    return await _supervise(spec, process, [r for r, _ in pipes], on_output, stop, started)
 
 
 async def _supervise(
     spec: RunSpec,
     process: asyncio.subprocess.Process,
-    results_r: int,
-    stats_r: int,
+    fds: list[int],
     on_output: OutputSink,
     stop: asyncio.Event,
     started: float,
 ) -> RunResult:
-    assert process.stdout is not None and process.stderr is not None
     limits = spec.limits
     output = _Output(limits.output_bytes, on_output)
     overflow = asyncio.Event()
-    results, stats = _Channel(results_r, RESULTS_CAP_BYTES), _Channel(stats_r, RESULTS_CAP_BYTES)
-    streams = asyncio.gather(
-        _stream(process.stdout, "stdout", output, overflow),
-        _stream(process.stderr, "stderr", output, overflow),
-        results.read(),
-        stats.read(),
-    )
-    finished = asyncio.ensure_future(_finish(process, streams))
+    results, stats = _Buffer(RESULTS_CAP_BYTES), _Buffer(RESULTS_CAP_BYTES)
+
+    def stream(name: str) -> Callable[[bytes], None]:
+        def feed(data: bytes) -> None:
+            if not output.feed(name, data):
+                overflow.set()
+
+        return feed
+
+    stdout_r, stderr_r, results_r, stats_r = fds
+    pipes = [
+        _Pipe(stdout_r, stream("stdout")),
+        _Pipe(stderr_r, stream("stderr")),
+        _Pipe(results_r, results.append),
+        _Pipe(stats_r, stats.append),
+    ]
+    finished = asyncio.ensure_future(_finish(process, pipes))
     stopped = asyncio.ensure_future(stop.wait())
     overflowed = asyncio.ensure_future(overflow.wait())
     cancelled = expired = False
@@ -234,8 +254,9 @@ async def _supervise(
     finally:
         stopped.cancel()
         overflowed.cancel()
-        results.close()
-        stats.close()
+        finished.cancel()
+        for pipe in pipes:
+            pipe.close()
     wall = time.monotonic() - started
     output.flush()
     _, report = parse_launcher(stats.bytes())
@@ -255,15 +276,16 @@ async def _supervise(
     return build_result(facts)
 
 
-async def _finish(process: asyncio.subprocess.Process, streams: asyncio.Future[Any]) -> None:
-    await streams
+async def _finish(process: asyncio.subprocess.Process, pipes: list[_Pipe]) -> None:
+    for pipe in pipes:
+        await pipe.eof
     await process.wait()
 
 
 async def _stop(
     spec: RunSpec,
     process: asyncio.subprocess.Process,
-    stats: _Channel,
+    stats: _Buffer,
     finished: asyncio.Future[None],
 ) -> None:
     """Stop a run from outside, then wait a bounded time for its pipes to close.
@@ -283,11 +305,5 @@ async def _stop(
         pgid, _ = parse_launcher(stats.bytes())  # the program's group, in our numbering
         _kill(pgid)
     _kill(process.pid)
-    try:
+    with contextlib.suppress(TimeoutError):  # else something holds the pipes: we close them
         await asyncio.wait_for(asyncio.shield(finished), REAP_SECONDS)
-    except TimeoutError:  # something still holds the pipes open: stop reading them
-        finished.cancel()
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(process.wait(), REAP_SECONDS)

@@ -14,9 +14,9 @@ before the program, so rlimits are applied without ``preexec_fn`` (unsafe with t
 The launcher sets RLIMIT_CPU, RLIMIT_AS, RLIMIT_FSIZE, RLIMIT_NOFILE and RLIMIT_CORE in a
 forked child (niced by :data:`NICE`), and RLIMIT_NPROC to the processes its user already has
 (as far as it can see: inside a PID and user namespace, only the run's) plus the run's
-allowance. Root ignores
-RLIMIT_NPROC, so the launcher also counts those processes every 10 ms and kills the run when
-there are more (a watchdog: a fast fork bomb may overshoot by a few generations). The child leads a
+allowance. Root ignores RLIMIT_NPROC, so the launcher also counts the run's processes (its
+descendants, from the kernel's children lists) every 10 ms and kills the run when there are
+more (a watchdog: a fast fork bomb may overshoot by a few generations). The child leads a
 process group of its own; the launcher kills that group when the wall timeout expires or it is sent
 SIGTERM (a cancel), waits
 for the program with ``wait4`` and writes its exit status and CPU time as one JSON line to a
@@ -62,6 +62,25 @@ def processes():
                 pass
     return count
 nproc = processes() + spec["processes"]
+me = str(os.getpid())
+def descendants(most):
+    # The run's processes: children of children of the launcher (a subreaper: processes that
+    # left the group or the session come back to it). Without the kernel's children lists,
+    # every process of the user.
+    if not os.path.exists("/proc/%s/task/%s/children" % (me, me)):
+        return processes() - nproc + most
+    count, stack = 0, [me]
+    while stack and count <= most:
+        pid = stack.pop()
+        try:
+            for task in os.listdir("/proc/%s/task" % pid):
+                with open("/proc/%s/task/%s/children" % (pid, task)) as f:
+                    kids = f.read().split()
+                count += len(kids)
+                stack.extend(kids)
+        except OSError:
+            pass
+    return count
 child = os.fork()
 if child == 0:
     try:
@@ -90,7 +109,7 @@ while True:
     pid, status, usage = os.wait4(child, os.WNOHANG)
     if pid:
         break
-    if not crowded and processes() > nproc:
+    if not crowded and descendants(spec["processes"]) > spec["processes"]:
         crowded = True
         os.write(2, b"\nstopped: more than %d processes\n" % spec["processes"])
         try:
@@ -112,7 +131,6 @@ try:
     os.killpg(child, signal.SIGKILL)
 except OSError:
     pass
-me = str(os.getpid())
 for _ in range(200):
     left = []
     for name in os.listdir("/proc"):
