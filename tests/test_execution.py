@@ -8,6 +8,8 @@ import signal
 
 import pytest
 
+from sessions.config import Config
+from sessions.execution import probe
 from sessions.execution.harness import JOB_FILE, build_job, entry_point, harness_args
 from sessions.execution.outcome import (
     Facts,
@@ -21,7 +23,9 @@ from sessions.execution.outcome import (
 )
 from sessions.execution.sandbox import LAUNCHER, SANDBOX_SRC, SANDBOX_WORK, Sandbox, rlimits
 from sessions.execution.spec import JAVASCRIPT, MIB, PYTHON, Isolation, RunLimits
+from sessions.languages import LANGUAGES
 from sessions.problems import load_bank
+from sessions.web.runs import limits_of
 
 LIMITS = RunLimits(wall_seconds=3.0, cpu_seconds=2, memory_bytes=256 * MIB, tmpfs_bytes=8 * MIB)
 PROGRAM = ["/opt/python/bin/python3", "-I", "/sandbox/src/solution.py"]
@@ -308,3 +312,56 @@ def test_a_harnessed_result_counts_passed_tests_out_of_all_of_them():
 def test_a_signal_is_a_negative_exit_code_and_no_harness_means_no_tests():
     result = build_result(facts(report=LauncherReport(signal=9, cpu_seconds=0.1)))
     assert (result.exit_code, result.tests, result.passed, result.total) == (-9, None, None, None)
+
+
+# --- configuration and detection ---------------------------------------------------------
+
+
+def test_execution_is_off_by_default_and_a_bare_flag_or_the_environment_turns_it_on():
+    assert Config().enable_exec is False
+    assert Config.from_args([], {}).enable_exec is False
+    assert Config.from_args(["--enable-exec"], {}).enable_exec is True
+    assert Config.from_args([], {"INTERVIEW_ENABLE_EXEC": "1"}).enable_exec is True
+    assert (
+        Config.from_args(["--enable-exec", "false"], {"INTERVIEW_ENABLE_EXEC": "1"}).enable_exec
+        is False
+    )
+
+
+def test_an_unknown_isolation_level_is_refused_at_start_up(capsys):
+    with pytest.raises(SystemExit):
+        Config.from_args(["--exec-isolation", "chroot"], {})
+    assert (
+        "must be one of auto, bubblewrap, namespaces, rlimits, got chroot"
+        in capsys.readouterr().err
+    )
+
+
+def test_the_run_limits_come_from_the_configuration():
+    config = Config(
+        exec_timeout_seconds=3.5,
+        exec_cpu_seconds=2,
+        exec_memory_bytes=100 * MIB,
+        exec_file_bytes=MIB,
+        exec_processes=8,
+        exec_open_files=32,
+        exec_output_bytes=1000,
+        exec_tmpfs_bytes=4 * MIB,
+    )
+    assert limits_of(config) == RunLimits(3.5, 2, 100 * MIB, MIB, 8, 32, 1000, 4 * MIB)
+
+
+def test_an_isolation_level_asked_for_and_missing_is_an_error_naming_why(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    probe.detect.cache_clear()
+    try:
+        with pytest.raises(probe.ExecutionUnavailable, match=r"^bubblewrap: not installed$"):
+            probe.detect("bubblewrap")
+    finally:
+        probe.detect.cache_clear()
+
+
+def test_every_editor_language_is_listed_as_runnable_or_not():
+    capabilities = probe.disabled()
+    assert capabilities.isolation is Isolation.OFF
+    assert capabilities.runnable() == dict.fromkeys(LANGUAGES, False)

@@ -17,11 +17,10 @@ import tempfile
 from dataclasses import dataclass, field
 
 from sessions.execution.sandbox import Sandbox
-from sessions.execution.spec import JAVASCRIPT, PYTHON, SPECS, Isolation, RunLimits, Runtime
+from sessions.execution.spec import JAVASCRIPT, PYTHON, Isolation, RunLimits, Runtime
 from sessions.languages import LANGUAGES
 
 AUTO = "auto"
-LEVELS: tuple[str, ...] = (AUTO, "bubblewrap", "namespaces", "rlimits")
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 SYSTEM_FILES = (
     "/etc/ld.so.cache",
@@ -173,6 +172,3 @@ def detect(requested: str = AUTO) -> Capabilities:
 def disabled() -> Capabilities:
     """Execution off: nothing runs."""
     return Capabilities(Sandbox(Isolation.OFF, sys.executable))
-
-
-__all__ = ["LEVELS", "SPECS", "Capabilities", "ExecutionUnavailable", "detect", "disabled"]
