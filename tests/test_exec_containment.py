@@ -282,8 +282,12 @@ async def test_children_are_killed_when_the_run_is_cancelled_even_outside_its_gr
     code = (
         "import subprocess, sys, time\n"
         f"args = [sys.executable, '-c', 'import time; time.sleep(60)', '{marker}']\n"
-        "subprocess.Popen(args)\n"
-        "subprocess.Popen(args, start_new_session=True)\n"
+        "children = [subprocess.Popen(args), subprocess.Popen(args, start_new_session=True)]\n"
+        "for child in children:  # until each shows its marker in /proc (bounded)\n"
+        "    for _ in range(500):\n"
+        f"        if b'{marker}' in open(f'/proc/{{child.pid}}/cmdline', 'rb').read():\n"
+        "            break\n"
+        "        time.sleep(0.01)\n"
         "print('spawned', flush=True)\n"
         "time.sleep(60)\n"
     )
