@@ -25,7 +25,8 @@ from tests.sandboxes import LEVELS, capabilities_for, processes_with
 
 pytestmark = pytest.mark.timeout(60)
 Client = TestClient[Any, Any]
-SLEEPER = "import time\nprint('ready', flush=True)\ntime.sleep(30)\n"
+SLEEPER = "import time\ntime.sleep(30)\n"
+"""A run that lasts and prints nothing, so the next frame a test reads is the one it expects."""
 MiB = 1024 * 1024
 
 
