@@ -261,6 +261,14 @@ async def test_output_is_streamed_before_the_run_ends(caps):
     assert (result.status, captured.text()) == ("ok", "first\nsecond\n")
 
 
+async def test_many_small_writes_reach_the_room_as_a_few_chunks(caps):
+    code = "for i in range(3000):\n    print(i, flush=True)\n"
+    result, out = await run(caps, code, limits=RunLimits(output_bytes=64 * 1024))
+    assert result.status == "ok"
+    assert out.text() == "".join(f"{i}\n" for i in range(3000))
+    assert len(out.chunks) < 100, len(out.chunks)  # 6,000 writes, paced to every 25 ms
+
+
 async def test_a_stopped_run_is_killed(caps):
     captured = Captured()
     stop = asyncio.Event()
