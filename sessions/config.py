@@ -274,7 +274,9 @@ class Config:
     exec_memory_bytes: int = field(
         default=512 * MIB,
         metadata=_option(
-            "address space of a run (RLIMIT_AS; node's heap gets the same cap)", _positive_int
+            "memory of a run: each process's address space (RLIMIT_AS), and all of its "
+            "processes' resident memory together; node's heap gets the same cap",
+            _positive_int,
         ),
     )
     exec_output_bytes: int = field(

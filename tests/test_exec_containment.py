@@ -98,6 +98,22 @@ async def test_allocating_4_gib_is_a_memory_limit(caps):
     assert "MemoryError" in out.text("stderr")
 
 
+async def test_processes_that_together_hold_more_than_the_memory_limit_are_a_memory_limit(caps):
+    code = (
+        "import os, time\n"
+        "for _ in range(3):\n"
+        "    if os.fork() == 0:\n"
+        "        break\n"
+        "data = b'x' * (60 << 20)\n"
+        "time.sleep(30)\n"
+    )
+    limits = RunLimits(wall_seconds=20.0, memory_bytes=160 << 20)
+    result, out = await run(caps, code, limits=limits)
+    assert result.status == "memory-limit"
+    assert "stopped: more than 160 MiB of memory in all" in out.text("stderr")
+    assert result.wall_seconds < 20.0
+
+
 async def test_node_running_out_of_heap_is_a_memory_limit(caps):
     code = "const keep = [];\nwhile (true) keep.push(new Array(1e6).fill(1.5));\n"
     limits = RunLimits(wall_seconds=20.0, memory_bytes=128 * 1024 * 1024)

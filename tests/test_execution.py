@@ -130,6 +130,7 @@ def test_rlimits_only_is_the_launcher_alone():
     assert launcher_spec(argv) == {
         "rlimits": [list(limit) for limit in rlimits(LIMITS)],
         "processes": LIMITS.processes,
+        "memory": LIMITS.memory_bytes,
         "wall": 3.0,
         "nice": 10,
         "env": command_of(Isolation.RLIMITS)[1],
@@ -248,10 +249,13 @@ def test_harness_records_are_read_strictly_and_malformed_lines_ignored():
 
 def test_the_launcher_report_gives_the_group_and_the_end():
     pgid, report = parse_launcher(
-        b'{"pgid": 41}\n{"exit": null, "signal": 9, "cpu": 1.23456, "timedOut": true}\n'
+        b'{"pgid": 41}\n'
+        b'{"exit": null, "signal": 9, "cpu": 1.23456, "timedOut": true, "stopped": "memory"}\n'
     )
     assert pgid == 41
-    assert report == LauncherReport(exit_code=None, signal=9, cpu_seconds=1.235, timed_out=True)
+    assert report == LauncherReport(
+        exit_code=None, signal=9, cpu_seconds=1.235, timed_out=True, stopped="memory"
+    )
     assert parse_launcher(b"") == (None, None)
 
 
@@ -283,6 +287,8 @@ def facts(**overrides: object) -> Facts:
         ({"records": Records(memory=True), "report": LauncherReport(exit_code=1)}, "memory-limit"),
         ({"stderr_tail": "MemoryError\n", "report": LauncherReport(exit_code=1)}, "memory-limit"),
         ({"stderr_tail": "FATAL ERROR: JavaScript heap out of memory"}, "memory-limit"),
+        ({"report": LauncherReport(signal=9, cpu_seconds=0.1, stopped="memory")}, "memory-limit"),
+        ({"report": LauncherReport(signal=9, cpu_seconds=0.1, stopped="processes")}, "error"),
         ({"output_capped": True}, "output-limit"),
         ({"output_capped": True, "wall_expired": True}, "timeout"),
         ({"cancelled": True, "wall_expired": True, "output_capped": True}, "killed"),

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Literal
 Status = Literal["ok", "error", "timeout", "memory-limit", "output-limit", "killed"]
 STATUSES: tuple[Status, ...] = ("ok", "error", "timeout", "memory-limit", "output-limit", "killed")
 MAX_TESTS = 1000
+WATCHDOG = ("processes", "memory")
 MAX_TEXT = 2000
 MEMORY_MARKERS = (
     "MemoryError",
@@ -107,6 +108,8 @@ class LauncherReport:
     signal: int | None = None
     cpu_seconds: float | None = None
     timed_out: bool = False
+    stopped: str | None = None
+    """Why the launcher's watchdog stopped the run: ``processes`` or ``memory``, or None."""
 
 
 def parse_launcher(data: bytes) -> tuple[int | None, LauncherReport | None]:
@@ -129,6 +132,7 @@ def parse_launcher(data: bytes) -> tuple[int | None, LauncherReport | None]:
                 signal=record.get("signal") if isinstance(record.get("signal"), int) else None,
                 cpu_seconds=round(float(cpu), 3) if isinstance(cpu, int | float) else None,
                 timed_out=record.get("timedOut") is True,
+                stopped=record["stopped"] if record.get("stopped") in WATCHDOG else None,
             )
     return pgid, report
 
@@ -190,6 +194,8 @@ def status_of(facts: Facts) -> Status:
         cpu = report.cpu_seconds or 0.0
         if report.signal == signal.SIGXCPU or cpu >= facts.cpu_limit:
             return "timeout"
+    if report is not None and report.stopped == "memory":
+        return "memory-limit"
     if facts.records.memory or any(mark in facts.stderr_tail for mark in MEMORY_MARKERS):
         return "memory-limit"
     if facts.output_capped:

@@ -14,9 +14,11 @@ before the program, so rlimits are applied without ``preexec_fn`` (unsafe with t
 The launcher sets RLIMIT_CPU, RLIMIT_AS, RLIMIT_FSIZE, RLIMIT_NOFILE and RLIMIT_CORE in a
 forked child (niced by :data:`NICE`), and RLIMIT_NPROC to the processes its user already has
 (as far as it can see: inside a PID and user namespace, only the run's) plus the run's
-allowance. Root ignores RLIMIT_NPROC, so the launcher also counts the run's processes (its
-descendants, from the kernel's children lists) every 10 ms and kills the run when there are
-more (a watchdog: a fast fork bomb may overshoot by a few generations). The child leads a
+allowance. RLIMIT_AS caps each process, RLIMIT_NPROC does not bind root: so every 10 ms the
+launcher also looks at the run's processes (its descendants, from the kernel's children
+lists) and kills the run when there are more than its allowance, or when together they hold
+more resident memory than one process may address (a watchdog: a fast fork bomb may
+overshoot by a few generations before it is seen). The child leads a
 process group of its own; the launcher kills that group when the wall timeout expires or it is sent
 SIGTERM (a cancel), waits
 for the program with ``wait4`` and writes its exit status and CPU time as one JSON line to a
@@ -63,24 +65,41 @@ def processes():
     return count
 nproc = processes() + spec["processes"]
 me = str(os.getpid())
-def descendants(most):
-    # The run's processes: children of children of the launcher (a subreaper: processes that
-    # left the group or the session come back to it). Without the kernel's children lists,
-    # every process of the user.
+pagesize = os.sysconf("SC_PAGE_SIZE")
+def members(most):
+    # The run's processes, at most most + 1 of them: the launcher's descendants (a subreaper:
+    # processes that left the group or the session come back to it). None without the
+    # kernel's children lists.
     if not os.path.exists("/proc/%s/task/%s/children" % (me, me)):
-        return processes() - nproc + most
-    count, stack = 0, [me]
-    while stack and count <= most:
+        return None
+    found, stack = [], [me]
+    while stack and len(found) <= most:
         pid = stack.pop()
         try:
             for task in os.listdir("/proc/%s/task" % pid):
                 with open("/proc/%s/task/%s/children" % (pid, task)) as f:
                     kids = f.read().split()
-                count += len(kids)
+                found.extend(kids)
                 stack.extend(kids)
         except OSError:
             pass
-    return count
+    return found
+def resident(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%s/statm" % pid) as f:
+                total += int(f.read().split()[1]) * pagesize
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+def verdict():
+    pids = members(spec["processes"])
+    if pids is None:
+        return "processes" if processes() > nproc else None
+    if len(pids) > spec["processes"]:
+        return "processes"
+    return "memory" if resident(pids) > spec["memory"] else None
 child = os.fork()
 if child == 0:
     try:
@@ -104,18 +123,23 @@ def expire(signum, frame):
 signal.signal(signal.SIGALRM, expire)
 signal.signal(signal.SIGTERM, expire)
 signal.setitimer(signal.ITIMER_REAL, spec["wall"])
-crowded = False
+stopped = None
+reasons = {
+    "processes": "more than %d processes" % spec["processes"],
+    "memory": "more than %d MiB of memory in all" % (spec["memory"] >> 20),
+}
 while True:
     pid, status, usage = os.wait4(child, os.WNOHANG)
     if pid:
         break
-    if not crowded and descendants(spec["processes"]) > spec["processes"]:
-        crowded = True
-        os.write(2, b"\nstopped: more than %d processes\n" % spec["processes"])
-        try:
-            os.killpg(child, signal.SIGKILL)
-        except OSError:
-            pass
+    if stopped is None:
+        stopped = verdict()
+        if stopped is not None:
+            os.write(2, ("\nstopped: %s\n" % reasons[stopped]).encode())
+            try:
+                os.killpg(child, signal.SIGKILL)
+            except OSError:
+                pass
     time.sleep(0.01)
 signal.setitimer(signal.ITIMER_REAL, 0)
 report = {
@@ -124,7 +148,7 @@ report = {
     "cpu": usage.ru_utime + usage.ru_stime,
     "maxrss": usage.ru_maxrss,
     "timedOut": signal.SIGALRM in expired,
-    "processes": crowded,
+    "stopped": stopped,
 }
 os.write(stats, (json.dumps(report) + "\n").encode())
 try:
@@ -207,6 +231,7 @@ def launcher_argv(
     spec = {
         "rlimits": rlimits(limits, address_space_extra),
         "processes": limits.processes,
+        "memory": limits.memory_bytes,
         "wall": limits.wall_seconds,
         "nice": NICE,
         "env": dict(env),
