@@ -293,7 +293,9 @@ class Config:
     )
     exec_processes: int = field(
         default=64,
-        metadata=_option("processes and threads a run may have at once", _positive_int),
+        metadata=_option(
+            "processes a run may have at once (RLIMIT_NPROC also counts threads)", _positive_int
+        ),
     )
     exec_open_files: int = field(
         default=256,
