@@ -55,11 +55,13 @@ try:
 except Exception:
     pass
 def processes():
+    # The user's tasks (RLIMIT_NPROC counts threads): inside a PID namespace, the run's own.
     uid, count = os.getuid(), 0
     for name in os.listdir("/proc"):
         if name.isdigit():
             try:
-                count += os.stat("/proc/" + name).st_uid == uid
+                if os.stat("/proc/" + name).st_uid == uid:
+                    count += len(os.listdir("/proc/%s/task" % name))
             except OSError:
                 pass
     return count
