@@ -198,14 +198,14 @@ def inside_paths(isolation: Isolation, host_src: str, host_work: str) -> tuple[s
     return host_src, host_work
 
 
-def program_env(work: str) -> dict[str, str]:
-    """The whole environment of a run: nothing of the server's (no tokens, no HOME)."""
+def program_env(home: str, tmp: str) -> dict[str, str]:
+    """The whole environment of a run: nothing of the server's (no tokens, not its HOME)."""
     return {
         "PATH": SANDBOX_PATH,
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
-        "HOME": work,
-        "TMPDIR": work,
+        "HOME": home,
+        "TMPDIR": tmp,
     }
 
 
@@ -268,10 +268,10 @@ class Sandbox:
         address_space_extra: int = 0,
     ) -> Command:
         """The full command of a run whose program (as it sees its paths) is ``program``."""
-        _, work = inside_paths(self.isolation, host_src, host_work)
-        env = program_env(work if self.isolation is not Isolation.BUBBLEWRAP else "/tmp")
         if self.isolation is Isolation.BUBBLEWRAP:
-            env["HOME"] = SANDBOX_WORK
+            env = program_env(SANDBOX_WORK, "/tmp")
+        else:
+            env = program_env(host_work, host_work)
         inner = launcher_argv(self.python, program, limits, env, stats_fd, address_space_extra)
         if self.isolation is Isolation.BUBBLEWRAP:
             return Command(self._bwrap(limits, host_src) + inner, env, host_work)

@@ -73,6 +73,8 @@ class Run:
     spec: RunSpec
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    position: int = 0
+    """The place in the queue the room was last told (0: not queued)."""
 
     def started(self) -> dict[str, Any]:
         return {
@@ -177,6 +179,7 @@ class Runs:
     # --- the queue --------------------------------------------------------------------
 
     def _queued(self, run: Run, position: int) -> dict[str, Any]:
+        run.position = position
         return {"type": "run-queued", "runId": run.id, "position": position}
 
     def _start(self, run: Run) -> dict[str, Any]:
@@ -196,8 +199,10 @@ class Runs:
             self._requeue()
 
     def _requeue(self) -> None:
+        """Tell each waiting run whose place changed its new place."""
         for position, run in enumerate(self.waiting, start=1):
-            self._broadcast(run.session, self._queued(run, position))
+            if run.position != position:
+                self._broadcast(run.session, self._queued(run, position))
 
     async def _execute(self, run: Run) -> None:
         def on_output(stream: str, data: str) -> None:
