@@ -289,7 +289,11 @@ class Config:
     )
     exec_tmpfs_bytes: int = field(
         default=64 * MIB,
-        metadata=_option("size of a sandboxed run's /tmp and working directory", _positive_int),
+        metadata=_option(
+            "size of each of a sandboxed run's writable tmpfs: its working directory, /tmp "
+            "and /dev/shm",
+            _positive_int,
+        ),
     )
     exec_processes: int = field(
         default=64,

@@ -198,6 +198,39 @@ async def test_the_file_size_limit_stops_a_big_write(caps):
     assert (result.status, out.text()) == ("ok", "refused 27\n")
 
 
+async def test_a_sandboxed_run_writes_only_to_its_bounded_tmpfs(caps):
+    code = (
+        "import os\n"
+        "for path in ('/sandbox-escape', '/dev/x', '/usr/x', 'work.txt', '/tmp/t', '/dev/shm/s'):\n"
+        "    try:\n"
+        "        open(path, 'w').write('x')\n"
+        "        print(path, 'written')\n"
+        "    except OSError as exc:\n"
+        "        print(path, exc.strerror)\n"
+        "try:\n"
+        "    with open('/dev/shm/big', 'wb') as f:\n"
+        "        for _ in range(20):\n"
+        "            f.write(b'x' * (1 << 20))\n"
+        "    print('shm unbounded')\n"
+        "except OSError as exc:\n"
+        "    print('shm', exc.strerror)\n"
+    )
+    if not caps.isolation.isolates_files:
+        pytest.skip(f"{caps.isolation} shows the host's filesystem (README: Running code)")
+    limits = RunLimits(wall_seconds=5.0, tmpfs_bytes=8 << 20)
+    result, out = await run(caps, code, limits=limits)
+    assert result.status == "ok"
+    assert out.text() == (
+        "/sandbox-escape Read-only file system\n"
+        "/dev/x Read-only file system\n"
+        "/usr/x Read-only file system\n"
+        "work.txt written\n"
+        "/tmp/t written\n"
+        "/dev/shm/s written\n"
+        "shm No space left on device\n"
+    )
+
+
 async def test_a_tcp_connect_to_the_servers_port_fails_where_the_network_is_isolated(caps):
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]

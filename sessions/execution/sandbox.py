@@ -5,8 +5,9 @@ before the program, so rlimits are applied without ``preexec_fn`` (unsafe with t
 
 - **bubblewrap**: ``bwrap`` with every namespace unshared (user, PID, network, IPC, UTS,
   cgroup), ``--die-with-parent``, no capabilities, a read-only view of the system folders
-  and the interpreters, the job's sources read-only at ``/sandbox/src`` and a size-limited
-  tmpfs as the working directory (``/sandbox/work``) and ``/tmp``.
+  and the interpreters, the job's sources read-only at ``/sandbox/src``, size-limited
+  tmpfs as the working directory (``/sandbox/work``), ``/tmp`` and ``/dev/shm``, and nothing
+  else writable.
 - **namespaces**: ``unshare`` of user, network, PID and mount namespaces with a fresh
   ``/proc``; the files are the host's, as seen by the server's user.
 - **rlimits**: the launcher alone.
@@ -297,9 +298,13 @@ class Sandbox:
             argv += ["--ro-bind", root, root]
         tmpfs = str(limits.tmpfs_bytes)
         argv += ["--proc", "/proc", "--dev", "/dev"]
+        # Every writable place is a tmpfs of bounded size (tmpfs is memory): /tmp, the work
+        # folder and /dev/shm; the root and /dev themselves are made read-only.
+        argv += ["--size", tmpfs, "--tmpfs", "/dev/shm"]
         argv += ["--size", tmpfs, "--tmpfs", "/tmp"]
         argv += ["--ro-bind", host_src, SANDBOX_SRC]
         argv += ["--size", tmpfs, "--tmpfs", SANDBOX_WORK]
+        argv += ["--remount-ro", "/dev", "--remount-ro", "/"]
         argv += ["--chdir", SANDBOX_WORK, "--clearenv", "--"]
         return argv
 
