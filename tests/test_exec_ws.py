@@ -296,7 +296,8 @@ async def test_health_answers_within_a_second_during_a_fork_bomb(level_runner: C
         assert response.status == 200
         assert time.monotonic() - began < 1.0
     result, _ = await until(ws, "run-result")
-    assert result["status"] in ("error", "timeout")
+    # Stopped for its processes (error), their memory, or the clock, whichever comes first.
+    assert result["status"] in ("error", "memory-limit", "timeout")
 
 
 async def test_printing_10_mb_is_an_output_limit_and_the_server_stays_flat(runner: Client):

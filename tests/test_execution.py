@@ -21,7 +21,14 @@ from sessions.execution.outcome import (
     parse_records,
     status_of,
 )
-from sessions.execution.sandbox import LAUNCHER, SANDBOX_SRC, SANDBOX_WORK, Sandbox, rlimits
+from sessions.execution.sandbox import (
+    CGROUP_WRAPPER,
+    LAUNCHER,
+    SANDBOX_SRC,
+    SANDBOX_WORK,
+    Sandbox,
+    rlimits,
+)
 from sessions.execution.spec import JAVASCRIPT, MIB, PYTHON, Isolation, RunLimits
 from sessions.languages import LANGUAGES
 from sessions.problems import load_bank
@@ -111,6 +118,7 @@ def test_bubblewrap_unshares_everything_and_shows_the_system_read_only():
         "TMPDIR": "/tmp",
     }
     assert launcher_spec(argv)["env"] == env
+    assert launcher_spec(argv)["pidns"] is True
     assert cwd == "/tmp/run/work"
 
 
@@ -128,7 +136,7 @@ def test_namespaces_unshare_user_network_pid_and_mount():
         "--",
     ]
     assert (env["HOME"], env["TMPDIR"], cwd) == ("/tmp/run/work", "/tmp/run/work", "/tmp/run/work")
-    launcher_spec(argv)
+    assert launcher_spec(argv)["pidns"] is True
 
 
 def test_rlimits_only_is_the_launcher_alone():
@@ -141,6 +149,7 @@ def test_rlimits_only_is_the_launcher_alone():
         "memory": LIMITS.memory_bytes,
         "wall": 3.0,
         "nice": 10,
+        "pidns": False,
         "env": command_of(Isolation.RLIMITS)[1],
     }
 
@@ -379,3 +388,13 @@ def test_every_editor_language_is_listed_as_runnable_or_not():
     capabilities = probe.disabled()
     assert capabilities.isolation is Isolation.OFF
     assert capabilities.runnable() == dict.fromkeys(LANGUAGES, False)
+
+
+def test_a_run_in_a_pids_cgroup_joins_it_before_anything_else_starts():
+    sandbox = Sandbox(Isolation.RLIMITS, "/opt/python/bin/python3", cgroup="/sys/fs/cgroup/x")
+    plain = sandbox.command(PROGRAM, LIMITS, host_src="/s", host_work="/w", stats_fd=7)
+    joined = sandbox.command(
+        PROGRAM, LIMITS, host_src="/s", host_work="/w", stats_fd=7, in_cgroup=True
+    )
+    assert joined.argv == [*CGROUP_WRAPPER, *plain.argv]
+    assert CGROUP_WRAPPER == ("/bin/sh", "-c", 'echo 0 >&0 && exec "$@" </dev/null', "sh")

@@ -8,6 +8,7 @@ thread. The answer depends only on the machine and the request, so it is remembe
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -15,8 +16,9 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from sessions.execution.sandbox import Sandbox
+from sessions.execution.sandbox import CGROUP_WRAPPER, Sandbox
 from sessions.execution.spec import JAVASCRIPT, PYTHON, Isolation, RunLimits, Runtime
 from sessions.languages import LANGUAGES
 
@@ -32,6 +34,8 @@ SYSTEM_FILES = (
     "/etc/group",
     "/etc/nsswitch.conf",
 )
+CGROUP_ROOTS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")
+CGROUP_FOLDER = "interview-exec"
 TRIAL_SECONDS = 20.0
 TRIALS: dict[str, tuple[str, ...]] = {
     PYTHON.id: ("-I", "-S", "-c", "print('ok')"),
@@ -128,18 +132,65 @@ def trial(sandbox: Sandbox, runtime: Runtime) -> str | None:
     return why[-1] if why else f"exit status {done.returncode}"
 
 
-def _sandbox(level: Isolation, python: Runtime, roots: tuple[str, ...]) -> Sandbox | None:
+def pids_cgroup() -> str | None:
+    """A folder under which each run can get a pids cgroup of its own, or None.
+
+    The kernel enforces a cgroup's ``pids.max`` whoever the user, where RLIMIT_NPROC does not
+    bind root. It takes a writable pids hierarchy (cgroup v1's ``pids``, or v2 with the pids
+    controller enabled for the root's children) and ``/bin/sh`` to join it.
+    """
+    if not os.path.exists(CGROUP_WRAPPER[0]):
+        return None
+    for base in CGROUP_ROOTS:
+        folder = os.path.join(base, CGROUP_FOLDER)
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError:
+            continue
+        if _cgroup_works(folder):
+            return folder
+    return None
+
+
+def _cgroup_works(folder: str) -> bool:
+    trial = os.path.join(folder, f"probe-{os.getpid()}")
+    try:
+        os.mkdir(trial)
+    except OSError:
+        return False
+    try:
+        Path(trial, "pids.max").write_text("8")
+        procs = os.open(os.path.join(trial, "cgroup.procs"), os.O_WRONLY)
+        try:
+            done = subprocess.run(
+                [*CGROUP_WRAPPER, "true"], stdin=procs, timeout=TRIAL_SECONDS, check=False
+            )
+        finally:
+            os.close(procs)
+        return done.returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+    finally:
+        with contextlib.suppress(OSError):
+            os.rmdir(trial)
+
+
+def _sandbox(
+    level: Isolation, python: Runtime, roots: tuple[str, ...], cgroup: str | None
+) -> Sandbox | None:
+    interpreter = python.interpreter
     if level is Isolation.BUBBLEWRAP:
         bwrap = shutil.which("bwrap")
         if bwrap is None:
             return None
+        view = system_view()
         return Sandbox(
-            level, python.interpreter, bwrap=bwrap, system_args=system_view(), roots=roots
+            level, interpreter, bwrap=bwrap, system_args=view, roots=roots, cgroup=cgroup
         )
     if level is Isolation.NAMESPACES:
         unshare = shutil.which("unshare")
-        return Sandbox(level, python.interpreter, unshare=unshare) if unshare else None
-    return Sandbox(level, python.interpreter)
+        return Sandbox(level, interpreter, unshare=unshare, cgroup=cgroup) if unshare else None
+    return Sandbox(level, interpreter, cgroup=cgroup)
 
 
 @functools.lru_cache(maxsize=8)
@@ -155,8 +206,9 @@ def detect(requested: str = AUTO) -> Capabilities:
     if requested != AUTO:
         levels = [Isolation(requested)]
     attempts: list[str] = []
+    cgroup = pids_cgroup()
     for level in levels:
-        sandbox = _sandbox(level, python, roots)
+        sandbox = _sandbox(level, python, roots, cgroup)
         if sandbox is None:
             attempts.append(f"{level}: not installed")
             continue

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
+import logging
 import os
 import shutil
 import signal
@@ -27,9 +28,10 @@ from pathlib import Path
 
 from sessions.execution.harness import Job, harness_args
 from sessions.execution.outcome import Facts, RunResult, build_result, parse_launcher, parse_records
-from sessions.execution.sandbox import KILL_GRACE_SECONDS, Sandbox, inside_paths
+from sessions.execution.sandbox import CGROUP_SLACK, KILL_GRACE_SECONDS, Sandbox, inside_paths
 from sessions.execution.spec import Isolation, RunLimits, Runtime
 
+log = logging.getLogger("interview.exec")
 OutputSink = Callable[[str, str], None]
 """``on_output(stream, text)``: ``stream`` is ``"stdout"`` or ``"stderr"``."""
 
@@ -176,14 +178,52 @@ class _Buffer:
         return bytes(self.data)
 
 
-def _prepare(spec: RunSpec) -> tuple[str, str, str]:
+@dataclass(slots=True)
+class _Place:
+    """Where a run lives on the host: its folder and, when there is one, its pids cgroup."""
+
+    host: str
+    src: str
+    work: str
+    cgroup: str | None = None
+    procs: int | None = None
+    """``cgroup.procs`` of the run's cgroup, open for writing (the command's stdin)."""
+
+
+def _prepare(spec: RunSpec) -> _Place:
     host = tempfile.mkdtemp(prefix="interview-run-", dir=spec.tmp_root)
-    src, work = os.path.join(host, "src"), os.path.join(host, "work")
-    os.mkdir(src, 0o755)
-    os.mkdir(work, 0o700)
+    place = _Place(host, os.path.join(host, "src"), os.path.join(host, "work"))
+    os.mkdir(place.src, 0o755)
+    os.mkdir(place.work, 0o700)
     for name, text in spec.job.files.items():
-        Path(src, name).write_text(text, encoding="utf-8")
-    return host, src, work
+        Path(place.src, name).write_text(text, encoding="utf-8")
+    if spec.sandbox.cgroup is not None:
+        cgroup = os.path.join(spec.sandbox.cgroup, os.path.basename(host))
+        try:
+            os.mkdir(cgroup)
+            place.cgroup = cgroup
+            Path(cgroup, "pids.max").write_text(str(spec.limits.processes + CGROUP_SLACK))
+            place.procs = os.open(os.path.join(cgroup, "cgroup.procs"), os.O_WRONLY)
+        except OSError:
+            log.warning("could not set up the pids cgroup %s: the run goes without", cgroup)
+    return place
+
+
+def _clean(place: _Place) -> None:
+    shutil.rmtree(place.host, ignore_errors=True)
+    if place.procs is not None:
+        os.close(place.procs)
+    if place.cgroup is None:
+        return
+    for _ in range(100):  # the last processes of a killed run may take a moment to go
+        try:
+            os.rmdir(place.cgroup)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.02)
+    log.warning("could not remove the pids cgroup %s: processes are left in it", place.cgroup)
 
 
 def _kill(pgid: int | None) -> None:
@@ -198,17 +238,18 @@ async def execute(spec: RunSpec, on_output: OutputSink, stop: asyncio.Event) -> 
 
     Cancelling the task kills the run too (and re-raises); the folder is removed either way.
     """
-    host, src, work = await asyncio.to_thread(_prepare, spec)
+    place = await asyncio.to_thread(_prepare, spec)
     try:
-        return await _spawn_and_wait(spec, on_output, stop, src, work)
+        return await _spawn_and_wait(spec, on_output, stop, place)
     finally:
-        await asyncio.to_thread(shutil.rmtree, host, True)
+        await asyncio.to_thread(_clean, place)
 
 
 async def _spawn_and_wait(
-    spec: RunSpec, on_output: OutputSink, stop: asyncio.Event, src: str, work: str
+    spec: RunSpec, on_output: OutputSink, stop: asyncio.Event, place: _Place
 ) -> RunResult:
     sandbox, runtime, job, limits = spec.sandbox, spec.runtime, spec.job, spec.limits
+    src, work = place.src, place.work
     pipes = [os.pipe() for _ in range(4)]  # stdout, stderr, harness records, launcher report
     (_, stdout_w), (_, stderr_w), (_, results_w), (_, stats_w) = pipes
     src_in, _ = inside_paths(sandbox.isolation, src, work)
@@ -221,12 +262,13 @@ async def _spawn_and_wait(
         host_work=work,
         stats_fd=stats_w,
         address_space_extra=runtime.spec.address_space_extra,
+        in_cgroup=place.procs is not None,
     )
     started = time.monotonic()
     try:
         process = await asyncio.create_subprocess_exec(
             *command.argv,
-            stdin=asyncio.subprocess.DEVNULL,
+            stdin=place.procs if place.procs is not None else asyncio.subprocess.DEVNULL,
             stdout=stdout_w,
             stderr=stderr_w,
             env=command.env,

@@ -15,11 +15,14 @@ before the program, so rlimits are applied without ``preexec_fn`` (unsafe with t
 The launcher sets RLIMIT_CPU, RLIMIT_AS, RLIMIT_FSIZE, RLIMIT_NOFILE and RLIMIT_CORE in a
 forked child (niced by :data:`NICE`), and RLIMIT_NPROC to the processes its user already has
 (as far as it can see: inside a PID and user namespace, only the run's) plus the run's
-allowance. RLIMIT_AS caps each process, RLIMIT_NPROC does not bind root: so every 10 ms the
-launcher also looks at the run's processes (its descendants, from the kernel's children
-lists) and kills the run when there are more than its allowance, or when together they hold
-more resident memory than one process may address (a watchdog: a fast fork bomb may
-overshoot by a few generations before it is seen). The child leads a
+allowance. RLIMIT_AS caps each process, RLIMIT_NPROC does not bind root: so the launcher
+also watches the run's processes (in a PID namespace, every process after it; without one,
+its descendants and its session) and kills the run when there are more than its allowance
+(counted every 2 ms: a fast fork bomb may overshoot by a generation or two before it is
+seen) or when together they hold more memory than one process may address (their
+proportional set size, every 100 ms). In a PID namespace the launcher then simply exits when
+the program has: the kernel kills everything left in the namespace, and nothing can fork in
+a dying one. Without one, as a child subreaper, it kills what is left itself. The child leads a
 process group of its own; the launcher kills that group when the wall timeout expires or it is sent
 SIGTERM (a cancel), waits
 for the program with ``wait4`` and writes its exit status and CPU time as one JSON line to a
@@ -41,6 +44,11 @@ SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 NICE = 10
 """Runs are niced: a CPU-bound run, or a fork bomb before the watchdog sees it, yields the CPU
 to the server (and to the launcher that must stop it)."""
+CGROUP_WRAPPER = ("/bin/sh", "-c", 'echo 0 >&0 && exec "$@" </dev/null', "sh")
+"""Joins the cgroup whose ``cgroup.procs`` is open as stdin, then runs the command with
+stdin from ``/dev/null``: everything the run starts is in the cgroup from its first fork."""
+CGROUP_SLACK = 8
+"""Tasks the cgroup allows beyond the run's own: bwrap, its init, the launcher."""
 KILL_GRACE_SECONDS = 2.0
 """How long past its wall timeout a run may take before the server kills it from outside."""
 
@@ -68,11 +76,10 @@ def processes():
     return count
 nproc = processes() + spec["processes"]
 me = str(os.getpid())
-pagesize = os.sysconf("SC_PAGE_SIZE")
 def members(most):
-    # The run's processes, at most most + 1 of them: the launcher's descendants (a subreaper:
-    # processes that left the group or the session come back to it). None without the
-    # kernel's children lists.
+    # The launcher's descendants (a subreaper: processes that left the group or the session
+    # come back to it), from the kernel's children lists: cheap, but they can miss processes
+    # being created, so a fork storm is also counted by session. None without the lists.
     if not os.path.exists("/proc/%s/task/%s/children" % (me, me)):
         return None
     found, stack = [], [me]
@@ -87,22 +94,54 @@ def members(most):
         except OSError:
             pass
     return found
+def session():
+    # Every process in the launcher's session (it leads one): field 6 of /proc/PID/stat.
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit() and name != me:
+            try:
+                with open("/proc/%s/stat" % name) as f:
+                    if f.read().rsplit(")", 1)[1].split()[3] == me:
+                        found.append(name)
+            except (OSError, IndexError):
+                pass
+    return found
+def census(tick):
+    # The run's processes. In a PID namespace of its own: every process created after the
+    # launcher. Otherwise its descendants, and every 20 ms (always, without children lists)
+    # its session too.
+    if spec["pidns"]:
+        return [n for n in os.listdir("/proc") if n.isdigit() and int(n) > int(me)]
+    found = members(spec["processes"])
+    if found is None or tick % 10 == 0:
+        found = list(set(found or ()) | set(session()))
+    return found
+def kill(pids):
+    for pid in pids:
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except OSError:
+            pass
 def resident(pids):
+    # Proportional set size: pages a fork shares with its parent count once, not per process.
     total = 0
     for pid in pids:
         try:
-            with open("/proc/%s/statm" % pid) as f:
-                total += int(f.read().split()[1]) * pagesize
+            with open("/proc/%s/smaps_rollup" % pid) as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
         except (OSError, ValueError, IndexError):
             pass
     return total
-def verdict():
-    pids = members(spec["processes"])
-    if pids is None:
-        return "processes" if processes() > nproc else None
+def verdict(tick):
+    pids = census(tick)
     if len(pids) > spec["processes"]:
         return "processes"
-    return "memory" if resident(pids) > spec["memory"] else None
+    if tick % 50 == 0 and resident(pids) > spec["memory"]:
+        return "memory"
+    return None
 child = os.fork()
 if child == 0:
     try:
@@ -131,19 +170,23 @@ reasons = {
     "processes": "more than %d processes" % spec["processes"],
     "memory": "more than %d MiB of memory in all" % (spec["memory"] >> 20),
 }
+tick = 0
 while True:
     pid, status, usage = os.wait4(child, os.WNOHANG)
     if pid:
         break
+    tick += 1
     if stopped is None:
-        stopped = verdict()
+        stopped = verdict(tick)
         if stopped is not None:
             os.write(2, ("\nstopped: %s\n" % reasons[stopped]).encode())
             try:
                 os.killpg(child, signal.SIGKILL)
             except OSError:
                 pass
-    time.sleep(0.01)
+            if spec["pidns"]:
+                kill(census(0))
+    time.sleep(0.002)
 signal.setitimer(signal.ITIMER_REAL, 0)
 report = {
     "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
@@ -154,6 +197,8 @@ report = {
     "stopped": stopped,
 }
 os.write(stats, (json.dumps(report) + "\n").encode())
+if spec["pidns"]:
+    os._exit(0)  # the namespace dies with this launcher (or with bwrap's init after it)
 try:
     os.killpg(child, signal.SIGKILL)
 except OSError:
@@ -229,14 +274,20 @@ def launcher_argv(
     env: Mapping[str, str],
     stats_fd: int,
     address_space_extra: int = 0,
+    pid_namespace: bool = False,
 ) -> list[str]:
-    """``python -I -S -c LAUNCHER <spec> <stats fd> -- <program...>``."""
+    """``python -I -S -c LAUNCHER <spec> <stats fd> -- <program...>``.
+
+    ``pid_namespace``: the launcher runs in a PID namespace of the run's own, so every
+    process in it after the launcher belongs to the run.
+    """
     spec = {
         "rlimits": rlimits(limits, address_space_extra),
         "processes": limits.processes,
         "memory": limits.memory_bytes,
         "wall": limits.wall_seconds,
         "nice": NICE,
+        "pidns": pid_namespace,
         "env": dict(env),
     }
     return [python, "-I", "-S", "-c", LAUNCHER, json.dumps(spec), str(stats_fd), "--", *program]
@@ -248,7 +299,9 @@ class Sandbox:
 
     ``system_args``: the bwrap arguments that show the system read-only (from the probe);
     ``roots``: interpreter folders outside the system ones, shown read-only too;
-    ``python``: the interpreter that runs the launcher (the server's own).
+    ``python``: the interpreter that runs the launcher (the server's own);
+    ``cgroup``: a writable pids cgroup under which each run gets one of its own, whose
+    ``pids.max`` the kernel enforces for root too (None: there is none).
     """
 
     isolation: Isolation
@@ -257,6 +310,7 @@ class Sandbox:
     unshare: str = "unshare"
     system_args: tuple[str, ...] = ()
     roots: tuple[str, ...] = ()
+    cgroup: str | None = None
 
     def command(
         self,
@@ -267,13 +321,48 @@ class Sandbox:
         host_work: str,
         stats_fd: int,
         address_space_extra: int = 0,
+        in_cgroup: bool = False,
     ) -> Command:
-        """The full command of a run whose program (as it sees its paths) is ``program``."""
+        """The full command of a run whose program (as it sees its paths) is ``program``.
+
+        ``in_cgroup``: the spawner gives it its cgroup's ``cgroup.procs`` as stdin, and the
+        command starts by joining it (:data:`CGROUP_WRAPPER`).
+        """
+        command = self._command(
+            program,
+            limits,
+            host_src=host_src,
+            host_work=host_work,
+            stats_fd=stats_fd,
+            address_space_extra=address_space_extra,
+        )
+        if in_cgroup:
+            return Command([*CGROUP_WRAPPER, *command.argv], command.env, command.cwd)
+        return command
+
+    def _command(
+        self,
+        program: Sequence[str],
+        limits: RunLimits,
+        *,
+        host_src: str,
+        host_work: str,
+        stats_fd: int,
+        address_space_extra: int,
+    ) -> Command:
         if self.isolation is Isolation.BUBBLEWRAP:
             env = program_env(SANDBOX_WORK, "/tmp")
         else:
             env = program_env(host_work, host_work)
-        inner = launcher_argv(self.python, program, limits, env, stats_fd, address_space_extra)
+        inner = launcher_argv(
+            self.python,
+            program,
+            limits,
+            env,
+            stats_fd,
+            address_space_extra,
+            pid_namespace=self.isolation.isolates_processes,
+        )
         if self.isolation is Isolation.BUBBLEWRAP:
             return Command(self._bwrap(limits, host_src) + inner, env, host_work)
         if self.isolation is Isolation.NAMESPACES:
