@@ -311,9 +311,15 @@ def _announce(runs: Runs) -> None:
             languages,
             tried,
         )
+    cgroup = capabilities.sandbox.cgroup
+    if cgroup is not None:
+        log.info("each run gets a pids cgroup under %s", cgroup)
     if os.geteuid() == 0:
         log.warning(
-            "code execution on while the server runs as root: RLIMIT_NPROC does not apply to "
-            "root and a hole in the isolation is a hole into root; run it as an unprivileged "
-            "user"
+            "code execution on while the server runs as root: a hole in the isolation is a "
+            "hole into root%s; run it as an unprivileged user",
+            ""
+            if cgroup is not None
+            else ", and without a pids cgroup only the launcher's "
+            "watchdog limits a run's processes (root ignores RLIMIT_NPROC)",
         )
