@@ -362,6 +362,15 @@ async def test_the_temporary_folder_is_removed_afterwards(caps, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+async def test_a_run_cancelled_as_it_starts_leaves_no_folder_behind(caps, tmp_path):
+    task = asyncio.ensure_future(run(caps, "print(1)\n", tmp_root=str(tmp_path)))
+    await asyncio.sleep(0)  # one turn of the loop: the folder is being made in a thread
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- the harness ---------------------------------------------------------------------------
 
 TWO_SUM = """

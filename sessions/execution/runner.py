@@ -238,7 +238,13 @@ async def execute(spec: RunSpec, on_output: OutputSink, stop: asyncio.Event) -> 
 
     Cancelling the task kills the run too (and re-raises); the folder is removed either way.
     """
-    place = await asyncio.to_thread(_prepare, spec)
+    preparing = asyncio.ensure_future(asyncio.to_thread(_prepare, spec))
+    try:
+        place = await asyncio.shield(preparing)
+    except asyncio.CancelledError:  # the thread goes on making the folder: remove it after
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(_clean, await preparing)
+        raise
     try:
         return await _spawn_and_wait(spec, on_output, stop, place)
     finally:
