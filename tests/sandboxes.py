@@ -32,6 +32,20 @@ def capabilities_for(level: str) -> probe.Capabilities:
         pytest.skip(f"isolation level {level} does not work here: {exc}")
 
 
+def need_process_limit(capabilities: probe.Capabilities) -> None:
+    """Skip a fork bomb where only the launcher's watchdog would stand against it.
+
+    Root ignores RLIMIT_NPROC; without a writable pids cgroup nothing in the kernel caps a
+    run's processes, and an exponential bomb can outrun a 2 ms watchdog and exhaust the
+    machine's process table (README: Running code says so).
+    """
+    if os.geteuid() == 0 and capabilities.sandbox.cgroup is None:
+        pytest.skip(
+            "no process limit the kernel enforces here (root, no writable pids cgroup): "
+            "a fork bomb is not run against the watchdog alone"
+        )
+
+
 def runtime_or_skip(capabilities: probe.Capabilities, language: str) -> None:
     if language not in capabilities.runtimes:
         if language == "javascript":

@@ -21,7 +21,13 @@ from sessions.execution.outcome import RunResult
 from sessions.execution.runner import RunSpec, execute
 from sessions.execution.spec import Isolation, RunLimits
 from sessions.problems import load_bank
-from tests.sandboxes import LEVELS, capabilities_for, processes_with, runtime_or_skip
+from tests.sandboxes import (
+    LEVELS,
+    capabilities_for,
+    need_process_limit,
+    processes_with,
+    runtime_or_skip,
+)
 
 pytestmark = pytest.mark.timeout(30)
 FAST = RunLimits(wall_seconds=5.0, cpu_seconds=5, output_bytes=4096)
@@ -167,6 +173,7 @@ async def test_children_are_killed_when_the_run_times_out(caps):
 
 
 async def test_a_fork_bomb_is_stopped_and_leaves_nothing_behind(caps):
+    need_process_limit(caps)
     marker = f"bomb-{uuid.uuid4().hex}"
     bomb = "import os\\nwhile True:\\n    os.fork()\\n"
     code = (

@@ -21,7 +21,7 @@ from sessions.config import Config
 from sessions.languages import LANGUAGES
 from sessions.web.app import create_app
 from tests.helpers import Json, create_session, join, receive, request
-from tests.sandboxes import LEVELS, capabilities_for, processes_with
+from tests.sandboxes import LEVELS, capabilities_for, need_process_limit, processes_with
 
 pytestmark = pytest.mark.timeout(60)
 Client = TestClient[Any, Any]
@@ -286,6 +286,8 @@ async def test_problem_tests_are_reported_and_recorded_in_the_timeline_and_repor
 
 
 async def test_health_answers_within_a_second_during_a_fork_bomb(level_runner: Client):
+    isolation = (await (await level_runner.get("/health")).json())["execution"]["isolation"]
+    need_process_limit(capabilities_for(isolation))
     bomb = "import os\nwhile True:\n    os.fork()\n"
     session = await create_session(level_runner, code=bomb)
     ws, _ = await join(level_runner, session, "Cara")
