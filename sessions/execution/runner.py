@@ -215,15 +215,27 @@ def _clean(place: _Place) -> None:
         os.close(place.procs)
     if place.cgroup is None:
         return
-    for _ in range(100):  # the last processes of a killed run may take a moment to go
+    for attempt in range(250):  # the last processes of a killed run may take a moment
         try:
             os.rmdir(place.cgroup)
             return
         except FileNotFoundError:
             return
         except OSError:
+            if attempt % 25 == 0:  # whatever is still in the run's cgroup is the run's
+                _kill_members(place.cgroup)
             time.sleep(0.02)
     log.warning("could not remove the pids cgroup %s: processes are left in it", place.cgroup)
+
+
+def _kill_members(cgroup: str) -> None:
+    try:
+        members = Path(cgroup, "cgroup.procs").read_text().split()
+    except OSError:
+        return
+    for pid in members:
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(int(pid), signal.SIGKILL)
 
 
 def _kill(pgid: int | None) -> None:
