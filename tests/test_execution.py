@@ -11,6 +11,7 @@ import pytest
 from sessions.config import Config
 from sessions.execution import probe
 from sessions.execution.harness import JOB_FILE, build_job, entry_point, harness_args
+from sessions.execution.launcher import LAUNCHER
 from sessions.execution.outcome import (
     Facts,
     LauncherReport,
@@ -23,7 +24,6 @@ from sessions.execution.outcome import (
 )
 from sessions.execution.sandbox import (
     CGROUP_WRAPPER,
-    LAUNCHER,
     SANDBOX_SRC,
     SANDBOX_WORK,
     Sandbox,

@@ -8,6 +8,7 @@ What this package owns, and what it may import:
   (bubblewrap, user+net+pid namespaces, rlimits only) and the tiny launcher that applies the
   rlimits inside it, waits for the program and reports its exit and CPU time on a pipe the
   program cannot reach. Pure: it builds argv lists, it runs nothing.
+- :mod:`~sessions.execution.launcher` — the launcher's source text. Pure data.
 - :mod:`~sessions.execution.harness` — the job files: the candidate's source, the harness
   (Python and JavaScript) that calls the problem's entry function with each test's input and
   reports each test on its own channel, and the job description the harness reads. Pure.
