@@ -19,6 +19,7 @@ ENV_PREFIX = "INTERVIEW_"
 KIB = 1024
 MIB = 1024 * KIB
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+EXEC_ISOLATION_LEVELS = ("auto", "bubblewrap", "namespaces", "rlimits")
 
 
 class ConfigError(SystemExit):
@@ -104,6 +105,15 @@ def _port(value: str) -> int:
     if not 0 <= number <= 65535:
         raise argparse.ArgumentTypeError(f"must be a port number 0-65535, got {value}")
     return number
+
+
+def _isolation(value: str) -> str:
+    level = value.strip().lower()
+    if level not in EXEC_ISOLATION_LEVELS:
+        raise argparse.ArgumentTypeError(
+            f"must be one of {', '.join(EXEC_ISOLATION_LEVELS)}, got {value}"
+        )
+    return level
 
 
 def _option(help_text: str, parse: Callable[[str], Any]) -> dict[str, Any]:
@@ -296,6 +306,70 @@ class Config:
             _positive_float,
         ),
     )
+    enable_exec: bool = field(
+        default=False,
+        metadata=_option(
+            "run the candidate's code on the Run button (README: Running code)", _bool
+        ),
+    )
+    exec_isolation: str = field(
+        default="auto",
+        metadata=_option(
+            "containment of runs: auto (the strongest that works), bubblewrap, namespaces or "
+            "rlimits; a level that does not work here is a start-up error",
+            _isolation,
+        ),
+    )
+    exec_timeout_seconds: float = field(
+        default=10.0,
+        metadata=_option("wall-clock time a run may take before it is killed", _positive_float),
+    )
+    exec_cpu_seconds: int = field(
+        default=10,
+        metadata=_option("CPU time a run may use (RLIMIT_CPU)", _positive_int),
+    )
+    exec_memory_bytes: int = field(
+        default=512 * MIB,
+        metadata=_option(
+            "memory of a run: each process's address space (RLIMIT_AS), and all of its "
+            "processes' resident memory together; node's heap gets the same cap",
+            _positive_int,
+        ),
+    )
+    exec_output_bytes: int = field(
+        default=64 * KIB,
+        metadata=_option("stdout and stderr shown per run; the rest is dropped", _positive_int),
+    )
+    exec_file_bytes: int = field(
+        default=16 * MIB,
+        metadata=_option("largest file a run may write (RLIMIT_FSIZE)", _positive_int),
+    )
+    exec_tmpfs_bytes: int = field(
+        default=64 * MIB,
+        metadata=_option(
+            "size of each of a sandboxed run's writable tmpfs: its working directory, /tmp "
+            "and /dev/shm",
+            _positive_int,
+        ),
+    )
+    exec_processes: int = field(
+        default=64,
+        metadata=_option(
+            "processes a run may have at once (RLIMIT_NPROC also counts threads)", _positive_int
+        ),
+    )
+    exec_open_files: int = field(
+        default=256,
+        metadata=_option("files a run may have open at once (RLIMIT_NOFILE)", _positive_int),
+    )
+    exec_max_concurrent: int = field(
+        default=os.cpu_count() or 1,
+        metadata=_option("runs at once, server-wide; more wait in a queue", _positive_int),
+    )
+    exec_queue_size: int = field(
+        default=100,
+        metadata=_option("runs waiting for a slot; more are refused (capacity)", _positive_int),
+    )
 
     @classmethod
     def from_args(
@@ -350,6 +424,9 @@ def build_parser() -> argparse.ArgumentParser:
             dest=spec.name,
             type=spec.metadata["parse"],
             default=None,
+            # A bool flag alone turns it on: ``--enable-exec`` is ``--enable-exec true``.
+            nargs="?" if isinstance(default, bool) else None,
+            const=True if isinstance(default, bool) else None,
             help=f"{spec.metadata['help']} (default: {shown}; env {env_name(spec.name)})",
         )
     return parser

@@ -11,7 +11,8 @@ The tree::
     │   ├── InvalidOperation         invalid-operation 400
     │   ├── InvalidRevision          invalid-revision 400
     │   ├── BinaryNotSupported       binary-not-supported 400
-    │   └── MessageNotFound          message-not-found 400
+    │   ├── MessageNotFound          message-not-found 400
+    │   └── LanguageNotRunnable      language-not-runnable 400
     ├── RevisionTooOld               revision-too-old 409
     ├── NotJoined                    not-joined      409
     ├── Unauthorized                 unauthorized    401
@@ -19,6 +20,8 @@ The tree::
     ├── SessionNotFound              session-not-found 404
     ├── SessionFull                  session-full    409
     ├── SessionEnded                 session-ended   409
+    ├── RunInProgress                run-in-progress 409
+    ├── ExecDisabled                 exec-disabled   403
     ├── InternalError                internal-error  500
     ├── PayloadTooLarge              payload-too-large 413
     ├── UnsupportedMediaType         unsupported-media-type 415
@@ -210,3 +213,29 @@ class InternalError(DomainError):
 
     code = "internal-error"
     status = 500
+
+
+class RunInProgress(DomainError):
+    """A ``run-code`` while this session's run is still queued or running.
+
+    ``extra["runId"]`` names the run in progress.
+    """
+
+    code = "run-in-progress"
+    status = 409
+
+
+class ExecDisabled(DomainError):
+    """A ``run-code`` on a server started without ``--enable-exec``."""
+
+    code = "exec-disabled"
+    status = 403
+
+
+class LanguageNotRunnable(BadRequest):
+    """A ``run-code`` for a session whose language this server cannot run.
+
+    ``extra["language"]`` names it; ``GET /api/languages`` says which ones run.
+    """
+
+    code = "language-not-runnable"

@@ -147,6 +147,20 @@ class RemoveUser:
     ref: Ref = None
 
 
+@dataclass(slots=True)
+class RunCode:
+    """Run the session's code at its current revision (:mod:`sessions.web.runs`)."""
+
+    ref: Ref = None
+
+
+@dataclass(slots=True)
+class CancelRun:
+    """Stop this session's run, queued or running."""
+
+    ref: Ref = None
+
+
 ClientMessage = (
     JoinSession
     | Auth
@@ -160,6 +174,8 @@ ClientMessage = (
     | SetProblem
     | EndSession
     | RemoveUser
+    | RunCode
+    | CancelRun
 )
 CHAT_KINDS = ("message", "question")
 WIRE_TYPES: dict[type, str] = {
@@ -175,6 +191,8 @@ WIRE_TYPES: dict[type, str] = {
     SetProblem: "set-problem",
     EndSession: "end-session",
     RemoveUser: "remove-user",
+    RunCode: "run-code",
+    CancelRun: "cancel-run",
 }
 """Each message class's ``type`` on the wire."""
 
@@ -306,6 +324,14 @@ def _remove_user(frame: dict[str, Any], ref: Ref, limits: Limits) -> RemoveUser:
     )
 
 
+def _run_code(frame: dict[str, Any], ref: Ref, limits: Limits) -> RunCode:
+    return RunCode(ref=ref)
+
+
+def _cancel_run(frame: dict[str, Any], ref: Ref, limits: Limits) -> CancelRun:
+    return CancelRun(ref=ref)
+
+
 _PARSERS: dict[str, Callable[[dict[str, Any], Ref, Limits], ClientMessage]] = {
     "join-session": _join,
     "auth": _auth,
@@ -319,6 +345,8 @@ _PARSERS: dict[str, Callable[[dict[str, Any], Ref, Limits], ClientMessage]] = {
     "set-problem": _set_problem,
     "end-session": _end_session,
     "remove-user": _remove_user,
+    "run-code": _run_code,
+    "cancel-run": _cancel_run,
 }
 
 CLIENT_MESSAGE_TYPES: tuple[str, ...] = tuple(_PARSERS)
@@ -338,6 +366,10 @@ SERVER_MESSAGE_TYPES: tuple[str, ...] = (
     "problem-update",
     "removed",
     "replaced",
+    "run-queued",
+    "run-started",
+    "run-output",
+    "run-result",
 )
 
 

@@ -54,5 +54,19 @@ def build_report(session: Session, now: float) -> dict[str, Any]:
         "finalLanguage": session.language,
         "revision": session.document.revision,
         "chatMessages": session.chat.total,
-        "runResults": [],
+        "runResults": run_results(session),
     }
+
+
+RUN_RESULT = "run-result"
+"""The timeline event a finished run leaves (see :mod:`sessions.web.runs`)."""
+
+
+def run_results(session: Session) -> list[dict[str, Any]]:
+    """Every run the timeline still holds, oldest first: who ran which revision, the status
+    and the tests (a very long interview folds its oldest events away, runs included)."""
+    return [
+        {"at": iso(event.at), "userId": event.user_id, "name": event.name, **event.data}
+        for event in session.timeline.events
+        if event.type == RUN_RESULT
+    ]

@@ -323,7 +323,11 @@ async def test_languages_lists_every_supported_language(client: Client):
     response = await client.get("/api/languages")
     body = await response.json()
     assert response.status == 200
-    assert body == {"languages": list(LANGUAGES), "default": "python"}
+    assert body == {
+        "languages": list(LANGUAGES),
+        "default": "python",
+        "runnable": dict.fromkeys(LANGUAGES, False),  # execution is off by default
+    }
     required = {
         "python",
         "javascript",
@@ -356,6 +360,7 @@ async def test_health_reports_sessions_connections_uptime_and_version(
         "connections": 1,
         "uptimeSeconds": 12.5,
         "version": VERSION,
+        "execution": {"enabled": False, "isolation": "off", "runnable": []},
     }
     await ws.close()
 

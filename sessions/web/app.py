@@ -16,7 +16,7 @@ from sessions.metrics import Metrics
 from sessions.problems import load_bank
 from sessions.protocol import CLIENT_MESSAGE_TYPES, Limits
 from sessions.store import SessionStore
-from sessions.web import guards, lifecycle, openapi, pages, rest, rest_interview
+from sessions.web import guards, lifecycle, openapi, pages, rest, rest_interview, runs
 from sessions.web.connection import Connection
 from sessions.web.expiry import expiry_task
 from sessions.web.keys import (
@@ -73,6 +73,7 @@ def create_app(
     app.cleanup_ctx.append(_redact_access_log)
     lifecycle.setup(app)  # restore before other background work starts; save after it stops
     app.cleanup_ctx.append(expiry_task)
+    runs.setup(app)  # after the snapshot context: runs stop before the final save
     app.on_shutdown.append(_close_sockets)
     return app
 

@@ -47,6 +47,22 @@ ERROR_MEANINGS = {
 }
 
 
+EXECUTION: dict[str, Any] = {
+    "type": "object",
+    "description": "code execution: whether it is on, the containment in force (README: "
+    "Running code) and the languages that run",
+    "required": ["enabled", "isolation", "runnable"],
+    "properties": {
+        "enabled": {"type": "boolean"},
+        "isolation": {
+            "type": "string",
+            "enum": ["bubblewrap", "namespaces", "rlimits", "off"],
+        },
+        "runnable": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
 def _ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -322,16 +338,23 @@ def _other_paths() -> dict[str, Schema]:
     return {
         "/api/languages": {
             "get": {
-                "summary": "The supported languages.",
+                "summary": "The supported languages, and which of them can run here.",
                 "responses": _responses(
                     {
                         200: _json(
                             {
                                 "type": "object",
-                                "required": ["languages", "default"],
+                                "required": ["languages", "default", "runnable"],
                                 "properties": {
                                     "languages": {"type": "array", "items": {"type": "string"}},
                                     "default": {"type": "string"},
+                                    "runnable": {
+                                        "type": "object",
+                                        "description": "every language: true when run-code "
+                                        "can run it on this server (all false without "
+                                        "--enable-exec)",
+                                        "additionalProperties": {"type": "boolean"},
+                                    },
                                 },
                             },
                             "the languages",
@@ -390,6 +413,7 @@ def _other_paths() -> dict[str, Schema]:
                                     "connections",
                                     "uptimeSeconds",
                                     "version",
+                                    "execution",
                                 ],
                                 "properties": {
                                     "status": {"type": "string", "enum": ["ok", "degraded"]},
@@ -402,6 +426,7 @@ def _other_paths() -> dict[str, Schema]:
                                         "description": "with --snapshot: 'degraded' and "
                                         "its cause while the disk fails (docs/persistence.md)",
                                     },
+                                    "execution": EXECUTION,
                                 },
                             },
                             "the server is up",

@@ -17,6 +17,7 @@ from sessions.web import guards, persist
 from sessions.web.fanout import dispatch
 from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, METRICS, PROBLEMS, STARTED_AT, STORE
 from sessions.web.responses import json_response
+from sessions.web.runs import RUNS
 
 log = logging.getLogger("interview.http")
 JSON_TYPES = ("application/json",)
@@ -133,7 +134,13 @@ async def list_users(request: web.Request) -> web.Response:
 
 
 async def list_languages(request: web.Request) -> web.Response:
-    return json_response({"languages": list(LANGUAGES), "default": DEFAULT_LANGUAGE})
+    return json_response(
+        {
+            "languages": list(LANGUAGES),
+            "default": DEFAULT_LANGUAGE,
+            "runnable": request.app[RUNS].runnable(),
+        }
+    )
 
 
 async def health(request: web.Request) -> web.Response:
@@ -145,6 +152,7 @@ async def health(request: web.Request) -> web.Response:
         "connections": len(app[CONNECTIONS]),
         "uptimeSeconds": round(app[CLOCK]() - app[STARTED_AT], 3),
         "version": VERSION,
+        "execution": app[RUNS].health(),
     }
     persist.add_health(app, body)
     return json_response(body)

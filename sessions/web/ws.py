@@ -28,6 +28,7 @@ from sessions.protocol import (
     MAX_HISTORY_ID_LENGTH,
     WIRE_TYPES,
     Auth,
+    CancelRun,
     ChatMessage,
     ClientMessage,
     CodeChange,
@@ -41,6 +42,7 @@ from sessions.protocol import (
     Ping,
     Ref,
     RemoveUser,
+    RunCode,
     SetProblem,
     error_message,
     parse_frame,
@@ -53,6 +55,7 @@ from sessions.web.connection import Connection
 from sessions.web.fanout import dispatch
 from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, LIMITS, METRICS, PROBLEMS, STORE
 from sessions.web.middleware import error_response
+from sessions.web.runs import RUNS
 
 log = logging.getLogger("interview.ws")
 INTERNAL_ERROR = "the server failed to handle this frame"
@@ -214,6 +217,10 @@ def _session_action(
         return interview.end_session(session, member, now, message.ref)
     if isinstance(message, RemoveUser):
         return interview.remove_user(session, member, message, now)
+    if isinstance(message, RunCode):
+        return app[RUNS].run_code(session, member, message)
+    if isinstance(message, CancelRun):
+        return app[RUNS].cancel_run(session, member, message)
     raise InvalidMessage(f"{type(message).__name__} is not a session action")
 
 

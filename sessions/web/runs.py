@@ -1,0 +1,331 @@
+"""Runs of the candidate's code, owned by the app: the queue, one run per session, the events.
+
+``run-code`` and ``cancel-run`` arrive here from the socket handler as one synchronous call
+each, like every other action: the checks, the queue and the first event happen before the
+call returns. The run itself is a task the app owns (``cleanup_ctx``: shutdown kills every
+run and empties the queue); its output and result go to everyone in the session through the
+same dispatch path as every other event, so nothing here awaits a peer.
+
+Server-wide at most ``--exec-max-concurrent`` runs execute at once; the others wait in one
+FIFO queue (at most ``--exec-queue-size``) and are told their position with ``run-queued``,
+again whenever it changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from aiohttp import web
+
+from sessions.clock import Clock
+from sessions.config import Config
+from sessions.errors import Capacity, ExecDisabled, LanguageNotRunnable, RunInProgress
+from sessions.execution import probe
+from sessions.execution.harness import build_job
+from sessions.execution.outcome import RunResult
+from sessions.execution.runner import RunSpec, execute
+from sessions.execution.spec import Isolation, RunLimits, Runtime
+from sessions.metrics import Metrics
+from sessions.permissions import Action, require
+from sessions.protocol import CancelRun, RunCode, ack_message, with_ref
+from sessions.report import RUN_RESULT
+from sessions.room import Outcome, require_active
+from sessions.session import Member, Session
+from sessions.web import persist
+from sessions.web.fanout import dispatch
+from sessions.web.keys import CLOCK, CONFIG, METRICS
+
+log = logging.getLogger("interview.exec")
+
+
+def limits_of(config: Config) -> RunLimits:
+    """The containment of every run, from the configuration."""
+    return RunLimits(
+        wall_seconds=config.exec_timeout_seconds,
+        cpu_seconds=config.exec_cpu_seconds,
+        memory_bytes=config.exec_memory_bytes,
+        file_bytes=config.exec_file_bytes,
+        processes=config.exec_processes,
+        open_files=config.exec_open_files,
+        output_bytes=config.exec_output_bytes,
+        tmpfs_bytes=config.exec_tmpfs_bytes,
+    )
+
+
+@dataclass(eq=False)
+class Run:
+    """One requested run: a snapshot of the code at a revision, and who asked."""
+
+    id: str
+    session: Session
+    user_id: str
+    name: str
+    language: str
+    revision: int
+    runtime: Runtime
+    spec: RunSpec
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+    position: int = 0
+    """The place in the queue the room was last told (0: not queued)."""
+
+    def started(self) -> dict[str, Any]:
+        return {
+            "type": "run-started",
+            "runId": self.id,
+            "revision": self.revision,
+            "language": self.language,
+            "userId": self.user_id,
+            "name": self.name,
+        }
+
+
+class Runs:
+    """The runs of the whole server: capabilities, queue, and the run of each session."""
+
+    def __init__(self, config: Config, metrics: Metrics, clock: Clock) -> None:
+        self.config = config
+        self.metrics = metrics
+        self.clock = clock
+        self.limits = limits_of(config)
+        self.capabilities = probe.disabled()
+        self.by_session: dict[str, Run] = {}
+        self.waiting: deque[Run] = deque()
+        self.running: set[Run] = set()
+        # Told of a session a run's result changed (its timeline): the persistence journal.
+        self.on_recorded: Callable[[Session], None] = lambda session: None
+
+    @property
+    def enabled(self) -> bool:
+        return self.capabilities.isolation is not Isolation.OFF
+
+    def health(self) -> dict[str, Any]:
+        """``/health``'s ``execution``: on or off, the isolation in force, what runs."""
+        return {
+            "enabled": self.enabled,
+            "isolation": str(self.capabilities.isolation),
+            "runnable": sorted(self.capabilities.runtimes),
+        }
+
+    def runnable(self) -> dict[str, bool]:
+        return self.capabilities.runnable()
+
+    # --- the two actions --------------------------------------------------------------
+
+    def run_code(self, session: Session, member: Member, message: RunCode) -> Outcome:
+        """Queue or start a run of the session's code as it is now."""
+        require(member.role, Action.RUN_CODE)
+        if not self.enabled:
+            raise ExecDisabled("this server was started without --enable-exec: code cannot run")
+        require_active(session)
+        runtime = self.capabilities.runtimes.get(session.language)
+        if runtime is None:
+            raise LanguageNotRunnable(
+                f"{session.language} code cannot run on this server", language=session.language
+            )
+        current = self.by_session.get(session.id)
+        if current is not None:
+            raise RunInProgress("a run is already in progress in this session", runId=current.id)
+        full = len(self.running) >= self.config.exec_max_concurrent
+        if full and len(self.waiting) >= self.config.exec_queue_size:
+            raise Capacity("too many runs are waiting: try again in a moment")
+        job = build_job(runtime.spec, session.document.text, session.problem)
+        run = Run(
+            id="r-" + secrets.token_urlsafe(6),
+            session=session,
+            user_id=member.user_id,
+            name=member.name,
+            language=session.language,
+            revision=session.document.revision,
+            runtime=runtime,
+            spec=RunSpec(self.capabilities.sandbox, runtime, job, self.limits),
+        )
+        self.by_session[session.id] = run
+        if not full:
+            frame = self._start(run)
+        else:
+            self.waiting.append(run)
+            frame = self._queued(run, len(self.waiting))
+        outcome = Outcome(reply=with_ref(dict(frame), message.ref))
+        outcome.deliver(frame, session.others(member))
+        return outcome
+
+    def cancel_run(self, session: Session, member: Member, message: CancelRun) -> Outcome:
+        """Stop the session's run: a running one is killed, a queued one leaves the queue.
+
+        Either way everyone gets ``run-result`` with status ``killed``. Without a run this
+        does nothing; the reply is an ``ack`` in both cases.
+        """
+        require(member.role, Action.RUN_CODE)
+        outcome = Outcome(reply=ack_message(None, message.ref))
+        run = self.by_session.get(session.id)
+        if run is None:
+            return outcome
+        if run not in self.waiting:
+            run.stop.set()
+            return outcome
+        self.waiting.remove(run)
+        del self.by_session[session.id]
+        killed = RunResult("killed", None, 0.0, None, None, None, None)
+        outcome.deliver(self._record(run, killed), session.everyone())
+        self._requeue()
+        return outcome
+
+    # --- the queue --------------------------------------------------------------------
+
+    def _queued(self, run: Run, position: int) -> dict[str, Any]:
+        run.position = position
+        return {"type": "run-queued", "runId": run.id, "position": position}
+
+    def _start(self, run: Run) -> dict[str, Any]:
+        self.running.add(run)
+        run.task = asyncio.get_running_loop().create_task(self._execute(run))
+        log.info("run %s started in session %s (%s)", run.id, run.session.id, run.language)
+        return run.started()
+
+    def _advance(self) -> None:
+        """Start waiting runs while there are free slots; tell the rest their new place."""
+        moved = False
+        while self.waiting and len(self.running) < self.config.exec_max_concurrent:
+            run = self.waiting.popleft()
+            self._broadcast(run.session, self._start(run))
+            moved = True
+        if moved:
+            self._requeue()
+
+    def _requeue(self) -> None:
+        """Tell each waiting run whose place changed its new place."""
+        for position, run in enumerate(self.waiting, start=1):
+            if run.position != position:
+                self._broadcast(run.session, self._queued(run, position))
+
+    async def _execute(self, run: Run) -> None:
+        def on_output(stream: str, data: str) -> None:
+            frame = {"type": "run-output", "runId": run.id, "stream": stream, "data": data}
+            self._broadcast(run.session, frame)
+
+        try:
+            result = await execute(run.spec, on_output, run.stop)
+        except asyncio.CancelledError:
+            self._release(run)
+            raise
+        except Exception:  # a bug or the machine (no temp space): the run fails, not the server
+            log.exception("run %s failed to execute", run.id)
+            result = RunResult("error", None, 0.0, None, None, None, None)
+        self._release(run)
+        self._publish(run, result)
+        self._advance()
+
+    def _release(self, run: Run) -> None:
+        self.running.discard(run)
+        if self.by_session.get(run.session.id) is run:
+            del self.by_session[run.session.id]
+
+    def _publish(self, run: Run, result: RunResult) -> None:
+        """``run-result`` to everyone in the session, and into its timeline."""
+        self._broadcast(run.session, self._record(run, result))
+
+    def _record(self, run: Run, result: RunResult) -> dict[str, Any]:
+        """Put the result into the session's timeline; returns its ``run-result`` frame."""
+        body = result.to_json()
+        now = self.clock()
+        run.session.timeline.append(
+            now,
+            RUN_RESULT,
+            run.user_id,
+            run.name,
+            runId=run.id,
+            revision=run.revision,
+            language=run.language,
+            **body,
+        )
+        run.session.touch(now)
+        self.on_recorded(run.session)
+        log.info("run %s ended: %s", run.id, result.status)
+        return {"type": "run-result", "runId": run.id, **body}
+
+    def _broadcast(self, session: Session, frame: dict[str, Any]) -> None:
+        outcome = Outcome()
+        outcome.deliver(frame, session.everyone())
+        dispatch(outcome, self.metrics)
+
+    async def shutdown(self) -> None:
+        """Empty the queue and kill every run; returns once their processes are gone."""
+        self.waiting.clear()
+        tasks = [run.task for run in self.running if run.task is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.by_session.clear()
+
+
+RUNS = web.AppKey("runs", Runs)
+
+
+def setup(app: web.Application) -> None:
+    """Put the runs on the app; detect the sandbox at start-up when execution is on."""
+    runs = app[RUNS] = Runs(app[CONFIG], app[METRICS], app[CLOCK])
+    runs.on_recorded = partial(persist.journal, app)
+    app.cleanup_ctx.append(_runs_context)
+
+
+async def _runs_context(app: web.Application) -> AsyncIterator[None]:
+    runs = app[RUNS]
+    config = app[CONFIG]
+    if config.enable_exec:
+        runs.capabilities = await asyncio.to_thread(probe.detect, config.exec_isolation)
+        _announce(runs)
+    try:
+        yield
+    finally:
+        await runs.shutdown()
+
+
+def _announce(runs: Runs) -> None:
+    """Log what contains the runs: a warning for anything weaker than bubblewrap, or root."""
+    capabilities = runs.capabilities
+    isolation = capabilities.isolation
+    languages = ", ".join(sorted(capabilities.runtimes))
+    tried = f" (stronger levels tried: {'; '.join(capabilities.attempts)})"
+    tried = tried if capabilities.attempts else ""
+    if isolation is Isolation.BUBBLEWRAP:
+        log.info("code execution on for %s, in a bubblewrap sandbox", languages)
+    elif isolation is Isolation.NAMESPACES:
+        log.warning(
+            "code execution on for %s with PARTIAL containment: user, network and PID "
+            "namespaces, no filesystem isolation (runs read and write what the server's user "
+            "can)%s",
+            languages,
+            tried,
+        )
+    else:
+        log.warning(
+            "code execution on for %s with rlimits only: NO network, filesystem or process "
+            "isolation (runs reach the network and read and write what the server's user "
+            "can)%s. Run the server as an unprivileged user or in a container.",
+            languages,
+            tried,
+        )
+    cgroup = capabilities.sandbox.cgroup
+    if cgroup is not None:
+        log.info("each run gets a pids cgroup under %s", cgroup)
+    if os.geteuid() == 0:
+        log.warning(
+            "code execution on while the server runs as root: a hole in the isolation is a "
+            "hole into root%s; run it as an unprivileged user",
+            ""
+            if cgroup is not None
+            else ", and without a pids cgroup only the launcher's "
+            "watchdog limits a run's processes (root ignores RLIMIT_NPROC)",
+        )
