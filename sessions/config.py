@@ -282,6 +282,10 @@ class Config:
             _peers,
         ),
     )
+    peer_timeout_seconds: float = field(
+        default=1.0,
+        metadata=_option("how long /cluster/health waits for each peer's /health", _positive_float),
+    )
 
     @classmethod
     def from_args(

@@ -16,7 +16,7 @@ from sessions.metrics import Metrics
 from sessions.problems import load_bank
 from sessions.protocol import CLIENT_MESSAGE_TYPES, Limits
 from sessions.store import SessionStore
-from sessions.web import guards, lifecycle, openapi, rest, rest_interview
+from sessions.web import cluster, guards, lifecycle, openapi, rest, rest_interview
 from sessions.web.connection import Connection
 from sessions.web.expiry import expiry_task
 from sessions.web.keys import (
@@ -69,6 +69,7 @@ def create_app(
     app.router.add_get("/ws", websocket_handler, name="ws")  # names: middleware.SOCKET_ROUTES
     app.router.add_get("/ws/{session_id}", websocket_handler, name="ws-join")
     openapi.add_routes(app)
+    cluster.setup(app)
     app.cleanup_ctx.append(_redact_access_log)
     lifecycle.setup(app)  # restore before other background work starts; save after it stops
     app.cleanup_ctx.append(expiry_task)

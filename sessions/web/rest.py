@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from typing import Any
 
 from aiohttp import hdrs, web
 
@@ -124,17 +125,22 @@ async def list_languages(request: web.Request) -> web.Response:
 
 
 async def health(request: web.Request) -> web.Response:
-    app = request.app
-    return json_response(
-        {
-            "status": "ok",
-            "sessions": len(app[STORE]),
-            "sessionsByStatus": app[STORE].count_by_status(),
-            "connections": len(app[CONNECTIONS]),
-            "uptimeSeconds": round(app[CLOCK]() - app[STARTED_AT], 3),
-            "version": VERSION,
-        }
-    )
+    return json_response(health_body(request.app))
+
+
+def health_body(app: web.Application) -> dict[str, Any]:
+    """What ``GET /health`` answers: liveness, counts, and a cluster worker's ``--shard``."""
+    body: dict[str, Any] = {
+        "status": "ok",
+        "sessions": len(app[STORE]),
+        "sessionsByStatus": app[STORE].count_by_status(),
+        "connections": len(app[CONNECTIONS]),
+        "uptimeSeconds": round(app[CLOCK]() - app[STARTED_AT], 3),
+        "version": VERSION,
+    }
+    if app[CONFIG].shard:
+        body["shard"] = app[CONFIG].shard
+    return body
 
 
 async def metrics(request: web.Request) -> web.Response:
