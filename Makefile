@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-quick clean
+.PHONY: run test lint bench bench-quick cluster clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ bench: $(BENCH_STAMP)
 
 bench-quick: $(BENCH_STAMP)
 	$(PY) -m bench --quick $(BENCH_ARGS)
+
+# A local cluster in the foreground: nginx on CLUSTER_PORT routing to WORKERS workers kept by
+# supervisord (README "Running many interviews"); Ctrl-C stops nginx, then the workers save.
+WORKERS ?= 4
+CLUSTER_PORT ?= 8000
+
+cluster: $(STAMP)
+	$(PY) -m deploy.cluster up --workers $(WORKERS) --port $(CLUSTER_PORT) $(CLUSTER_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
