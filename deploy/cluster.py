@@ -21,6 +21,7 @@ import ctypes
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -44,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NGINX_PLACES = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 60.0
+CLOSE_TIMEOUT = 5.0
 PR_SET_PDEATHSIG = 1
 
 
@@ -171,16 +173,17 @@ def run(cluster: Cluster, layout: supervisor.Layout) -> int:
     if keeper.poll() is not None:
         print(f"cluster: supervisord exited ({keeper.returncode})", file=sys.stderr)
         return keeper.returncode or 1
-    return stop(layout, keeper)
+    return stop(layout, keeper, cluster.listen)
 
 
-def stop(layout: supervisor.Layout, keeper: subprocess.Popen[bytes]) -> int:
+def stop(layout: supervisor.Layout, keeper: subprocess.Popen[bytes], listen: str) -> int:
     """nginx stops accepting first, then the workers save and close, then nginx ends."""
     pid = _read_pid(layout.directory / "nginx.pid")
     if pid is not None:
-        print("cluster: stopping: nginx accepts no new connections", flush=True)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGQUIT)
+        _wait_closed(listen)
+        print("cluster: stopping: nginx accepts no new connections", flush=True)
     print("cluster: stopping: workers shut down and save their sessions", flush=True)
     keeper.send_signal(signal.SIGTERM)
     try:
@@ -206,6 +209,20 @@ def _wait_healthy(base: str, keeper: subprocess.Popen[bytes], stopping: list[int
     if not stopping and keeper.poll() is None:
         print(f"cluster: not every worker is up after {START_TIMEOUT:g}s", file=sys.stderr)
     return False
+
+
+def _wait_closed(listen: str) -> None:
+    """Until nothing accepts on ``listen`` (nginx's graceful stop closes its listening socket
+    at once; its open connections go on), at most ``CLOSE_TIMEOUT`` seconds."""
+    host, _, port = listen.rpartition(":")
+    deadline = time.monotonic() + CLOSE_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), 0.5):
+                pass
+        except OSError:
+            return
+        _pause()
 
 
 def _pause() -> None:

@@ -9,9 +9,11 @@ their own, so the workers' per-address limit (4 sockets) tells them apart.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -63,6 +65,14 @@ async def one_per_worker(http: aiohttp.ClientSession, cluster: LocalCluster) -> 
         if len(by_shard) == 3:
             return by_shard
     raise AssertionError(f"creation reached only {sorted(by_shard)}")
+
+
+def synchronized(client: RoutedClient) -> Callable[[], bool]:
+    return lambda: client.synchronized
+
+
+def disconnected(client: RoutedClient) -> Callable[[], bool]:
+    return lambda: not client.connected
 
 
 def insert_at_end(client: RoutedClient, text: str) -> Operation:
@@ -322,3 +332,48 @@ async def test_per_address_limits_see_the_real_client_behind_nginx_not_a_forged_
         assert (await other.receive_json(timeout=5))["type"] == "session-state"
         for ws in [*sockets, other]:
             await ws.close()
+
+
+async def test_workers_on_two_hosts_behind_one_nginx_stop_in_order_on_ctrl_c(
+    tmp_path: Path,
+):
+    # Two "machines": the workers listen on 127.0.0.2 and 127.0.0.3 only.
+    nginx_or_skip()
+    local = LocalCluster(tmp_path / "hosts", 2, hosts=("127.0.0.2", "127.0.0.3"))
+    try:
+        local.start()
+        assert local.worker_urls == {
+            "w1": f"http://127.0.0.2:{local.port + 1}",
+            "w2": f"http://127.0.0.3:{local.port + 2}",
+        }
+        async with http_from("127.0.0.1") as http:
+            sessions: dict[str, dict[str, Any]] = {}
+            clients: list[RoutedClient] = []
+            for _ in range(30):
+                created = await create(http, local.url)
+                sessions.setdefault(created["id"].split(".")[0], created)
+                if len(sessions) == 2:
+                    break
+            assert sorted(sessions) == ["w1", "w2"]
+            for session in sessions.values():
+                client = RoutedClient(http, local.ws_url, session["id"], "Ada")
+                await client.join()
+                await append(client, f"saved on {session['id'][:2]}")
+                await client.wait_for(synchronized(client))
+                clients.append(client)
+            code = await asyncio.to_thread(local.stop)  # Ctrl-C
+            assert code == 0, local.output()
+            for client in clients:
+                # nginx kept the open sockets while the workers said goodbye through it
+                await client.wait_for(disconnected(client))
+                assert any(f["type"] == "server-shutdown" for f in client.frames)
+                assert client.closes == [1001]
+        out = local.output_path.read_text()
+        assert out.index("nginx accepts no new connections") < out.index("workers shut down")
+        for shard, session in sessions.items():
+            saved = json.loads((local.directory / "data" / f"{shard}.json").read_text())
+            assert saved["clean"] is True
+            [kept] = saved["sessions"]
+            assert (kept["id"], kept["code"]) == (session["id"], f"saved on {shard}")
+    finally:
+        local.kill()
