@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     conf = commands.add_parser("nginx", help="print the http-block configuration")
     _topology_flags(conf)
     conf.add_argument("--access-log", default="/var/log/nginx/interview-access.log")
+    conf.add_argument("--ssl-cert", help="certificate chain (PEM): serve https and wss")
+    conf.add_argument("--ssl-key", help="private key (PEM) for --ssl-cert")
     sup = commands.add_parser("supervisor", help="print supervisord.conf for this host")
     _topology_flags(sup)
     sup.add_argument("--dir", type=Path, default=Path("/var/lib/interview"))
@@ -255,7 +257,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TopologyError as exc:
         parser.error(str(exc))
     if args.command == "nginx":
-        print(nginx.http_block(cluster, args.access_log), end="")
+        if bool(args.ssl_cert) != bool(args.ssl_key):
+            parser.error("--ssl-cert and --ssl-key go together")
+        tls = (args.ssl_cert, args.ssl_key) if args.ssl_cert else None
+        print(nginx.http_block(cluster, args.access_log, tls), end="")
         return 0
     only = {shard.strip() for shard in args.only.split(",") if shard.strip()}
     here = [worker for worker in cluster.workers if not only or worker.shard in only]

@@ -53,15 +53,15 @@ def proxy_timeout(heartbeat_seconds: float) -> int:
     return max(MIN_TIMEOUT_SECONDS, math.ceil(3 * heartbeat_seconds))
 
 
-def http_block(cluster: Cluster, access_log: str) -> str:
+def http_block(cluster: Cluster, access_log: str, tls: tuple[str, str] | None = None) -> str:
     """Everything the cluster needs inside nginx's ``http { }``: the log format, the maps,
-    the upstreams and the server."""
+    the upstreams and the server (with ``tls``, a certificate chain and key: ``https``)."""
     return "\n".join(
         [
             _log_format(access_log),
             _maps(cluster),
             _upstreams(cluster),
-            _server(cluster),
+            _server(cluster, tls),
         ]
     )
 
@@ -158,15 +158,22 @@ def _upstreams(cluster: Cluster) -> str:
 """
 
 
-def _server(cluster: Cluster) -> str:
+def _server(cluster: Cluster, tls: tuple[str, str] | None) -> str:
     timeout = proxy_timeout(cluster.heartbeat_seconds)
+    listen = f"{cluster.listen} ssl" if tls else cluster.listen
+    certificate = (
+        f"    ssl_certificate {tls[0]};\n    ssl_certificate_key {tls[1]};\n"
+        "    ssl_protocols TLSv1.2 TLSv1.3;\n"
+        if tls
+        else ""
+    )
     allow = "\n".join(
         "        allow all;" if entry == "all" else f"        allow {entry};"
         for entry in cluster.admin_allow
     )
     return f"""server {{
-    listen {cluster.listen};
-    client_max_body_size {cluster.max_body_bytes};
+    listen {listen};
+{certificate}    client_max_body_size {cluster.max_body_bytes};
 
     proxy_http_version 1.1;
     proxy_set_header Host $http_host;                 # the same-origin check sees the public host

@@ -182,3 +182,15 @@ def test_cluster_supervisor_command_prints_only_this_hosts_workers(
     assert "[program:w2]" in out and "[program:w4]" in out
     assert "[program:w1]" not in out and "[program:nginx]" not in out
     assert "--trusted-proxies 10.0.0.1" in out
+
+
+def test_cluster_nginx_command_serves_https_with_a_certificate(
+    capsys: pytest.CaptureFixture[str],
+):
+    argv = ["nginx", "--worker", "w1=10.0.0.2:8101", "--listen", "443"]
+    assert main([*argv, "--ssl-cert", "/etc/c.pem", "--ssl-key", "/etc/k.pem"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "    listen 443 ssl;\n    ssl_certificate /etc/c.pem;\n    ssl_certificate_key /etc/k.pem;"
+        in out
+    )
