@@ -6,7 +6,8 @@ a fixed rate and then raised to saturation, against three server sides:
 * ``nginx-1``: nginx (one worker process) in front of one ``--shard`` worker;
 * ``nginx-2``: nginx in front of two workers; sessions spread over both by creation.
 
-CPU per delivered message counts every server-side process: nginx's master and workers and
+CPU per delivered message is measured with every setup up at once, in interleaved rounds
+(``bench.paired``'s method), and counts every server-side process: nginx's master and workers and
 every ``server.py``; the nginx share is given beside it. Pinning, on a 2-core machine:
 ``direct`` and ``nginx-1`` keep the whole server side on CPU 0 and the load generator on
 CPU 1, so ``nginx-1`` against ``direct`` is the proxy's cost on the same core;
@@ -44,7 +45,7 @@ from bench.procstat import (
     python,
     rss_bytes,
 )
-from bench.run import FULL, QUICK, REPO, RESULTS, Plan, ours_overrides
+from bench.run import FULL, QUICK, REPO, RESULTS, Plan, ours_overrides, raise_fd_limit
 from deploy import nginx as nginx_conf
 from deploy.cluster import find_nginx
 from deploy.topology import Cluster, Worker
@@ -157,33 +158,58 @@ async def wait_healthy(port: int) -> None:
     raise RuntimeError("the setup did not come up")
 
 
-async def measure(setup: str, plan: Plan, directory: Path) -> dict[str, Any]:
+async def measure(setups: list[str], plan: Plan, directory: Path, rounds: int) -> dict[str, Any]:
+    """CPU per message in interleaved rounds (every setup up at once, A B C C B A …, so a
+    shared machine's drift falls on all alike), then each setup's saturation in turn."""
+    sides: dict[str, tuple[ServerSide, int, list[loadgen.Room]]] = {}
+    results: dict[str, Any] = {setup: {"fixed": [], "saturation": None} for setup in setups}
+    try:
+        for setup in setups:
+            side, port = start_setup(setup, directory / setup)
+            sides[setup] = (side, port, [])
+            await wait_healthy(port)
+            sides[setup][2].extend(
+                await loadgen.build_rooms(
+                    port, plan.rooms, plan.readers, plan.doc_size, "text", Probe(), routed=True
+                )
+            )
+        for round_ in range(rounds):
+            for setup in setups if round_ % 2 == 0 else setups[::-1]:
+                side, _, rooms = sides[setup]
+                pin_loadgen(setup)
+                fixed = await step(side, rooms, plan.fixed_rate, plan.fixed_seconds, plan)
+                say(f"{setup} fixed, round {round_ + 1}: {brief(fixed)}")
+                results[setup]["fixed"].append(fixed)
+        for setup in setups:
+            side, port, rooms = sides[setup]
+            pin_loadgen(setup)
+            results[setup]["saturation"] = await saturate(setup, side, rooms, plan)
+            results[setup]["convergence_problems"] = await loadgen.check_convergence(port, rooms)
+    finally:
+        for side, _, rooms in sides.values():
+            loadgen.close_rooms(rooms)
+            side.stop()
+    return results
+
+
+def pin_loadgen(setup: str) -> None:
     pinned, _ = pinning_plan()
     os.sched_setaffinity(0, {LOADGEN_CPU} if pinned and SETUPS[setup] < 2 else ALL_CPUS)
-    side, port = start_setup(setup, directory / setup)
-    try:
-        await wait_healthy(port)
-        rooms = await loadgen.build_rooms(
-            port, plan.rooms, plan.readers, plan.doc_size, "text", Probe(), routed=True
-        )
-        try:
-            fixed = await step(side, rooms, plan.fixed_rate, plan.fixed_seconds, plan)
-            say(f"{setup} fixed: {brief(fixed)}")
-            best: dict[str, Any] | None = None
-            rate = plan.sat_start_rate
-            for _ in range(plan.sat_steps):
-                result = await step(side, rooms, rate, plan.sat_seconds, plan)
-                say(f"{setup} {rate:.0f}/s/room: {brief(result)}")
-                if not result["sustained"]:
-                    break
-                best = result
-                rate *= plan.sat_factor
-            problems = await loadgen.check_convergence(port, rooms)
-        finally:
-            loadgen.close_rooms(rooms)
-    finally:
-        side.stop()
-    return {"fixed": fixed, "saturation": best, "convergence_problems": problems}
+
+
+async def saturate(
+    setup: str, side: ServerSide, rooms: list[loadgen.Room], plan: Plan
+) -> dict[str, Any] | None:
+    best: dict[str, Any] | None = None
+    rate = plan.sat_start_rate
+    for _ in range(plan.sat_steps):
+        result = await step(side, rooms, rate, plan.sat_seconds, plan)
+        say(f"{setup} {rate:.0f}/s/room: {brief(result)}")
+        if not result["sustained"]:
+            break
+        best = result
+        rate *= plan.sat_factor
+    return best
 
 
 async def step(
@@ -214,17 +240,25 @@ def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def median_step(steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """The round with the median CPU per message."""
+    ranked = sorted(steps, key=lambda step: step["us_per_msg"])
+    return ranked[len(ranked) // 2]
+
+
 def table(results: dict[str, dict[str, Any]]) -> str:
     lines = [
-        "| setup | µs CPU / msg at the fixed rate (nginx part) | p99 ms | "
+        "| setup | µs CPU / msg at the fixed rate: median round (nginx part); every round "
+        "| p99 ms | "
         "saturation msg/s | server side CPU % there | loadgen CPU % there |",
         "|---|---|---|---|---|---|",
     ]
     for setup, result in results.items():
-        fixed, best = result["fixed"], result["saturation"]
+        fixed, best = median_step(result["fixed"]), result["saturation"]
         sat = f"{best['delivered_per_s']:,.0f}" if best else "n/a"
+        every = ", ".join(f"{step['us_per_msg']:.0f}" for step in result["fixed"])
         lines.append(
-            f"| {setup} | {fixed['us_per_msg']:.1f} ({fixed['nginx_us_per_msg']:.1f}) | "
+            f"| {setup} | {fixed['us_per_msg']:.1f} ({fixed['nginx_us_per_msg']:.1f}); {every} | "
             f"{fixed['latency_ms'].get('p99', float('nan')):.1f} | {sat} | "
             f"{best['server_cpu_pct'] if best else float('nan'):.0f} | "
             f"{best['loadgen_cpu_pct'] if best else float('nan'):.0f} |"
@@ -236,17 +270,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.cluster", description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--setups", default=",".join(SETUPS))
+    parser.add_argument("--rounds", type=int, default=None, help="CPU rounds (4; quick 2)")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     directory = RESULTS / f"cluster-{stamp}"
     directory.mkdir(parents=True, exist_ok=True)
     say(f"bench.cluster: {pinning_plan()[1]}; results in {directory}")
-    results = {
-        setup: asyncio.run(measure(setup, plan, directory))
-        for setup in args.setups.split(",")
-        if setup
-    }
+    rounds = args.rounds or (2 if args.quick else 4)
+    raise_fd_limit(16384)  # every setup's rooms are open at once
+    setups = [setup for setup in args.setups.split(",") if setup]
+    results = asyncio.run(measure(setups, plan, directory, rounds))
     (directory / "results.json").write_text(json.dumps(results, indent=2))
     print(table(results))
     return 0
