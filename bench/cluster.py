@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import signal
@@ -52,6 +53,13 @@ from deploy.topology import Cluster, Worker
 
 SETUPS = {"direct": 0, "nginx-1": 1, "nginx-2": 2}
 ALL_CPUS = frozenset(os.sched_getaffinity(0))
+PIN = [True]
+"""False with ``--unpinned``: on a machine other work keeps busy, a process pinned to one
+core gets its share of that core only, and the load generator falls behind."""
+
+
+def pinned_here() -> bool:
+    return PIN[0] and pinning_plan()[0]
 
 
 @dataclass
@@ -113,8 +121,7 @@ def start_setup(setup: str, directory: Path) -> tuple[ServerSide, int]:
     directory.mkdir(parents=True, exist_ok=True)
     side = ServerSide(directory)
     workers = SETUPS[setup]
-    pinned, _ = pinning_plan()
-    server_cpus = frozenset({SERVER_CPU}) if pinned and workers < 2 else ALL_CPUS
+    server_cpus = frozenset({SERVER_CPU}) if pinned_here() and workers < 2 else ALL_CPUS
     overrides = [part for flag in ours_overrides() for part in flag]
     ours = [python(), "server.py", "--log-level", "WARNING", *overrides]
     if workers == 0:
@@ -193,8 +200,7 @@ async def measure(setups: list[str], plan: Plan, directory: Path, rounds: int) -
 
 
 def pin_loadgen(setup: str) -> None:
-    pinned, _ = pinning_plan()
-    os.sched_setaffinity(0, {LOADGEN_CPU} if pinned and SETUPS[setup] < 2 else ALL_CPUS)
+    os.sched_setaffinity(0, {LOADGEN_CPU} if pinned_here() and SETUPS[setup] < 2 else ALL_CPUS)
 
 
 async def saturate(
@@ -271,13 +277,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--setups", default=",".join(SETUPS))
     parser.add_argument("--rounds", type=int, default=None, help="CPU rounds (4; quick 2)")
+    parser.add_argument("--unpinned", action="store_true", help="pin no process to a core")
+    parser.add_argument("--rooms", type=int, default=None, help="sessions per setup (200)")
+    parser.add_argument("--rate", type=float, default=None, help="fixed edits/s per room (20)")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
+    if args.rooms is not None:
+        plan = dataclasses.replace(plan, rooms=args.rooms)
+    if args.rate is not None:
+        plan = dataclasses.replace(plan, fixed_rate=args.rate)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     directory = RESULTS / f"cluster-{stamp}"
     directory.mkdir(parents=True, exist_ok=True)
-    say(f"bench.cluster: {pinning_plan()[1]}; results in {directory}")
+    pinning = pinning_plan()[1] if not args.unpinned else "nothing pinned (--unpinned)"
+    say(f"bench.cluster: {pinning}; results in {directory}")
     rounds = args.rounds or (2 if args.quick else 4)
+    PIN[0] = not args.unpinned
     raise_fd_limit(16384)  # every setup's rooms are open at once
     setups = [setup for setup in args.setups.split(",") if setup]
     results = asyncio.run(measure(setups, plan, directory, rounds))
