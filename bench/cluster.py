@@ -101,8 +101,8 @@ class ServerSide:
                 continue
         return total
 
-    def rss(self) -> int:
-        return sum(rss_bytes(pid) for pid in self.pids())
+    def rss(self, part: str | None = None) -> int:
+        return sum(rss_bytes(pid) for pid in self.pids(part))
 
     def stop(self) -> None:
         for name, process in self.processes.items():
@@ -175,11 +175,14 @@ async def measure(setups: list[str], plan: Plan, directory: Path, rounds: int) -
             side, port = start_setup(setup, directory / setup)
             sides[setup] = (side, port, [])
             await wait_healthy(port)
+            before = side.rss("nginx")
             sides[setup][2].extend(
                 await loadgen.build_rooms(
                     port, plan.rooms, plan.readers, plan.doc_size, "text", Probe(), routed=True
                 )
             )
+            sockets = plan.rooms * (plan.readers + 1)
+            results[setup]["nginx_rss_per_socket"] = (side.rss("nginx") - before) / sockets
         for round_ in range(rounds):
             for setup in setups if round_ % 2 == 0 else setups[::-1]:
                 side, _, rooms = sides[setup]
@@ -269,7 +272,12 @@ def table(results: dict[str, dict[str, Any]]) -> str:
             f"{best['server_cpu_pct'] if best else float('nan'):.0f} | "
             f"{best['loadgen_cpu_pct'] if best else float('nan'):.0f} |"
         )
-    return "\n".join(lines)
+    rss = ", ".join(
+        f"{setup} {result['nginx_rss_per_socket'] / 1024:.1f} KiB"
+        for setup, result in results.items()
+        if setup != "direct"
+    )
+    return "\n".join([*lines, "", f"nginx RSS per joined client socket: {rss}"])
 
 
 def main(argv: list[str] | None = None) -> int:
