@@ -385,3 +385,30 @@ async def test_workers_on_two_hosts_behind_one_nginx_stop_in_order_on_ctrl_c(
             assert (kept["id"], kept["code"]) == (session["id"], f"saved on {shard}")
     finally:
         local.kill()
+
+
+async def test_a_stopped_worker_s_sessions_get_a_json_503_and_creation_goes_elsewhere(
+    cluster: LocalCluster,
+):
+    async with http_from("127.0.0.15") as http:
+        sessions = await one_per_worker(http, cluster)
+        assert cluster.supervisorctl("stop", "workers:w3").endswith("stopped")
+        try:
+            async with http.get(f"{cluster.url}/api/sessions/{sessions['w3']['id']}") as down:
+                assert down.status == 503
+                assert down.headers["Retry-After"] == "1"
+                assert (await down.json())["error"]["code"] == "worker-unavailable"
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await http.ws_connect(f"{cluster.ws_url}/ws/{sessions['w3']['id']}?name=Ada")
+            assert refused.value.status == 503
+            for _ in range(6):
+                created = await create(http, cluster.url)
+                assert not created["id"].startswith("w3.")
+            async with http.get(f"{cluster.url}/api/sessions/{sessions['w1']['id']}") as up:
+                assert up.status == 200
+        finally:
+            cluster.supervisorctl("start", "workers:w3")
+        body = cluster.wait_healthy()
+        assert body["up"] == 3
+        async with http.get(f"{cluster.url}/api/sessions/{sessions['w3']['id']}") as back:
+            assert back.status == 200  # restored from its snapshot
