@@ -9,6 +9,7 @@ synchronise.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -53,10 +54,36 @@ def _free(host: str, port: int) -> bool:
 def free_ports(count: int, hosts: tuple[str, ...]) -> int:
     """A base port such that ``base .. base+count-1`` are free on every host, and one more."""
     for _ in range(200):
-        base = random.randrange(20000, 60000)
+        base = random.randrange(20000, 32000)  # below Linux's ephemeral ports
         if all(_free(host, base + i) for i in range(count + 1) for host in hosts):
             return base
     raise RuntimeError("no free ports")
+
+
+def processes_naming(text: str) -> list[int]:
+    """Pids of the processes whose command line contains ``text``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if text.encode() in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def children_of(parents: list[int]) -> list[int]:
+    children = []
+    for pid in parents:
+        try:
+            listed = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        except OSError:
+            continue
+        children += [int(child) for child in listed.split()]
+    return children
 
 
 class LocalCluster:
@@ -160,16 +187,16 @@ class LocalCluster:
             raise AssertionError(f"cluster did not stop:\n{self.output()}") from None
 
     def kill(self) -> None:
-        """Whatever is left, by pid: the runner, supervisord (whose children die with it)."""
-        for pid_file in ("supervisord.pid", "nginx.pid"):
-            try:
-                pid = int((self.directory / pid_file).read_text().strip())
-                os.kill(pid, signal.SIGKILL)
-            except (OSError, ValueError):
-                pass
+        """Whatever is left: the runner, then every process whose command line names this
+        cluster's directory (supervisord, nginx's master, the workers) and their children
+        (nginx's worker processes). Nothing else is touched, whatever its pid."""
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(10)
+        ours = processes_naming(f"{self.directory}/")
+        for pid in ours + children_of(ours):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def http_from(address: str) -> aiohttp.ClientSession:
