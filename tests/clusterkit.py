@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -20,14 +21,17 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
 from deploy.cluster import find_nginx
+from sessions.ot import Operation
 from sessions.web.client import InterviewClient, ProtocolError
 from tests.needs import need
+from tests.polling import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 40.0
@@ -282,3 +286,68 @@ class RoutedClient(InterviewClient):
                 if loop.time() >= deadline:
                     raise
             await asyncio.sleep(0.1)  # a reconnecting client's back-off, not a synchronisation
+
+
+# --- sessions and clients through the proxy ---------------------------------------------------
+
+ID = re.compile(r"(w[1-9])\.[A-Za-z0-9_-]{22}")
+
+
+async def create(http: aiohttp.ClientSession, base: str, **body: Any) -> dict[str, Any]:
+    async with http.post(f"{base}/api/sessions", json=body) as response:
+        assert response.status == 201, await response.text()
+        created: dict[str, Any] = await response.json()
+        return created
+
+
+async def one_per_worker(http: aiohttp.ClientSession, cluster: LocalCluster) -> dict[str, Any]:
+    """Sessions created through nginx until every worker holds one: shard → session."""
+    by_shard: dict[str, dict[str, Any]] = {}
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10  # nginx skips a worker for 2 s after it failed to connect
+    for attempt in range(100):
+        created = await create(http, cluster.url, name="Pairing")
+        match = ID.fullmatch(created["id"])
+        assert match, created["id"]
+        by_shard.setdefault(match.group(1), created)
+        if len(by_shard) == len(cluster.shards):
+            return by_shard
+        if loop.time() > deadline:
+            break
+        if attempt >= 6:
+            await asyncio.sleep(0.1)  # bounded: at most 100 sessions
+    raise AssertionError(f"creation reached only {sorted(by_shard)}")
+
+
+def synchronized(client: RoutedClient) -> Callable[[], bool]:
+    return lambda: client.synchronized
+
+
+def disconnected(client: RoutedClient) -> Callable[[], bool]:
+    return lambda: not client.connected
+
+
+def insert_at_end(client: RoutedClient, text: str) -> Operation:
+    length = len(client.text)
+    return [length, text] if length else [text]
+
+
+async def append(client: RoutedClient, text: str) -> None:
+    """Insert at the end of the text as it is when this runs (not when it was scheduled)."""
+    await client.edit(insert_at_end(client, text))
+
+
+async def converged(clients: list[RoutedClient], http: aiohttp.ClientSession, url: str) -> str:
+    """Wait until every client is synchronized on the owner's text; return that text."""
+
+    async def same() -> bool:
+        async with http.get(url) as response:
+            if response.status != 200:
+                return False
+            code: str = (await response.json())["code"]
+        return all(c.connected and c.synchronized and c.text == code for c in clients)
+
+    await wait_until(same, "clients converged with the owner", within=20)
+    async with http.get(url) as response:
+        text: str = (await response.json())["code"]
+        return text

@@ -10,21 +10,31 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import signal
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
-from sessions.ot import Operation
-from tests.clusterkit import LocalCluster, RoutedClient, http_from, nginx_or_skip
+from tests.clusterkit import (
+    ID,
+    LocalCluster,
+    RoutedClient,
+    append,
+    converged,
+    create,
+    disconnected,
+    http_from,
+    insert_at_end,
+    nginx_or_skip,
+    one_per_worker,
+    synchronized,
+)
 from tests.polling import wait_until
 
 pytestmark = pytest.mark.timeout(120)
-ID = re.compile(r"(w[1-3])\.[A-Za-z0-9_-]{22}")
 
 
 @pytest.fixture(scope="module")
@@ -47,50 +57,6 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-async def create(http: aiohttp.ClientSession, base: str, **body: Any) -> dict[str, Any]:
-    async with http.post(f"{base}/api/sessions", json=body) as response:
-        assert response.status == 201, await response.text()
-        created: dict[str, Any] = await response.json()
-        return created
-
-
-async def one_per_worker(http: aiohttp.ClientSession, cluster: LocalCluster) -> dict[str, Any]:
-    """Sessions created through nginx until every worker holds one: shard → session."""
-    by_shard: dict[str, dict[str, Any]] = {}
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10  # nginx skips a worker for 2 s after it failed to connect
-    for attempt in range(100):
-        created = await create(http, cluster.url, name="Pairing")
-        match = ID.fullmatch(created["id"])
-        assert match, created["id"]
-        by_shard.setdefault(match.group(1), created)
-        if len(by_shard) == 3:
-            return by_shard
-        if loop.time() > deadline:
-            break
-        if attempt >= 6:
-            await asyncio.sleep(0.1)  # bounded: at most 100 sessions
-    raise AssertionError(f"creation reached only {sorted(by_shard)}")
-
-
-def synchronized(client: RoutedClient) -> Callable[[], bool]:
-    return lambda: client.synchronized
-
-
-def disconnected(client: RoutedClient) -> Callable[[], bool]:
-    return lambda: not client.connected
-
-
-def insert_at_end(client: RoutedClient, text: str) -> Operation:
-    length = len(client.text)
-    return [length, text] if length else [text]
-
-
-async def append(client: RoutedClient, text: str) -> None:
-    """Insert at the end of the text as it is when this runs (not when it was scheduled)."""
-    await client.edit(insert_at_end(client, text))
-
-
 async def type_markers(client: RoutedClient, prefix: str, stop: asyncio.Event) -> list[str]:
     """Type ``[prefix-n]`` markers at the end until ``stop``; returns the acknowledged ones
     (typed before a moment the client was synchronized: every op it sent was acked)."""
@@ -107,22 +73,6 @@ async def type_markers(client: RoutedClient, prefix: str, stop: asyncio.Event) -
             typed.append(marker)
         await asyncio.sleep(0.02)  # a typist's pace
     return acked
-
-
-async def converged(clients: list[RoutedClient], http: aiohttp.ClientSession, url: str) -> str:
-    """Wait until every client is synchronized on the owner's text; return that text."""
-
-    async def same() -> bool:
-        async with http.get(url) as response:
-            if response.status != 200:
-                return False
-            code: str = (await response.json())["code"]
-        return all(c.connected and c.synchronized and c.text == code for c in clients)
-
-    await wait_until(same, "clients converged with the owner", within=20)
-    async with http.get(url) as response:
-        text: str = (await response.json())["code"]
-        return text
 
 
 async def test_sessions_created_through_nginx_land_on_every_worker_and_rest_reaches_the_owner(
