@@ -141,6 +141,11 @@ def up(args: argparse.Namespace) -> int:
         shutdown_grace_seconds=args.shutdown_grace_seconds,
         log_to_stdout=not args.log_files,
     )
+    busy = [address for address in _addresses(cluster) if not _bindable(*address)]
+    if busy:
+        listed = ", ".join(f"{host}:{port}" for host, port in busy)
+        print(f"cluster: in use already: {listed} (another cluster? see --port)", file=sys.stderr)
+        return 2
     write_files(cluster, layout, args.nginx_workers, args.worker_args)
     check = subprocess.run(
         [*supervisor.nginx_command(layout), "-t", "-q"], capture_output=True, text=True
@@ -149,6 +154,23 @@ def up(args: argparse.Namespace) -> int:
         print(f"cluster: nginx refuses the configuration:\n{check.stderr}", file=sys.stderr)
         return 2
     return run(cluster, layout)
+
+
+def _addresses(cluster: Cluster) -> list[tuple[str, int]]:
+    host, _, port = cluster.listen.rpartition(":")
+    listen = (host.strip("[]") or "0.0.0.0", int(port))
+    return [listen, *((worker.host, worker.port) for worker in cluster.workers)]
+
+
+def _bindable(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def run(cluster: Cluster, layout: supervisor.Layout) -> int:

@@ -4,6 +4,7 @@ by ``nginx -t`` and by supervisord's own parser."""
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -194,3 +195,17 @@ def test_cluster_nginx_command_serves_https_with_a_certificate(
         "    listen 443 ssl;\n    ssl_certificate /etc/c.pem;\n    ssl_certificate_key /etc/k.pem;"
         in out
     )
+
+
+def test_cluster_up_refuses_a_port_in_use_before_starting_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    nginx_or_skip()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        argv = ["up", "--workers", "1", "--port", str(port), "--dir", str(tmp_path / "c")]
+        assert main(argv) == 2
+    assert f"in use already: 127.0.0.1:{port}" in capsys.readouterr().err
+    assert not (tmp_path / "c").exists()
