@@ -39,8 +39,9 @@ bench-quick: $(BENCH_STAMP)
 
 # A local cluster in the foreground: nginx on CLUSTER_PORT routing to WORKERS workers kept by
 # supervisord (README "Running many interviews"); Ctrl-C stops nginx, then the workers save.
+# PORT= works as CLUSTER_PORT=; CLUSTER_ARGS go to `python -m deploy.cluster up` (see --help).
 WORKERS ?= 4
-CLUSTER_PORT ?= 8000
+CLUSTER_PORT ?= $(if $(PORT),$(PORT),8000)
 
 cluster: $(STAMP)
 	$(PY) -m deploy.cluster up --workers $(WORKERS) --port $(CLUSTER_PORT) $(CLUSTER_ARGS)
