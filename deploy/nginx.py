@@ -182,7 +182,7 @@ def _server(cluster: Cluster, tls: tuple[str, str] | None) -> str:
     proxy_set_header Upgrade $http_upgrade;
     proxy_set_header Connection $interview_connection;
     proxy_connect_timeout 2s;
-    proxy_read_timeout {timeout}s;                    # > the heartbeat: live sockets stay
+    proxy_read_timeout {timeout}s;                    # 3 heartbeats: live sockets stay
     proxy_send_timeout {timeout}s;
     proxy_next_upstream error timeout;                # only for "any worker"; an owner is one
     proxy_next_upstream_tries 3;

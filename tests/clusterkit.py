@@ -246,7 +246,8 @@ class RoutedClient(InterviewClient):
             params["token"] = self.token
         ws = await self.http.ws_connect(f"{self.base}/ws/{self.session_id}", params=params)
         self._ws = ws
-        self.deaf = self.offline = False
+        self.deaf = False
+        self.offline = True  # an edit typed meanwhile waits: it goes out after the resume
         if self.token is not None and not self.token_in_url:
             await ws.send_str(json.dumps({"type": "auth", "token": self.token}))
         state = await self._receive_direct(ws)
@@ -255,6 +256,7 @@ class RoutedClient(InterviewClient):
             raise ProtocolError(f"expected session-state, got {state}")
         self.state = state
         self.user_id = state["you"]["userId"]
+        self.offline = False
         if rejoining:
             await self._resume(state)
         else:
