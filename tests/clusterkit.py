@@ -266,6 +266,11 @@ class RoutedClient(InterviewClient):
         self._reader = asyncio.get_running_loop().create_task(self._read_loop(ws))
         return state
 
+    async def _send_frame(self, frame: dict[str, Any]) -> None:
+        # A socket that is closing loses the frame in transit, as offline; the rejoin resends.
+        with contextlib.suppress(ConnectionError, aiohttp.ClientError):
+            await super()._send_frame(frame)
+
     async def _read_loop(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         try:
             await super()._read_loop(ws)

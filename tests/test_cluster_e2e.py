@@ -240,7 +240,9 @@ async def test_a_rolling_restart_under_typing_loses_no_acknowledged_change(clust
 
         async def restarted(shard: str) -> None:
             old_pid = cluster.signal_worker(shard, signal.SIGTERM)
-            await wait_until(lambda: not any(c.connected for c in clients[shard]), "closed")
+            await wait_until(
+                lambda: not any(c.connected for c in clients[shard]), "closed", within=15
+            )
             await asyncio.gather(*(c.rejoin() for c in clients[shard]))
             assert cluster.pid(shard) != old_pid
 
@@ -331,8 +333,8 @@ async def test_workers_on_two_hosts_behind_one_nginx_stop_in_order_on_ctrl_c(
         for shard, session in sessions.items():
             saved = json.loads((local.directory / "data" / f"{shard}.json").read_text())
             assert saved["clean"] is True
-            [kept] = saved["sessions"]
-            assert (kept["id"], kept["code"]) == (session["id"], f"saved on {shard}")
+            kept = {entry["id"]: entry["code"] for entry in saved["sessions"]}
+            assert kept[session["id"]] == f"saved on {shard}"  # (creation may have made more)
     finally:
         local.kill()
 
