@@ -119,6 +119,7 @@ def write_files(
     directory = layout.directory
     for sub in ("data", "logs", "nginx-temp"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
+    (directory / "nginx.pid").unlink(missing_ok=True)  # left by a crash: not this nginx
     os.chmod(directory / "data", 0o700)  # snapshots hold tokens
     config = nginx.main_config(cluster, directory, worker_processes=nginx_workers)
     (directory / "nginx.conf").write_text(config, encoding="utf-8")
@@ -202,7 +203,7 @@ def run(cluster: Cluster, layout: supervisor.Layout) -> int:
 
 def stop(layout: supervisor.Layout, keeper: subprocess.Popen[bytes], listen: str) -> int:
     """nginx stops accepting first, then the workers save and close, then nginx ends."""
-    pid = _read_pid(layout.directory / "nginx.pid")
+    pid = _read_pid(layout.directory / "nginx.pid", layout.directory)
     if pid is not None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGQUIT)
@@ -253,11 +254,15 @@ def _pause() -> None:
     time.sleep(0.1)  # the foreground loop's tick: signals are noticed within it
 
 
-def _read_pid(path: Path) -> int | None:
+def _read_pid(path: Path, directory: Path) -> int | None:
+    """The pid in ``path`` if that process is still ours (its command line names
+    ``directory``): a pid file left by a crash may name someone else's process by now."""
     try:
-        return int(path.read_text().strip())
+        pid = int(path.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (OSError, ValueError):
         return None
+    return pid if str(directory).encode() in cmdline else None
 
 
 def _die_with_parent() -> None:
