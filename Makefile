@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-quick bench-browser clean vendor
+.PHONY: run test lint bench bench-quick bench-browser cluster clean vendor
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,15 @@ bench-browser: $(STAMP)
 # from frontend/package-lock.json. Needs Node 18+ and npm; nothing else in the project does.
 vendor:
 	cd frontend && npm ci --no-audit --no-fund && node build.mjs
+
+# A local cluster in the foreground: nginx on CLUSTER_PORT routing to WORKERS workers kept by
+# supervisord (README "Running many interviews"); Ctrl-C stops nginx, then the workers save.
+# PORT= works as CLUSTER_PORT=; CLUSTER_ARGS go to `python -m deploy.cluster up` (see --help).
+WORKERS ?= 4
+CLUSTER_PORT ?= $(if $(PORT),$(PORT),8000)
+
+cluster: $(STAMP)
+	$(PY) -m deploy.cluster up --workers $(WORKERS) --port $(CLUSTER_PORT) $(CLUSTER_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

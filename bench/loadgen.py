@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 
@@ -230,10 +231,17 @@ async def join(
     token: str | None,
     full_code: bool,
     deflate: bool,
+    routed: bool = False,
 ) -> tuple[WSClient, dict[str, Any]]:
-    """Connect to ``/ws`` and join; returns the client and its ``session-state``."""
-    client = WSClient(HOST, port, "/ws", deflate=deflate)
-    await client.open()
+    """Connect to ``/ws`` and join; returns the client and its ``session-state``.
+
+    ``routed``: join at ``/ws/{id}?name=&role=&fullCode=`` (the token in an ``auth`` frame),
+    the URL a cluster's proxy routes to the session's worker."""
+    path = "/ws"
+    if routed:
+        query = urlencode({"name": name, "role": role, "fullCode": str(full_code).lower()})
+        path = f"/ws/{session_id}?{query}"
+    client = WSClient(HOST, port, path, deflate=deflate)
     state: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
 
     def on_frame(payload: bytes, now: int) -> None:
@@ -245,7 +253,8 @@ async def join(
         elif frame.get("type") == "error":
             state.set_exception(RuntimeError(f"join failed: {frame}"))
 
-    client.on_message = on_frame
+    client.on_message = on_frame  # before opening: a join by URL answers with the handshake
+    await client.open()
     frame: dict[str, Any] = {
         "type": "join-session",
         "sessionId": session_id,
@@ -255,7 +264,10 @@ async def join(
     }
     if token is not None:
         frame["token"] = token
-    client.send(dumps(frame))
+    if not routed:
+        client.send(dumps(frame))
+    elif token is not None:
+        client.send(dumps({"type": "auth", "token": token}))
     return client, await asyncio.wait_for(state, 15)
 
 
@@ -268,6 +280,7 @@ async def build_rooms(
     probe: Probe,
     deflate: bool = False,
     concurrency: int = 32,
+    routed: bool = False,
 ) -> list[Room]:
     """Create ``count`` sessions and join a typist and ``readers`` readers to each."""
     created = await create_sessions(port, count, make_document(doc_size))
@@ -278,7 +291,7 @@ async def build_rooms(
     async def fill(room: Room) -> None:
         async with sem:
             typist, state = await join(
-                port, room.session_id, "typist", "candidate", None, full_code, deflate
+                port, room.session_id, "typist", "candidate", None, full_code, deflate, routed
             )
             room.text = state["session"]["code"]
             room.base_revision = state["session"]["revision"]
@@ -289,7 +302,7 @@ async def build_rooms(
                 role = "interviewer" if i == 0 else "observer"
                 token = room.token
                 reader, _ = await join(
-                    port, room.session_id, f"reader{i}", role, token, full_code, deflate
+                    port, room.session_id, f"reader{i}", role, token, full_code, deflate, routed
                 )
                 reader.on_message = room.on_reader_frame
                 room.readers.append(reader)

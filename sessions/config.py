@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -114,6 +115,33 @@ def _isolation(value: str) -> str:
             f"must be one of {', '.join(EXEC_ISOLATION_LEVELS)}, got {value}"
         )
     return level
+
+
+SHARD_MAX_LENGTH = 16
+SHARD_PATTERN = re.compile(rf"[a-z0-9]{{1,{SHARD_MAX_LENGTH}}}")
+
+
+def _shard(value: str) -> str:
+    """A worker's shard name: 1-16 of ``[a-z0-9]`` ('' = not part of a cluster)."""
+    name = value.strip()
+    if name and SHARD_PATTERN.fullmatch(name) is None:
+        raise argparse.ArgumentTypeError(
+            f"must be 1-{SHARD_MAX_LENGTH} lowercase letters and digits, got {value!r}"
+        )
+    return name
+
+
+def _peers(value: str) -> tuple[str, ...]:
+    """``NAME=URL`` pairs: every worker of the cluster and the base URL it serves on."""
+    peers = _origins(value)
+    for peer in peers:
+        name, _, url = peer.partition("=")
+        _shard(name)
+        if not name or not url.startswith(("http://", "https://")):
+            raise argparse.ArgumentTypeError(
+                f"each peer must be NAME=http://host:port, got {peer!r}"
+            )
+    return peers
 
 
 def _option(help_text: str, parse: Callable[[str], Any]) -> dict[str, Any]:
@@ -369,6 +397,25 @@ class Config:
     exec_queue_size: int = field(
         default=100,
         metadata=_option("runs waiting for a slot; more are refused (capacity)", _positive_int),
+    )
+    shard: str = field(
+        default="",
+        metadata=_option(
+            "this worker's name in a cluster (1-16 of a-z, 0-9): the session ids it creates "
+            "are NAME.<22 random characters> ('' = standalone)",
+            _shard,
+        ),
+    )
+    peers: tuple[str, ...] = field(
+        default=(),
+        metadata=_option(
+            "comma-separated NAME=URL of every worker in the cluster, for /cluster/health",
+            _peers,
+        ),
+    )
+    peer_timeout_seconds: float = field(
+        default=1.0,
+        metadata=_option("how long /cluster/health waits for each peer's /health", _positive_float),
     )
 
     @classmethod

@@ -18,6 +18,7 @@ The tree::
     ├── Unauthorized                 unauthorized    401
     ├── Forbidden                    forbidden       403
     ├── SessionNotFound              session-not-found 404
+    │   └── WrongShard               wrong-shard     404
     ├── SessionFull                  session-full    409
     ├── SessionEnded                 session-ended   409
     ├── RunInProgress                run-in-progress 409
@@ -151,6 +152,13 @@ class SessionNotFound(DomainError):
 
     code = "session-not-found"
     status = 404
+
+
+class WrongShard(SessionNotFound):
+    """The session id names another worker of the cluster (``--shard``): this one never holds
+    it. ``url`` is where to join it, which the proxy routes to that worker."""
+
+    code = "wrong-shard"
 
 
 class SessionFull(DomainError):

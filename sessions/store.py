@@ -1,4 +1,10 @@
-"""The in-memory session store: one dict from session id to :class:`Session`."""
+"""The in-memory session store: one dict from session id to :class:`Session`.
+
+A session id is 22 characters of ``[A-Za-z0-9_-]`` (128 random bits). A worker of a cluster
+(``--shard NAME``) prefixes the ids it creates with its name and a dot,
+``NAME.<22 random characters>``: the dot is URL-safe and never among the random characters,
+so a proxy routes any URL naming a session to its owner by the text before the first dot.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,9 @@ from collections.abc import Iterator
 
 from sessions.chat import MessageLog
 from sessions.clock import Clock
-from sessions.config import Config
+from sessions.config import SHARD_PATTERN, Config
 from sessions.document import Document
-from sessions.errors import SessionNotFound
+from sessions.errors import SessionNotFound, WrongShard
 from sessions.record import Timeline
 from sessions.session import STATUSES, Session
 
@@ -49,6 +55,15 @@ class RandomPool:
         return self._text[start : start + count]
 
 
+SHARD_SEPARATOR = "."
+
+
+def shard_of(session_id: str) -> str:
+    """The shard an id names (``"w1"`` for ``"w1.Zq3…"``); ``""`` for a standalone id."""
+    shard, separator, _ = session_id.partition(SHARD_SEPARATOR)
+    return shard if separator and SHARD_PATTERN.fullmatch(shard) else ""
+
+
 def new_secrets(pool: RandomPool) -> tuple[str, str, str]:
     """A session id, an interviewer token and an observer token, as long as
     ``secrets.token_urlsafe`` makes them and from the same alphabet (at least 128, 192 and
@@ -64,14 +79,16 @@ class SessionStore:
         self._clock = clock
         self._sessions: dict[str, Session] = {}
         self._random = RandomPool()
+        self._prefix = config.shard + SHARD_SEPARATOR if config.shard else ""
 
     def create(self, name: str, language: str, code: str = "", max_candidates: int = 1) -> Session:
         """A new session with an unguessable id and interviewer and observer tokens."""
         config = self._config
         now = self._clock()
         session_id, interviewer_token, observer_token = new_secrets(self._random)
+        session_id = self._prefix + session_id
         while session_id in self._sessions:  # pragma: no cover - 128 random bits
-            session_id = secrets.token_urlsafe(ID_BYTES)
+            session_id = self._prefix + secrets.token_urlsafe(ID_BYTES)
         session = Session(
             id=session_id,
             name=name,
@@ -96,11 +113,25 @@ class SessionStore:
         self._sessions[session.id] = session
 
     def get(self, session_id: str) -> Session:
-        """The session, or :class:`SessionNotFound`."""
+        """The session, or :class:`SessionNotFound` (:class:`WrongShard` when the id names
+        another worker of the cluster)."""
         session = self._sessions.get(session_id)
         if session is None:
-            raise SessionNotFound(f"no session with id {session_id[:64]!r}")
+            raise self._not_found(session_id)
         return session
+
+    def _not_found(self, session_id: str) -> SessionNotFound:
+        shown = session_id[:64]
+        owner = shard_of(shown)
+        mine = self._config.shard
+        if mine and owner and owner != mine:
+            url = f"/ws/{shown}"
+            return WrongShard(
+                f"session {shown!r} is held by worker {owner!r}, not this one ({mine!r}): "
+                f"join it at {url}, which the proxy routes to its worker",
+                url=url,
+            )
+        return SessionNotFound(f"no session with id {shown!r}")
 
     def remove(self, session_id: str) -> Session:
         """Take a session out of the store and return it."""

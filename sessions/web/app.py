@@ -16,7 +16,7 @@ from sessions.metrics import Metrics
 from sessions.problems import load_bank
 from sessions.protocol import CLIENT_MESSAGE_TYPES, Limits
 from sessions.store import SessionStore
-from sessions.web import guards, lifecycle, openapi, pages, rest, rest_interview, runs
+from sessions.web import cluster, guards, lifecycle, openapi, pages, rest, rest_interview, runs
 from sessions.web.connection import Connection
 from sessions.web.expiry import expiry_task
 from sessions.web.keys import (
@@ -70,6 +70,7 @@ def create_app(
     app.router.add_get("/ws/{session_id}", websocket_handler, name="ws-join")
     openapi.add_routes(app)
     pages.add_routes(app)  # the browser room: /, /s/{id}, /s/{id}/replay, /static/
+    cluster.setup(app)
     app.cleanup_ctx.append(_redact_access_log)
     lifecycle.setup(app)  # restore before other background work starts; save after it stops
     app.cleanup_ctx.append(expiry_task)

@@ -63,6 +63,33 @@ EXECUTION: dict[str, Any] = {
 }
 
 
+CLUSTER_HEALTH: Schema = {
+    "type": "object",
+    "required": ["status", "workers", "up", "sessions", "connections"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ok", "degraded"]},
+        "workers": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["shard", "url", "status", "sessions", "connections"],
+                "properties": {
+                    "shard": {"type": "string", "nullable": True},
+                    "url": {"type": "string", "nullable": True},
+                    "status": {"type": "string", "enum": ["ok", "down"]},
+                    "sessions": {"type": "integer", "nullable": True},
+                    "connections": {"type": "integer", "nullable": True},
+                    "error": {"type": "string"},
+                },
+            },
+        },
+        "up": {"type": "integer"},
+        "sessions": {"type": "integer"},
+        "connections": {"type": "integer"},
+    },
+}
+
+
 def _ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -427,12 +454,22 @@ def _other_paths() -> dict[str, Schema]:
                                         "its cause while the disk fails (docs/persistence.md)",
                                     },
                                     "execution": EXECUTION,
+                                    "shard": {"type": "string"},
                                 },
                             },
                             "the server is up",
                         )
                     }
                 ),
+            }
+        },
+        "/cluster/health": {
+            "get": {
+                "summary": "Every worker of the cluster (--peers) with its status and counts.",
+                "responses": {
+                    "200": _json(CLUSTER_HEALTH, "every worker answered"),
+                    "503": _json(CLUSTER_HEALTH, "a worker is down: the same body"),
+                },
             }
         },
         "/metrics": {

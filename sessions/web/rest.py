@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from typing import Any
 
 from aiohttp import hdrs, web
 
@@ -144,8 +145,12 @@ async def list_languages(request: web.Request) -> web.Response:
 
 
 async def health(request: web.Request) -> web.Response:
-    app = request.app
-    body = {
+    return json_response(health_body(request.app))
+
+
+def health_body(app: web.Application) -> dict[str, Any]:
+    """What ``GET /health`` answers: liveness, counts, and a cluster worker's ``--shard``."""
+    body: dict[str, Any] = {
         "status": "ok",
         "sessions": len(app[STORE]),
         "sessionsByStatus": app[STORE].count_by_status(),
@@ -154,8 +159,10 @@ async def health(request: web.Request) -> web.Response:
         "version": VERSION,
         "execution": app[RUNS].health(),
     }
+    if app[CONFIG].shard:
+        body["shard"] = app[CONFIG].shard
     persist.add_health(app, body)
-    return json_response(body)
+    return body
 
 
 async def metrics(request: web.Request) -> web.Response:
