@@ -4,14 +4,18 @@ no traceback. Each cause is run as the real ``server.py`` process."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from sessions.version import VERSION
+from tests.polling import wait_until
+from tests.test_shutdown_e2e import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT = 30.0
@@ -103,3 +107,42 @@ def test_version_prints_the_version_and_exits():
         f"interview-server {VERSION}\n",
         "",
     )
+
+
+@pytest.mark.timeout(60)
+async def test_the_aiohttp_web_form_logs_in_the_same_format_and_freezes_the_heap(tmp_path: Path):
+    port = free_port()
+    log_path = tmp_path / "aiohttp-web.log"
+    process = start_aiohttp_web(port, log_path)
+    try:
+        async with aiohttp.ClientSession() as http:
+            await wait_until(lambda: healthy(http, port), "healthy", within=20)
+            async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+                metrics = await response.text()
+    finally:
+        process.terminate()
+        process.wait(10)
+    frozen = [line for line in metrics.splitlines() if line.startswith("interview_gc_frozen_")]
+    assert float(frozen[0].split()[1]) > 10_000
+    output = log_path.read_text(encoding="utf-8")
+    access = [line for line in output.splitlines() if "GET /metrics" in line]
+    assert len(access) == 1
+    # server.py's format: "<date> <time>,<ms> LEVEL logger: message", at INFO, not DEBUG
+    assert re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO aiohttp\.access: ", access[0])
+    assert " DEBUG " not in output
+
+
+def start_aiohttp_web(port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """``python -m aiohttp.web -H 127.0.0.1 -P PORT server:create_app --log-level INFO``."""
+    command = [sys.executable, "-m", "aiohttp.web", "-H", "127.0.0.1", "-P", str(port)]
+    command += ["server:create_app", "--log-level", "INFO"]
+    with log_path.open("wb") as log:
+        return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+
+
+async def healthy(http: aiohttp.ClientSession, port: int) -> bool:
+    try:
+        async with http.get(f"http://127.0.0.1:{port}/health") as response:
+            return response.status == 200
+    except aiohttp.ClientError:
+        return False
