@@ -9,15 +9,17 @@ the real process).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import gc
 import os
 import re
 import shutil
 import stat
+import subprocess
 import threading
 import tracemalloc
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -283,22 +285,54 @@ async def test_a_failing_disk_degrades_health_and_persistence_resumes_when_it_re
         assert (session["code"], session["revision"]) == ("abcdefg", 4)
 
 
-async def test_a_read_only_folder_degrades_and_recovers(tmp_path: Path):
-    if os.geteuid() == 0:
-        pytest.skip("root writes to read-only folders; the injected EROFS case covers it")
-    folder = tmp_path / "data"
+@contextlib.contextmanager
+def switchable_folder(folder: Path) -> Iterator[Callable[[bool], None]]:
+    """A folder that can be made read-only and writable again; yields the switch.
+
+    Root writes through a folder's permission bits, so for root the folder is made immutable
+    (``chattr +i``: nothing can be created, renamed or removed in it, even by root, while
+    files already open stay writable, as with the permission bits); any other user gets the
+    permission bits.
+    """
     folder.mkdir()
+    if os.geteuid() != 0:
+        yield lambda read_only: folder.chmod(
+            stat.S_IRUSR | stat.S_IXUSR if read_only else stat.S_IRWXU
+        )
+        folder.chmod(stat.S_IRWXU)
+        return
+    chattr = shutil.which("chattr") or "/usr/bin/chattr"
+
+    def switch(read_only: bool) -> None:
+        subprocess.run([chattr, "+i" if read_only else "-i", str(folder)], check=True)
+
+    try:
+        yield switch
+    finally:
+        switch(False)
+
+
+async def test_a_read_only_folder_degrades_and_recovers(tmp_path: Path):
+    folder = tmp_path / "data"
     path = folder / "s.json"
-    async with running(Config(snapshot=str(path), snapshot_interval=3600)) as client:
-        created = await create_session(client, code="abc")
-        folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
-        try:
-            assert not await client.app[PERSISTENCE].compact()
-            assert (await (await client.get("/health")).json())["status"] == "degraded"
-        finally:
-            folder.chmod(stat.S_IRWXU)
-        assert await client.app[PERSISTENCE].compact()
-        assert created["id"] in path.read_text(encoding="utf-8")
+    with switchable_folder(folder) as make_read_only:
+        async with running(Config(snapshot=str(path), snapshot_interval=3600)) as client:
+            created = await create_session(client, code="abc")
+            ws, _ = await join(client, created, "Ada")
+            make_read_only(True)
+            try:
+                assert not await client.app[PERSISTENCE].compact()
+                health = await (await client.get("/health")).json()
+                assert health["status"] == "degraded"
+                # The socket is never blocked: edits are still acknowledged meanwhile.
+                change = {"type": "code-change", "code": "abcd"}
+                assert await request(ws, change) == {"type": "ack", "revision": 1}
+            finally:
+                make_read_only(False)
+            assert await client.app[PERSISTENCE].compact()
+            assert (await (await client.get("/health")).json())["status"] == "ok"
+            assert created["id"] in path.read_text(encoding="utf-8")
+            await ws.close()
 
 
 async def test_journal_and_snapshot_files_are_readable_by_their_owner_only(tmp_path: Path):
