@@ -56,8 +56,9 @@ def tokens(prefix: str, count: int = TOKENS_EACH) -> list[str]:
 
 
 async def interviewer_and_candidate(
-    browser: Any, server: TestServer, code: str
+    browser: Any, server: TestServer | str, code: str
 ) -> tuple[Any, Any, dict[str, Any]]:
+    """Two pages in contexts of their own; ``server`` may be a URL (a proxy in front)."""
     session = await create_session(server, code=code)
     room = f"{base_url(server)}/s/{session['id']}"
     interviewer = await open_room(
@@ -67,10 +68,10 @@ async def interviewer_and_candidate(
     return interviewer, candidate, session
 
 
-@pytest.mark.timeout(TYPING_TIMEOUT)
-async def test_two_people_typing_at_once_end_with_the_same_text_as_the_server(
-    browser: Any, server: TestServer
-):
+async def two_people_typing_at_once(browser: Any, server: TestServer | str) -> None:
+    """An interviewer and a candidate type at once with real keystrokes, each on a line of
+    their own; both pages end with the server's text, which has every keystroke once.
+    ``server``: the app, or the URL of a proxy in front of it (every request goes there)."""
     interviewer, candidate, session = await interviewer_and_candidate(
         browser, server, "# interviewer\n# candidate\n"
     )
@@ -96,6 +97,13 @@ async def test_two_people_typing_at_once_end_with_the_same_text_as_the_server(
     assert final.count("\n") == 2 + sum(enters)
     assert final.startswith("    # interviewer")
     assert "\n    # candidate" in final
+
+
+@pytest.mark.timeout(TYPING_TIMEOUT)
+async def test_two_people_typing_at_once_end_with_the_same_text_as_the_server(
+    browser: Any, server: TestServer
+):
+    await two_people_typing_at_once(browser, server)
 
 
 async def test_observer_cannot_edit_and_sees_no_run_or_end_controls(
