@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import aiohttp
 import pytest
 
 from tests.browser.test_room import TYPING_TIMEOUT, two_people_typing_at_once
-from tests.clusterkit import LocalCluster, nginx_or_skip
+from tests.clusterkit import ID, LocalCluster, nginx_or_skip
 
 
 @pytest.fixture
@@ -35,4 +36,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
 async def test_two_people_typing_at_once_through_nginx_end_with_the_owners_text(
     browser: Any, cluster: LocalCluster
 ):
-    await two_people_typing_at_once(browser, cluster.url)
+    session, final = await two_people_typing_at_once(browser, cluster.url)
+
+    shard = ID.fullmatch(session["id"])
+    assert shard is not None, session["id"]  # created by a worker of the cluster
+    owner = f"{cluster.worker_urls[shard.group(1)]}/api/sessions/{session['id']}"
+    async with aiohttp.ClientSession() as http, http.get(owner) as response:
+        assert (await response.json())["code"] == final  # nginx answered with the owner's text

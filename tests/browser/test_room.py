@@ -68,10 +68,13 @@ async def interviewer_and_candidate(
     return interviewer, candidate, session
 
 
-async def two_people_typing_at_once(browser: Any, server: TestServer | str) -> None:
+async def two_people_typing_at_once(
+    browser: Any, server: TestServer | str
+) -> tuple[dict[str, Any], str]:
     """An interviewer and a candidate type at once with real keystrokes, each on a line of
     their own; both pages end with the server's text, which has every keystroke once.
-    ``server``: the app, or the URL of a proxy in front of it (every request goes there)."""
+    ``server``: the app, or the URL of a proxy in front of it (every request goes there).
+    Returns the created session and its final text."""
     interviewer, candidate, session = await interviewer_and_candidate(
         browser, server, "# interviewer\n# candidate\n"
     )
@@ -97,6 +100,7 @@ async def two_people_typing_at_once(browser: Any, server: TestServer | str) -> N
     assert final.count("\n") == 2 + sum(enters)
     assert final.startswith("    # interviewer")
     assert "\n    # candidate" in final
+    return session, final
 
 
 @pytest.mark.timeout(TYPING_TIMEOUT)
