@@ -114,10 +114,14 @@ async def open_room(
     *,
     wait_editable: bool = True,
     frames: list[str] | None = None,
+    sockets: list[str] | None = None,
 ) -> Any:
     """A new page in ``context`` at the room ``url``, joined as ``name``; every WebSocket frame
-    it receives is appended to ``frames`` when given."""
+    it receives is appended to ``frames``, and the URL of every socket it opens to ``sockets``,
+    when given."""
     page = await context.new_page()
+    if sockets is not None:
+        page.on("websocket", lambda ws: sockets.append(ws.url))
     if frames is not None:
         page.on(
             "websocket", lambda ws: ws.on("framereceived", lambda data: frames.append(str(data)))

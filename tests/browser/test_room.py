@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -108,6 +109,30 @@ async def test_two_people_typing_at_once_end_with_the_same_text_as_the_server(
     browser: Any, server: TestServer
 ):
     await two_people_typing_at_once(browser, server)
+
+
+async def test_the_page_joins_at_the_sessions_own_socket_url_with_no_token_in_it(
+    browser: Any, server: TestServer
+):
+    session = await create_session(server, code="")
+    room = f"{base_url(server)}/s/{session['id']}"
+    sockets: list[str] = []
+    await open_room(
+        await browser.new_context(),
+        f"{room}#interviewer={session['interviewerToken']}",
+        "Ivy",
+        sockets=sockets,
+    )
+
+    assert len(sockets) == 1  # joined at the first attempt
+    url = urlsplit(sockets[0])
+    assert url.path == f"/ws/{session['id']}"  # what a proxy routes to the session's owner
+    query = parse_qs(url.query)
+    assert query["name"] == ["Ivy"]
+    assert query["role"] == ["interviewer"]
+    assert query["fullCode"] == ["false"]
+    assert len(query["clientId"][0]) >= 22
+    assert session["interviewerToken"] not in sockets[0]  # it went in an auth frame
 
 
 async def test_observer_cannot_edit_and_sees_no_run_or_end_controls(
