@@ -59,11 +59,14 @@ async def browser() -> AsyncIterator[Any]:
             await chromium.close()
 
 
-def base_url(server: TestServer) -> str:
+def base_url(server: TestServer | str) -> str:
+    """The server's ``http://host:port``; a URL given as a string (a proxy's) is that URL."""
+    if isinstance(server, str):
+        return server.rstrip("/")
     return str(server.make_url("")).rstrip("/")
 
 
-async def api(server: TestServer, method: str, path: str, **kwargs: Any) -> Any:
+async def api(server: TestServer | str, method: str, path: str, **kwargs: Any) -> Any:
     """One REST call to the server; the decoded JSON answer (it must succeed)."""
     async with (
         aiohttp.ClientSession() as http,
@@ -73,13 +76,13 @@ async def api(server: TestServer, method: str, path: str, **kwargs: Any) -> Any:
         return await response.json()
 
 
-async def create_session(server: TestServer, **body: Any) -> dict[str, Any]:
+async def create_session(server: TestServer | str, **body: Any) -> dict[str, Any]:
     """``POST /api/sessions`` with ``body``; the created session with its tokens."""
     created: dict[str, Any] = await api(server, "POST", "/api/sessions", json=body)
     return created
 
 
-def server_text(server: TestServer, session_id: str) -> Any:
+def server_text(server: TestServer | str, session_id: str) -> Any:
     """A coroutine function giving the session's code as ``GET /api/sessions/{id}`` says."""
 
     async def read() -> str:
@@ -111,10 +114,14 @@ async def open_room(
     *,
     wait_editable: bool = True,
     frames: list[str] | None = None,
+    sockets: list[str] | None = None,
 ) -> Any:
     """A new page in ``context`` at the room ``url``, joined as ``name``; every WebSocket frame
-    it receives is appended to ``frames`` when given."""
+    it receives is appended to ``frames``, and the URL of every socket it opens to ``sockets``,
+    when given."""
     page = await context.new_page()
+    if sockets is not None:
+        page.on("websocket", lambda ws: sockets.append(ws.url))
     if frames is not None:
         page.on(
             "websocket", lambda ws: ws.on("framereceived", lambda data: frames.append(str(data)))

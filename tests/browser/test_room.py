@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -56,8 +57,9 @@ def tokens(prefix: str, count: int = TOKENS_EACH) -> list[str]:
 
 
 async def interviewer_and_candidate(
-    browser: Any, server: TestServer, code: str
+    browser: Any, server: TestServer | str, code: str
 ) -> tuple[Any, Any, dict[str, Any]]:
+    """Two pages in contexts of their own; ``server`` may be a URL (a proxy in front)."""
     session = await create_session(server, code=code)
     room = f"{base_url(server)}/s/{session['id']}"
     interviewer = await open_room(
@@ -67,10 +69,13 @@ async def interviewer_and_candidate(
     return interviewer, candidate, session
 
 
-@pytest.mark.timeout(TYPING_TIMEOUT)
-async def test_two_people_typing_at_once_end_with_the_same_text_as_the_server(
-    browser: Any, server: TestServer
-):
+async def two_people_typing_at_once(
+    browser: Any, server: TestServer | str
+) -> tuple[dict[str, Any], str]:
+    """An interviewer and a candidate type at once with real keystrokes, each on a line of
+    their own; both pages end with the server's text, which has every keystroke once.
+    ``server``: the app, or the URL of a proxy in front of it (every request goes there).
+    Returns the created session and its final text."""
     interviewer, candidate, session = await interviewer_and_candidate(
         browser, server, "# interviewer\n# candidate\n"
     )
@@ -96,6 +101,38 @@ async def test_two_people_typing_at_once_end_with_the_same_text_as_the_server(
     assert final.count("\n") == 2 + sum(enters)
     assert final.startswith("    # interviewer")
     assert "\n    # candidate" in final
+    return session, final
+
+
+@pytest.mark.timeout(TYPING_TIMEOUT)
+async def test_two_people_typing_at_once_end_with_the_same_text_as_the_server(
+    browser: Any, server: TestServer
+):
+    await two_people_typing_at_once(browser, server)
+
+
+async def test_the_page_joins_at_the_sessions_own_socket_url_with_no_token_in_it(
+    browser: Any, server: TestServer
+):
+    session = await create_session(server, code="")
+    room = f"{base_url(server)}/s/{session['id']}"
+    sockets: list[str] = []
+    await open_room(
+        await browser.new_context(),
+        f"{room}#interviewer={session['interviewerToken']}",
+        "Ivy",
+        sockets=sockets,
+    )
+
+    assert len(sockets) == 1  # joined at the first attempt
+    url = urlsplit(sockets[0])
+    assert url.path == f"/ws/{session['id']}"  # what a proxy routes to the session's owner
+    query = parse_qs(url.query)
+    assert query["name"] == ["Ivy"]
+    assert query["role"] == ["interviewer"]
+    assert query["fullCode"] == ["false"]
+    assert len(query["clientId"][0]) >= 22
+    assert session["interviewerToken"] not in sockets[0]  # it went in an auth frame
 
 
 async def test_observer_cannot_edit_and_sees_no_run_or_end_controls(

@@ -48,8 +48,9 @@ class Room {
     this.run = new RunPanel({ send, visible: role !== "observer" });
     this.run.load();
     this.socket = new RoomSocket({
-      url: `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`,
-      joinFrame: () => this.joinFrame(),
+      url: () => this.joinUrl(),
+      joinFrame: () => (this.token ? { type: "auth", token: this.token } : null),
+      gone: () => this.sessionGone(),
       onFrame: (frame) => this.receive(frame),
       onStatus: (status) => this.showStatus(status),
     });
@@ -71,6 +72,31 @@ class Room {
       frame.historyId = this.client.historyId;
     }
     return frame;
+  }
+
+  /** `/ws/{sessionId}?…`: the join is in the URL, so a proxy in front of a cluster routes
+   * the socket to the session's owner; the token goes in an `auth` frame, never in a URL. */
+  joinUrl() {
+    const { sessionId, token: _token, type: _type, ...fields } = this.joinFrame();
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(fields)) {
+      if (value !== undefined && value !== null) query.set(key, String(value));
+    }
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    return `${scheme}//${location.host}/ws/${encodeURIComponent(sessionId)}?${query}`;
+  }
+
+  /** Why a socket refused before it opened will never open (the session does not exist),
+   * or null when it may open on a retry. */
+  async sessionGone() {
+    try {
+      const response = await fetch(`/api/sessions/${encodeURIComponent(this.sessionId)}`);
+      if (response.status !== 404) return null;
+      const body = await response.json();
+      return body?.error?.message || `no session with id '${this.sessionId}'`;
+    } catch {
+      return null;
+    }
   }
 
   /** A non-editing frame, with a `ref` so its ack is not taken for an edit's ack. */

@@ -12,11 +12,14 @@ export const CLOSE_REMOVED = 4001;
 export const CLOSE_REPLACED = 4002;
 
 export class RoomSocket {
-  /** `joinFrame()`: the join-session frame to send on each open. `onFrame(frame)`: every
-   * frame once joined (the session-state included). `onStatus({state, retryIn, reason})`. */
-  constructor({ url, joinFrame, onFrame, onStatus }) {
+  /** `url()`: where to connect, built for each (re)join. `joinFrame()`: the frame to send
+   * on each open, or null. `gone()`: after a socket that closed without opening, a promise of
+   * the reason it never will (stop), or null (retry). `onFrame(frame)`: every frame once
+   * joined (the session-state included). `onStatus({state, retryIn, reason})`. */
+  constructor({ url, joinFrame, gone = async () => null, onFrame, onStatus }) {
     this.url = url;
     this.joinFrame = joinFrame;
+    this.gone = gone;
     this.onFrame = onFrame;
     this.onStatus = onStatus;
     this.ws = null;
@@ -54,12 +57,28 @@ export class RoomSocket {
 
   open(state) {
     this.onStatus({ state, retryIn: 0 });
-    const ws = new WebSocket(this.url);
+    const ws = new WebSocket(this.url());
     this.ws = ws;
     this.joined = false;
-    ws.addEventListener("open", () => ws.send(JSON.stringify(this.joinFrame())));
+    let opened = false;
+    ws.addEventListener("open", () => {
+      opened = true;
+      const frame = this.joinFrame();
+      if (frame !== null) ws.send(JSON.stringify(frame));
+    });
     ws.addEventListener("message", (event) => this.receive(ws, event.data));
-    ws.addEventListener("close", (event) => this.closed(ws, event.code));
+    ws.addEventListener("close", (event) => {
+      if (opened) {
+        this.closed(ws, event.code);
+        return;
+      }
+      // Refused before the upgrade (an unknown session is a 404 then): ask why.
+      this.gone().then((reason) => {
+        if (ws !== this.ws || this.stopped) return;
+        if (reason) this.stop(reason);
+        else this.closed(ws, event.code);
+      });
+    });
   }
 
   receive(ws, data) {
