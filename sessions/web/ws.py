@@ -235,7 +235,8 @@ def _join(app: web.Application, conn: Connection, request: JoinSession) -> room.
     """Admit first, then leave the socket's current session, then join: a refused join
     leaves the socket where it was, and the error says where that is."""
     session = app[STORE].get(request.session_id)
-    leaving = conn.member if conn.session is session else None
+    current = conn.member
+    leaving = current if current is not None and session.is_member(current) else None
     try:
         replaced = room.admit(session, request, conn.address, leaving=leaving)
         freeing = {m.user_id for m in (replaced, leaving) if m is not None}
