@@ -1,32 +1,25 @@
-"""Sessions to a JSON file and back, so a restart loses nothing.
+"""Sessions as JSON and back: the base snapshot's format, and the fields of a session record.
 
-The store stays the in-memory dicts; a snapshot is a copy of them, written atomically (a
-temporary file in the same folder, fsync, rename, fsync of the folder), so a crash leaves
-either the old snapshot or the new one, never half of one. The file holds the interviewer and
-observer tokens, so it is created readable by its owner only.
+The store stays the in-memory dicts; a snapshot is a copy of them. Writing it (atomically,
+in bounded slices, beside a journal) is :mod:`sessions.persistence`'s; this module knows the
+format, a versioned envelope::
 
-The format is a versioned envelope::
+    {"version": 1, "savedAt": "2026-11-24T09:00:00.000Z", "clean": false,
+     "sessions": [<session>, ...]}
 
-    {"version": 1, "savedAt": "2026-11-24T09:00:00.000Z", "sessions": [<session>, ...]}
+Each session is written by :func:`session_to_json` (its own fields by
+:func:`session_settings`) and read back by :func:`session_from_json`, the only places that
+know its fields. What is *not* kept: who is connected (sockets end with the process; clients
+rejoin) and the op log. After a restore of a base alone the document continues from its
+stored revision with an empty log; replaying the journal over it rebuilds the op log of
+every operation journaled since (docs/persistence.md).
 
-Each session is written by :func:`session_to_json` and read back by :func:`session_from_json`,
-the only two places that know its fields. What is *not* kept: who is connected (sockets end
-with the process; clients rejoin) and the op log. After a restore the document continues from
-its stored revision with an empty log, so a client that rejoins with an older revision gets
-no ``missed`` ops and resyncs from the snapshot in ``session-state`` (the reconnect rules of
-docs/protocol.md); one that rejoins at the stored revision carries on as if nothing happened.
-
-With the journal (:mod:`sessions.persistence`), this envelope is the base snapshot; replaying
-the journal over it rebuilds the op log of every operation journaled since.
-
-Nothing here does network I/O; the web layer decides when to save and restore.
-"""
+Nothing here does I/O but the start-up checks of the snapshot's folder and the move aside of
+an unusable file."""
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -43,7 +36,6 @@ from sessions.session import STATUSES, Session, new_history_id
 VERSION = 1
 _EVENT_FIELDS = tuple(field.name for field in dataclasses.fields(Event))
 _T = TypeVar("_T")
-_tmp_names = itertools.count()
 
 
 class SnapshotError(Exception):
@@ -66,11 +58,10 @@ class FormatError(ValueError):
 # --- one session ----------------------------------------------------------------------------------
 
 
-def session_to_json(session: Session) -> dict[str, Any]:
-    """Everything about a session that outlives its sockets, as plain JSON values.
-
-    A new persistent ``Session`` attribute is added here and in :func:`session_from_json`.
-    """
+def session_settings(session: Session) -> dict[str, Any]:
+    """The session's own fields as plain JSON values: everything but its chat, notes,
+    timeline and participants (which :func:`session_to_json` adds, and a base image keeps
+    frozen on its own, :mod:`sessions.persistence.image`)."""
     return {
         "id": session.id,
         "name": session.name,
@@ -85,15 +76,26 @@ def session_to_json(session: Session) -> dict[str, Any]:
         "endedAt": session.ended_at,
         "problem": session.problem.slug if session.problem is not None else None,
         "maxCandidates": session.max_candidates,
-        "chat": _log_to_json(session.chat),
-        "notes": _log_to_json(session.notes),
-        "timeline": _timeline_to_json(session.timeline),
-        "participants": [dataclasses.asdict(p) for p in session.participants.values()],
         "languagesUsed": list(session.languages_used),
         "problemsUsed": list(session.problems_used),
         "blockedAddresses": sorted(session.blocked_addresses),
         "lastActivity": session.last_activity,
         "historyId": session.history_id,
+    }
+
+
+def session_to_json(session: Session) -> dict[str, Any]:
+    """Everything about a session that outlives its sockets, as plain JSON values.
+
+    A new persistent ``Session`` attribute is added in :func:`session_settings` and in
+    :func:`session_from_json`.
+    """
+    return {
+        **session_settings(session),
+        "chat": _log_to_json(session.chat),
+        "notes": _log_to_json(session.notes),
+        "timeline": _timeline_to_json(session.timeline),
+        "participants": [dataclasses.asdict(p) for p in session.participants.values()],
     }
 
 
@@ -220,8 +222,8 @@ def store_to_json(
     """The versioned envelope around every session.
 
     ``clean`` marks the save made at a graceful shutdown: nothing was acknowledged after it,
-    so a restore from it keeps every session's history id. Any other snapshot may be older
-    than what clients saw (a crash after it), and a restore gives each session a new one.
+    so a restore from it keeps every session's history id. From any other, a restore
+    gives each session a new one (:func:`sessions.persistence.restore.restore` decides).
     """
     return {
         "version": VERSION,
@@ -238,7 +240,6 @@ def sessions_from_json(
     d = _object(envelope, "snapshot")
     if d.get("version") != VERSION:
         raise FormatError(f"unsupported snapshot version {d.get('version')!r} (expected 1)")
-    clean = d.get("clean") is True
     sessions = []
     seen: set[str] = set()
     for i, item in enumerate(_list(d, "sessions")):
@@ -246,35 +247,11 @@ def sessions_from_json(
             session = session_from_json(item, config, problems)
         except FormatError as exc:
             raise FormatError(f"sessions[{i}]: {exc}") from None
-        if not clean:  # edits acknowledged after this save may be lost: a new history
-            session.history_id = new_history_id()
         if session.id in seen:
             raise FormatError(f"sessions[{i}]: session id {session.id!r} appears twice")
         seen.add(session.id)
         sessions.append(session)
     return sessions
-
-
-def load(path: Path, config: Config, problems: ProblemBank | None = None) -> list[Session] | None:
-    """The sessions saved at ``path``; None when there is no file yet (a first start).
-
-    Raises :class:`SnapshotError` when the file exists but cannot be used.
-    """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise SnapshotError(path, exc.strerror or str(exc)) from None
-    try:
-        envelope = json.loads(raw.decode("utf-8"))
-        return sessions_from_json(envelope, config, problems)
-    except UnicodeDecodeError:
-        raise SnapshotError(path, "not UTF-8 text") from None
-    except RecursionError:
-        raise SnapshotError(path, "JSON nested too deeply") from None
-    except ValueError as exc:  # json.JSONDecodeError and FormatError
-        raise SnapshotError(path, str(exc)) from None
 
 
 def check_writable(path: Path) -> None:
@@ -286,34 +263,6 @@ def check_writable(path: Path) -> None:
         raise SnapshotError(path, f"its folder {folder} is not writable")
     if path.is_dir():
         raise SnapshotError(path, "it is a folder")
-
-
-def write(path: Path, envelope: dict[str, Any]) -> int:
-    """Write atomically: a temp file beside ``path``, fsync, rename over it, fsync the folder.
-
-    Returns the bytes written. On any failure the previous snapshot is untouched.
-    """
-    data = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_tmp_names)}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
-    return len(data)
 
 
 def move_aside(path: Path, now: float) -> Path:

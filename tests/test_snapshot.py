@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from sessions import snapshot
 from sessions.clock import FakeClock
 from sessions.config import Config
+from sessions.persistence.restore import restore
 from sessions.problems import load_bank
 from sessions.snapshot import SnapshotError
 from sessions.store import SessionStore
@@ -236,7 +237,7 @@ def test_snapshot_envelope_round_trips_through_json():
     assert restored[1].blocked_addresses == {"203.0.113.9"}
 
 
-def test_a_clean_snapshot_keeps_history_ids_and_any_other_gets_new_ones():
+def test_a_clean_snapshot_keeps_history_ids_and_any_other_gets_new_ones(tmp_path: Path):
     config, clock = Config(), FakeClock()
     store = SessionStore(config, clock)
     session = store.create("One", "python", "print(1)")
@@ -244,8 +245,13 @@ def test_a_clean_snapshot_keeps_history_ids_and_any_other_gets_new_ones():
     unclean = json.loads(json.dumps(snapshot.store_to_json(store, clock())))
     assert clean["clean"] is True
     assert unclean["clean"] is False
-    assert snapshot.sessions_from_json(clean, config)[0].history_id == session.history_id
-    assert snapshot.sessions_from_json(unclean, config)[0].history_id != session.history_id
+    restored = {}
+    for name, envelope in (("clean", clean), ("unclean", unclean)):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(envelope), encoding="utf-8")
+        restored[name] = restore(path, config, None).sessions[0].history_id
+    assert restored["clean"] == session.history_id
+    assert restored["unclean"] != session.history_id
 
 
 async def test_a_start_from_a_clean_snapshot_marks_the_file_unclean_at_once(tmp_path: Path):

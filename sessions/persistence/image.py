@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from sessions import snapshot
 from sessions.chat import Entry, MessageLog
 from sessions.chunked import CHUNK, FrozenLog
 from sessions.record import Participant, RawEvent
@@ -52,26 +53,7 @@ def capture(session: Session) -> SessionImage:
     timeline = session.timeline
     return SessionImage(
         session_id=session.id,
-        settings={
-            "id": session.id,
-            "name": session.name,
-            "language": session.language,
-            "interviewerToken": session.interviewer_token,
-            "observerToken": session.observer_token,
-            "code": session.document.text,
-            "revision": session.document.revision,
-            "createdAt": session.created_at,
-            "updatedAt": session.updated_at,
-            "status": session.status,
-            "endedAt": session.ended_at,
-            "problem": session.problem.slug if session.problem is not None else None,
-            "maxCandidates": session.max_candidates,
-            "languagesUsed": list(session.languages_used),
-            "problemsUsed": list(session.problems_used),
-            "blockedAddresses": sorted(session.blocked_addresses),
-            "lastActivity": session.last_activity,
-            "historyId": session.history_id,
-        },
+        settings=snapshot.session_settings(session),
         chat=_log(session.chat),
         notes=_log(session.notes),
         participants=tuple(dataclasses.replace(p) for p in session.participants.values()),

@@ -67,7 +67,7 @@ def restore(path: Path, config: Config, problems: ProblemBank | None) -> Restore
         if isinstance(meta, dict):
             base_generation, jseqs, skip, always = _journal_meta(path, meta)
         try:
-            kept = snapshot.sessions_from_json({**envelope, "clean": True}, config, problems)
+            kept = snapshot.sessions_from_json(envelope, config, problems)
         except ValueError as exc:
             raise SnapshotError(path, str(exc)) from None
         sessions = {s.id: s for s in kept}
