@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import signal
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -79,16 +80,21 @@ def _test(value: object) -> TestResult | None:
     )
 
 
-def parse_records(data: bytes) -> Records:
-    """The harness's JSON lines; anything malformed is ignored, tests beyond 1000 too."""
-    records = Records()
+def _json_objects(data: bytes) -> Iterator[dict[str, Any]]:
+    """The JSON objects of a channel written one per line; anything else is skipped."""
     for line in data.splitlines():
         try:
             record = json.loads(line)
         except ValueError:
             continue
-        if not isinstance(record, dict):
-            continue
+        if isinstance(record, dict):
+            yield record
+
+
+def parse_records(data: bytes) -> Records:
+    """The harness's JSON lines; anything malformed is ignored, tests beyond 1000 too."""
+    records = Records()
+    for record in _json_objects(data):
         if record.get("memory") is True:
             records.memory = True
         total = record.get("total")
@@ -116,13 +122,7 @@ def parse_launcher(data: bytes) -> tuple[int | None, LauncherReport | None]:
     """The child's process group id and the final report (either may be missing)."""
     pgid: int | None = None
     report: LauncherReport | None = None
-    for line in data.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(record, dict):
-            continue
+    for record in _json_objects(data):
         if isinstance(record.get("pgid"), int):
             pgid = record["pgid"]
         elif "cpu" in record:

@@ -18,6 +18,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -363,14 +364,15 @@ def journal_deleted(app: web.Application, session_id: str) -> None:
         persistence.deleted(session_id)
 
 
-def when_durable(app: web.Application, callback: Callable[[], None]) -> None:
-    """Run ``callback`` now, or with ``--durability always`` once what it acknowledges is
-    on disk."""
+def when_durable(app: web.Application, callback: Callable[..., None], *args: Any) -> None:
+    """Run ``callback(*args)`` now, or with ``--durability always`` once what it
+    acknowledges is on disk. (Arguments, not a closure: this runs for every frame, and only
+    the held case needs one.)"""
     persistence = app.get(PERSISTENCE)
     if persistence is None or not persistence.always:
-        callback()
+        callback(*args)
     else:
-        persistence.after(callback)
+        persistence.after(partial(callback, *args))
 
 
 async def durable(app: web.Application) -> None:

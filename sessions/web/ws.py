@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from functools import partial
 
 from aiohttp import WSMsgType, web
 
@@ -157,9 +156,9 @@ def handle_text(app: web.Application, conn: Connection, text: str) -> None:
         session = conn.session
         outcome = route(app, conn, message)
         persist.journal(app, session, conn.session)
-        persist.when_durable(app, partial(send_outcome, app, conn, outcome))
+        persist.when_durable(app, send_outcome, app, conn, outcome)
     except DomainError as exc:
-        persist.when_durable(app, partial(send_error, app, conn, exc, message.ref))
+        persist.when_durable(app, send_error, app, conn, exc, message.ref)
     except Exception:  # the frame boundary: a bug answers this frame, the socket lives on
         log.exception("unhandled error handling a %s frame", type(message).__name__)
         send_error(app, conn, InternalError(INTERNAL_ERROR), message.ref)
@@ -361,4 +360,4 @@ def _start_url_join(app: web.Application, conn: Connection, join: JoinSession) -
         send_error(app, conn, exc)
         return
     persist.journal(app, conn.session)
-    persist.when_durable(app, partial(send_outcome, app, conn, outcome))
+    persist.when_durable(app, send_outcome, app, conn, outcome)
