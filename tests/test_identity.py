@@ -314,3 +314,19 @@ async def test_a_url_join_gives_its_revision_and_history_in_the_query(client: Cl
     assert (await receive(other))["reset"] is True
     for ws in (author, same, other):
         await ws.close()
+
+
+@pytest.mark.parametrize("history_id", [12, ["h"], "h" * 65])
+async def test_a_malformed_history_id_is_refused_and_the_socket_stays_usable(
+    client: Client, history_id: object
+):
+    session = await create_session(client)
+    ws = await client.ws_connect("/ws")
+    refused = await request(ws, join_frame(session, revision=0, historyId=history_id))
+    assert (refused["type"], refused["code"]) == ("error", "invalid-message")
+    assert "'historyId'" in refused["message"]
+    assert (await request(ws, join_frame(session)))["type"] == "session-state"
+    long = await client.get(f"/ws/{session['id']}?name=A&revision=0&historyId={'h' * 65}")
+    assert long.status == 400
+    assert (await (await client.get("/health")).json())["status"] == "ok"
+    await ws.close()
