@@ -94,3 +94,22 @@ def test_readme_permission_table_matches_the_code():
         r"^\| `([a-z-]+)` \| (yes|no) \| (yes|no) \| (yes|no) \|$", section, re.MULTILINE
     )
     assert rows == table_rows()
+
+
+def walkthrough() -> str:
+    start = README.index("## Walkthrough: curl and websocat")
+    return README[start : README.index("\n## ", start + 1)]
+
+
+def test_the_walkthrough_keeps_tokens_in_shell_variables_never_in_a_file():
+    text = walkthrough()
+    assert "CREATED=$(curl -s -X POST http://127.0.0.1:8080/api/sessions" in text
+    assert "tee " not in text
+    assert not re.search(r">\s*\S+\.json", text)
+    assert "open(" not in text
+
+
+def test_the_readme_names_the_venvs_interpreter_and_websocats_ctrl_d():
+    assert ".venv/bin/python server.py" in README
+    assert ".venv/bin/python -m aiohttp.web -H 127.0.0.1 -P 8080 server:create_app" in README
+    assert "until you press Ctrl-D" in walkthrough()
