@@ -24,8 +24,8 @@ from typing import NoReturn
 from aiohttp import web
 
 from sessions.config import Config, ConfigError
-from sessions.problems import ProblemBankError
-from sessions.snapshot import SnapshotError
+from sessions.interview.problems import ProblemBankError
+from sessions.persistence.snapshot import SnapshotError
 from sessions.web.app import create_app as build_app
 from sessions.web.keys import CONFIG
 

@@ -32,7 +32,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 # The same diff and apply as ours, so both servers send byte-identical ops.
-from sessions.ot import apply, diff
+from sessions.collab.ot import apply, diff
 
 Dumps = Callable[[Any], bytes]
 Loads = Callable[[str | bytes], Any]

@@ -23,10 +23,10 @@ from collections.abc import Callable
 
 import orjson
 
-from sessions import room
+from sessions.collab.ot import diff
 from sessions.config import Config
-from sessions.ot import diff
-from sessions.protocol import JoinSession, parse_frame
+from sessions.protocol.messages import JoinSession, parse_frame
+from sessions.room import presence as room
 from sessions.web import guards
 from sessions.web.app import create_app
 from sessions.web.keys import CLOCK, LIMITS, STORE

@@ -38,14 +38,14 @@ import aiohttp
 
 from bench.procstat import ServerProcess, free_port, python, rss_bytes
 from sessions.clock import iso, system_clock
+from sessions.collab.document import Document
 from sessions.config import Config
-from sessions.document import Document
 from sessions.persistence.base import stream, write_base
 from sessions.persistence.image import capture
 from sessions.persistence.image import steps as image_steps
 from sessions.persistence.journal import FileSystem
 from sessions.persistence.restore import restore
-from sessions.store import SessionStore
+from sessions.room.store import SessionStore
 from sessions.web.persist import STEP_BUDGET
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,8 +13,8 @@ import os
 
 from sessions.clock import FakeClock
 from sessions.config import Config
-from sessions.room import replace_code
-from sessions.store import SessionStore
+from sessions.room.presence import replace_code
+from sessions.room.store import SessionStore
 
 SESSIONS = 200
 EDITS = 2000

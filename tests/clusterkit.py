@@ -28,10 +28,10 @@ from typing import Any
 import aiohttp
 
 from deploy.cluster import find_nginx
-from sessions.ot import Operation
-from sessions.web.client import InterviewClient, ProtocolError
+from sessions.collab.ot import Operation
 from tests.needs import need
 from tests.polling import wait_until
+from tests.wsclient import InterviewClient, ProtocolError
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 40.0

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sessions.chunked import CHUNK, EMPTY, ChunkedLog, growable
+from sessions.collab.chunked import CHUNK, EMPTY, ChunkedLog, growable
 
 # append n | popleft | read index i
 Step = tuple[str, int]

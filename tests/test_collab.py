@@ -11,8 +11,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from sessions.config import Config
-from sessions.web.client import InterviewClient, Mode
 from tests.helpers import assert_no_frame, create_session, join, receive, request
+from tests.wsclient import InterviewClient, Mode
 
 Client = TestClient[Any, Any]
 # A token starts and ends with a code point no other token uses: a prefix/suffix diff of a

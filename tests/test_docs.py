@@ -11,7 +11,7 @@ import pytest
 
 from sessions import errors
 from sessions.config import Config, env_name, flag_name
-from sessions.protocol import CLIENT_MESSAGE_TYPES, SERVER_MESSAGE_TYPES
+from sessions.protocol.messages import CLIENT_MESSAGE_TYPES, SERVER_MESSAGE_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTOCOL = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
@@ -87,7 +87,7 @@ def test_nothing_outside_the_web_package_imports_aiohttp():
 
 
 def test_readme_permission_table_matches_the_code():
-    from sessions.permissions import table_rows
+    from sessions.interview.permissions import table_rows
 
     section = README.split("## Roles and permissions", 1)[1].split("\n## ", 1)[0]
     rows = re.findall(

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sessions import ot
-from sessions.document import Applied, Document, LoggedOp
+from sessions.collab import ot
+from sessions.collab.document import Applied, Document, LoggedOp
 from sessions.errors import (
     InvalidMessage,
     InvalidOperation,

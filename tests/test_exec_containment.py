@@ -20,7 +20,7 @@ from sessions.execution.harness import build_job
 from sessions.execution.outcome import RunResult
 from sessions.execution.runner import RunSpec, execute
 from sessions.execution.spec import Isolation, RunLimits
-from sessions.problems import load_bank
+from sessions.interview.problems import load_bank
 from tests.sandboxes import (
     LEVELS,
     capabilities_for,

@@ -30,8 +30,8 @@ from sessions.execution.sandbox import (
     rlimits,
 )
 from sessions.execution.spec import JAVASCRIPT, MIB, PYTHON, Isolation, RunLimits
+from sessions.interview.problems import load_bank
 from sessions.languages import LANGUAGES
-from sessions.problems import load_bank
 from sessions.web.runs import limits_of
 
 LIMITS = RunLimits(wall_seconds=3.0, cpu_seconds=2, memory_bytes=256 * MIB, tmpfs_bytes=8 * MIB)

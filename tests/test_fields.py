@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sessions.fields import encode
+from sessions.protocol.fields import encode
 
 
 def stdlib(message: dict[str, object]) -> bytes:
@@ -29,7 +29,7 @@ def test_decode_json_agrees_with_the_stdlib_on_valid_json():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from sessions.fields import decode_json
+    from sessions.protocol.fields import decode_json
 
     values = st.recursive(
         st.none()
@@ -57,7 +57,7 @@ def test_a_ref_beyond_what_a_browser_can_represent_is_refused():
     import pytest
 
     from sessions.errors import InvalidMessage
-    from sessions.fields import read_ref
+    from sessions.protocol.fields import read_ref
 
     assert read_ref({"ref": 2**53 - 1}) == 2**53 - 1
     with pytest.raises(InvalidMessage) as refused:

@@ -12,8 +12,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from sessions.web.client import InterviewClient
 from tests.test_shutdown_e2e import Server, served
+from tests.wsclient import InterviewClient
 
 
 def typing_client(

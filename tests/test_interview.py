@@ -9,8 +9,8 @@ from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
 
 from sessions.config import Config
-from sessions.permissions import PERMISSIONS, Action, can, describe
-from sessions.protocol import ROLES
+from sessions.interview.permissions import PERMISSIONS, Action, can, describe
+from sessions.protocol.messages import ROLES
 from tests.helpers import assert_no_frame, create_session, join, receive, request
 
 Client = TestClient[Any, Any]

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from sessions.clock import FakeClock
 from sessions.config import Config
 from sessions.errors import InvalidJson
-from sessions.fields import decode_json
 from sessions.limits import (
     AddressCounter,
     FrameLimiter,
@@ -25,6 +24,7 @@ from sessions.limits import (
     json_too_deep,
     nests_deeper,
 )
+from sessions.protocol.fields import decode_json
 from sessions.web.guards import SOCKETS_BY_ADDRESS, origin_allowed
 from tests.helpers import create_session, join, receive, request
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sessions import ot
+from sessions.collab import ot
+from sessions.collab.ot import Operation
 from sessions.errors import InvalidOperation
-from sessions.ot import Operation
 
 PROPERTY = settings(max_examples=300, deadline=None)
 

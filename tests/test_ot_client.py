@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sessions.document import Document
+from sessions.collab.document import Document
+from sessions.collab.ot import Operation
 from sessions.errors import InvalidMessage, InvalidOperation, InvalidRevision
-from sessions.ot import Operation
-from sessions.ot_client import ClientState, OTClient, Outgoing
+from tests.otclient import ClientState, OTClient, Outgoing
 
 
 def awaiting_confirm() -> OTClient:

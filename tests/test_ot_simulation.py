@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from sessions import ot
-from sessions.document import Document
+from sessions.collab import ot
+from sessions.collab.document import Document
+from sessions.collab.ot import Operation
 from sessions.errors import RevisionTooOld
-from sessions.ot import Operation
-from sessions.ot_client import OTClient, Outgoing
+from tests.otclient import OTClient, Outgoing
 
 ALPHABET = ["a", "b", " ", "\n", "\r\n", "😀", "👩\u200d💻", "e\u0301", "漢字"]
 SEEDS = range(30)

@@ -32,8 +32,8 @@ from sessions.config import Config
 from sessions.persistence import image
 from sessions.persistence.image import SessionImage
 from sessions.persistence.journal import FileSystem, journal_files
-from sessions.session import Session
-from sessions.snapshot import SnapshotError
+from sessions.persistence.snapshot import SnapshotError
+from sessions.room.session import Session
 from sessions.web import persist
 from sessions.web.app import create_app
 from sessions.web.keys import STORE

@@ -10,19 +10,20 @@ from pathlib import Path
 import orjson
 import pytest
 
-from sessions import interview, room
-from sessions.chunked import CHUNK, ChunkedLog
 from sessions.clock import FakeClock
+from sessions.collab.chunked import CHUNK, ChunkedLog
 from sessions.config import Config
+from sessions.interview.problems import load_bank
 from sessions.persistence import image
 from sessions.persistence.framing import HEADER, MAX_FRAME, CorruptJournal, frame, read_frames
 from sessions.persistence.records import Replay, ReplayError, Tracker
 from sessions.persistence.restore import restore
-from sessions.problems import load_bank
-from sessions.protocol import ChatMessage, CodeChange, JoinSession, Note, Role
-from sessions.session import Member, Session
-from sessions.snapshot import session_from_json, session_to_json
-from sessions.store import SessionStore
+from sessions.persistence.snapshot import session_from_json, session_to_json
+from sessions.protocol.messages import ChatMessage, CodeChange, JoinSession, Note, Role
+from sessions.room import interview
+from sessions.room import presence as room
+from sessions.room.session import Member, Session
+from sessions.room.store import SessionStore
 
 PAYLOADS = [b'{"a":1}', b'{"b":"' + b"x" * 300 + b'"}', b"{}"]
 

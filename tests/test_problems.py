@@ -18,8 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sessions.errors import BadRequest, DomainError
-from sessions.languages import LANGUAGES
-from sessions.problems import (
+from sessions.interview.problems import (
     Problem,
     ProblemBank,
     ProblemBankError,
@@ -29,6 +28,7 @@ from sessions.problems import (
     starter_for,
     suggest_next,
 )
+from sessions.languages import LANGUAGES
 
 DEFAULT = load_bank()
 DEFAULT_SLUGS = [

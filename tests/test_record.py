@@ -11,10 +11,10 @@ import pytest
 from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
-from sessions import ot
 from sessions.clock import FakeClock, iso
+from sessions.collab import ot
 from sessions.config import Config
-from sessions.problems import ProblemBankError, load_bank, starter_for
+from sessions.interview.problems import ProblemBankError, load_bank, starter_for
 from sessions.web.app import create_app
 from sessions.web.expiry import sweep
 from tests.helpers import create_session, join, receive, request

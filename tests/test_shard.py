@@ -13,7 +13,7 @@ from pytest_aiohttp import AiohttpClient
 from sessions.clock import FakeClock
 from sessions.config import Config, ConfigError
 from sessions.errors import SessionNotFound, WrongShard
-from sessions.store import SessionStore, shard_of
+from sessions.room.store import SessionStore, shard_of
 from sessions.web.app import create_app
 
 Client = TestClient[Any, Any]

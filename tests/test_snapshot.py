@@ -16,13 +16,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sessions import snapshot
 from sessions.clock import FakeClock
 from sessions.config import Config
+from sessions.interview.problems import load_bank
+from sessions.persistence import snapshot
 from sessions.persistence.restore import restore
-from sessions.problems import load_bank
-from sessions.snapshot import SnapshotError
-from sessions.store import SessionStore
+from sessions.persistence.snapshot import SnapshotError
+from sessions.room.store import SessionStore
 from sessions.web.app import create_app
 from sessions.web.keys import STORE
 from sessions.web.lifecycle import save

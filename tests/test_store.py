@@ -10,7 +10,7 @@ import pytest
 
 from sessions.clock import FakeClock, iso
 from sessions.config import Config
-from sessions.store import ID_BYTES, TOKEN_BYTES, RandomPool, SessionStore, new_secrets
+from sessions.room.store import ID_BYTES, TOKEN_BYTES, RandomPool, SessionStore, new_secrets
 
 
 def test_an_idle_session_costs_the_garbage_collector_at_most_five_objects():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import tracemalloc
 
-from sessions.record import Event, Timeline
+from sessions.interview.record import Event, Timeline
 
 
 def test_timeline_events_add_nothing_for_the_garbage_collector_to_scan():

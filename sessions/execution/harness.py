@@ -17,7 +17,7 @@ from typing import Any
 
 from sessions.execution import harness_javascript, harness_python
 from sessions.execution.spec import JAVASCRIPT, PYTHON, LanguageSpec
-from sessions.problems import Problem
+from sessions.interview.problems import Problem
 
 HARNESS_SOURCES: dict[str, str] = {
     PYTHON.id: harness_python.SOURCE,

@@ -1,4 +1,5 @@
-"""Writing a base snapshot: the snapshot file of :mod:`sessions.snapshot`, plus where the
+"""Writing a base snapshot: the snapshot file of :mod:`sessions.persistence.snapshot`, plus
+where the
 journal takes over.
 
 The file is the same versioned JSON envelope as always (version 1), with one more member::

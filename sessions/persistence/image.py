@@ -3,13 +3,13 @@ in slices of bounded work.
 
 :func:`capture` walks no history: the timeline's sealed chunks are tuples already, so the
 image holds them as they are plus a copy of the short unsealed tail (see
-:meth:`ChunkedLog.frozen <sessions.chunked.ChunkedLog.frozen>`); chat and notes entries are
+:meth:`ChunkedLog.frozen <sessions.collab.chunked.ChunkedLog.frozen>`); chat and notes entries are
 frozen dataclasses, held as a tuple; participants, the only mutable records, are copied.
 :func:`cost` says how many references a capture copies, so the caller can cut a save into
 steps of bounded work.
 
 :func:`encode` yields the session's JSON (the very object
-:func:`sessions.snapshot.session_to_json` makes, so a base snapshot reads like any
+:func:`sessions.persistence.snapshot.session_to_json` makes, so a base snapshot reads like any
 snapshot) in pieces: the settings first, then the timeline's events at most
 :data:`EVENTS_PER_SLICE` to one ``orjson.dumps`` call, so no single call holds the
 event loop for long: the server runs one slice per turn of its loop.
@@ -24,11 +24,11 @@ from typing import Any
 
 import orjson
 
-from sessions import snapshot
-from sessions.chat import Entry, MessageLog
-from sessions.chunked import CHUNK, FrozenLog
-from sessions.record import Participant, RawEvent
-from sessions.session import Session
+from sessions.collab.chunked import CHUNK, FrozenLog
+from sessions.interview.chat import Entry, MessageLog
+from sessions.interview.record import Participant, RawEvent
+from sessions.persistence import snapshot
+from sessions.room.session import Session
 
 EVENTS_PER_SLICE = 500
 """Timeline events encoded per step (about half a millisecond of work)."""

@@ -9,7 +9,8 @@ those a base snapshot already holds and notice one that is missing.
 
 Three record types (``"t"``):
 
-* ``"session"`` — the whole session (:func:`sessions.snapshot.session_to_json`): on creation,
+* ``"session"`` — the whole session
+  (:func:`sessions.persistence.snapshot.session_to_json`): on creation,
   and whenever a change can't be told as a difference (more edits than the op log keeps);
 * ``"change"`` — ``ops`` (``[revision, operation, userId, opId]`` each, applied at the head),
   ``events`` (timeline events exactly as the timeline keeps them), ``chat`` and ``notes``
@@ -28,13 +29,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sessions.chat import Entry, MessageLog
 from sessions.config import Config
 from sessions.errors import DomainError
-from sessions.problems import ProblemBank
-from sessions.record import Participant
-from sessions.session import Session
-from sessions.snapshot import FormatError, session_from_json, session_to_json
+from sessions.interview.chat import Entry, MessageLog
+from sessions.interview.problems import ProblemBank
+from sessions.interview.record import Participant
+from sessions.persistence.snapshot import FormatError, session_from_json, session_to_json
+from sessions.room.session import Session
 
 VERSION = 1
 """The journal format's version, in every journal file's header record."""

@@ -7,7 +7,7 @@ of its generation or later; otherwise replay stops before it, with a warning: th
 restored is the last consistent one before the error.
 
 A torn last frame is dropped with a warning. Anything else that does not fit raises
-:class:`~sessions.snapshot.SnapshotError` naming the file and the byte offset.
+:class:`~sessions.persistence.snapshot.SnapshotError` naming the file and the byte offset.
 
 History ids (docs/protocol.md, "Reconnect"): kept when nothing acknowledged can be missing
 — the base is the clean save of a shutdown and no journal record followed it, or every
@@ -24,14 +24,14 @@ from typing import Any
 
 import orjson
 
-from sessions import snapshot
 from sessions.config import Config
+from sessions.interview.problems import ProblemBank
+from sessions.persistence import snapshot
 from sessions.persistence.framing import CorruptJournal, read_frames
 from sessions.persistence.journal import journal_files
 from sessions.persistence.records import VERSION, Replay, ReplayError
-from sessions.problems import ProblemBank
-from sessions.session import Session, new_history_id
-from sessions.snapshot import SnapshotError
+from sessions.persistence.snapshot import SnapshotError
+from sessions.room.session import Session, new_history_id
 
 log = logging.getLogger("interview.persistence")
 

@@ -11,11 +11,11 @@ from aiohttp import WSCloseCode, web
 
 from sessions.clock import Clock, system_clock
 from sessions.config import Config
-from sessions.fields import encode
+from sessions.interview.problems import load_bank
 from sessions.metrics import Metrics
-from sessions.problems import load_bank
-from sessions.protocol import CLIENT_MESSAGE_TYPES, Limits
-from sessions.store import SessionStore
+from sessions.protocol.fields import encode
+from sessions.protocol.messages import CLIENT_MESSAGE_TYPES, Limits
+from sessions.room.store import SessionStore
 from sessions.web import cluster, guards, lifecycle, openapi, pages, rest, rest_interview, runs
 from sessions.web.connection import Connection
 from sessions.web.expiry import expiry_task
@@ -44,7 +44,7 @@ def create_app(
     ``config`` may be a :class:`Config`, a list of command-line flags (what
     ``python -m aiohttp.web server:create_app`` passes), or None for defaults plus the
     ``INTERVIEW_*`` environment. An invalid problem bank raises
-    :class:`~sessions.problems.ProblemBankError` naming the file and the field.
+    :class:`~sessions.interview.problems.ProblemBankError` naming the file and the field.
     """
     if not isinstance(config, Config):
         config = Config.from_args(config)

@@ -29,8 +29,8 @@ from aiohttp import ClientConnectionResetError, WSCloseCode, WSMsgType, web
 
 from sessions.config import Config
 from sessions.limits import FrameLimiter, client_address
-from sessions.protocol import JoinSession
-from sessions.session import Member, Session
+from sessions.protocol.messages import JoinSession
+from sessions.room.session import Member, Session
 
 log = logging.getLogger("interview.ws")
 ENCODER_BUFFER = 4096

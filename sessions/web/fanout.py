@@ -1,12 +1,13 @@
-"""Carry out a domain :class:`~sessions.room.Outcome`: encode each delivery once, enqueue."""
+"""Carry out a domain :class:`~sessions.room.presence.Outcome`: encode each delivery once,
+enqueue."""
 
 from __future__ import annotations
 
 import time
 
-from sessions.fields import encode
 from sessions.metrics import Metrics
-from sessions.room import Outcome
+from sessions.protocol.fields import encode
+from sessions.room.presence import Outcome
 
 
 def dispatch(outcome: Outcome, metrics: Metrics) -> None:

@@ -10,7 +10,8 @@
 * REST bodies: the charset.
 
 The JSON nesting depth of frames and bodies is checked as they are parsed
-(:func:`sessions.fields.decode_json`). The counting itself is pure (:mod:`sessions.limits`);
+(:func:`sessions.protocol.fields.decode_json`). The counting itself is pure
+(:mod:`sessions.limits`);
 this module holds the app's counters under typed keys and turns verdicts into errors.
 """
 
@@ -31,7 +32,6 @@ from sessions.errors import (
     SessionNotFound,
     UnsupportedMediaType,
 )
-from sessions.fields import encode
 from sessions.limits import (
     AddressCounter,
     FrameLimiter,
@@ -39,8 +39,9 @@ from sessions.limits import (
     Verdict,
     client_address,
 )
-from sessions.protocol import error_message
-from sessions.session import Session
+from sessions.protocol.fields import encode
+from sessions.protocol.messages import error_message
+from sessions.room.session import Session
 from sessions.web.connection import Connection
 from sessions.web.keys import CLOCK, CONFIG, METRICS, STORE
 
@@ -150,7 +151,7 @@ def admit_frame(app: web.Application, conn: Connection) -> bool:
 
     Over the rate: a ``rate-limited`` error frame; past the abuse limit: close 1008. Frames
     arriving after a close was requested are dropped without an answer. (Nesting deeper than
-    ``--max-json-depth`` is refused by the parser: :func:`sessions.fields.decode_json`.)
+    ``--max-json-depth`` is refused by the parser: :func:`sessions.protocol.fields.decode_json`.)
     """
     if conn.closing:
         return False

@@ -6,10 +6,10 @@ from aiohttp import web
 
 from sessions.clock import Clock
 from sessions.config import Config
+from sessions.interview.problems import ProblemBank
 from sessions.metrics import Metrics
-from sessions.problems import ProblemBank
-from sessions.protocol import Limits
-from sessions.store import SessionStore
+from sessions.protocol.messages import Limits
+from sessions.room.store import SessionStore
 from sessions.web.connection import Connection
 
 CONFIG = web.AppKey("config", Config)

@@ -28,8 +28,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from sessions import snapshot
 from sessions.persistence import restore as restoring
+from sessions.persistence import snapshot
 from sessions.persistence.journal import journal_files
 from sessions.web.keys import CLOCK, CONFIG, PROBLEMS, STORE
 from sessions.web.persist import PERSISTENCE, RETRY_SECONDS, Persistence
@@ -46,7 +46,8 @@ def setup(app: web.Application) -> None:
 async def snapshots(app: web.Application) -> AsyncIterator[None]:
     """``cleanup_ctx``: restore, then journal and save while running, and once at the end.
 
-    Raises :class:`~sessions.snapshot.SnapshotError` at start-up for a snapshot or journal
+    Raises :class:`~sessions.persistence.snapshot.SnapshotError` at start-up for a snapshot or
+    journal
     that exists but cannot be used, unless ``--snapshot-move-aside`` is set.
     """
     config = app[CONFIG]

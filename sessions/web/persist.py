@@ -40,7 +40,7 @@ from sessions.persistence.image import SessionImage, capture, steps
 from sessions.persistence.journal import FileSystem, JournalWriter, describe, journal_files
 from sessions.persistence.records import VERSION, Tracker
 from sessions.persistence.restore import Restored
-from sessions.session import Session
+from sessions.room.session import Session
 from sessions.web.keys import CLOCK, CONFIG, METRICS, STORE
 
 log = logging.getLogger("interview.persistence")

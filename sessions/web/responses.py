@@ -1,7 +1,7 @@
 """JSON responses encoded with the same encoder as the socket frames.
 
 ``web.json_response`` runs the stdlib encoder, about a tenth of a ``GET``'s CPU
-(docs/benchmarks.md); :func:`sessions.fields.encode` writes the same compact bytes with
+(docs/benchmarks.md); :func:`sessions.protocol.fields.encode` writes the same compact bytes with
 orjson. The header is the same: ``application/json; charset=utf-8``.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sessions.fields import encode
+from sessions.protocol.fields import encode
 
 
 def json_response(

@@ -8,11 +8,12 @@ from typing import Any
 
 from aiohttp import hdrs, web
 
-from sessions import interview, room
 from sessions.errors import BadRequest, Forbidden, Unauthorized, UnsupportedMediaType
 from sessions.languages import DEFAULT_LANGUAGE, LANGUAGES
-from sessions.session import Session
-from sessions.validation import create_request, parse_body, patch_request
+from sessions.protocol.validation import create_request, parse_body, patch_request
+from sessions.room import interview
+from sessions.room import presence as room
+from sessions.room.session import Session
 from sessions.version import VERSION
 from sessions.web import guards, persist
 from sessions.web.fanout import dispatch

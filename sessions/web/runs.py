@@ -34,12 +34,12 @@ from sessions.execution.harness import build_job
 from sessions.execution.outcome import RunResult
 from sessions.execution.runner import RunSpec, execute
 from sessions.execution.spec import Isolation, RunLimits, Runtime
+from sessions.interview.permissions import Action, require
+from sessions.interview.report import RUN_RESULT
 from sessions.metrics import Metrics
-from sessions.permissions import Action, require
-from sessions.protocol import CancelRun, RunCode, ack_message, with_ref
-from sessions.report import RUN_RESULT
-from sessions.room import Outcome, require_active
-from sessions.session import Member, Session
+from sessions.protocol.messages import CancelRun, RunCode, ack_message, with_ref
+from sessions.room.presence import Outcome, require_active
+from sessions.room.session import Member, Session
 from sessions.web import persist
 from sessions.web.fanout import dispatch
 from sessions.web.keys import CLOCK, CONFIG, METRICS

@@ -12,7 +12,6 @@ from dataclasses import replace
 
 from aiohttp import WSMsgType, web
 
-from sessions import interview, room
 from sessions.errors import (
     BadRequest,
     BinaryNotSupported,
@@ -22,8 +21,8 @@ from sessions.errors import (
     InvalidMessage,
     NotJoined,
 )
-from sessions.fields import encode, read_name, read_role
-from sessions.protocol import (
+from sessions.protocol.fields import encode, read_name, read_role
+from sessions.protocol.messages import (
     MAX_HISTORY_ID_LENGTH,
     WIRE_TYPES,
     Auth,
@@ -48,7 +47,9 @@ from sessions.protocol import (
     read_client_id,
     with_ref,
 )
-from sessions.session import Member, Session
+from sessions.room import interview
+from sessions.room import presence as room
+from sessions.room.session import Member, Session
 from sessions.web import guards, persist
 from sessions.web.connection import Connection
 from sessions.web.fanout import dispatch

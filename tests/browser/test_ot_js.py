@@ -1,6 +1,6 @@
 """The browser's OT module and client state machine, run in Chromium, against the server's.
 
-``sessions/web/static/js/ot.js`` must give exactly what ``sessions/ot.py`` gives (item for
+``sessions/web/static/js/ot.js`` must give exactly what ``sessions/collab/ot.py`` gives (item for
 item, both return normal form) for random documents and operations with characters outside
 the BMP, where JavaScript's UTF-16 offsets and the server's code points differ. The client
 state machine (``ot_client.js``) is run against a simulated server with random delivery
@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestServer
 
-from sessions import ot
+from sessions.collab import ot
 from tests.browser.conftest import base_url
 
 CASES = 300

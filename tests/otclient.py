@@ -29,9 +29,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from sessions import ot
+from sessions.collab import ot
+from sessions.collab.ot import Operation
 from sessions.errors import InvalidMessage, InvalidRevision
-from sessions.ot import Operation
 
 
 class ClientState(Enum):

@@ -15,9 +15,9 @@ from typing import Any, Final
 
 import orjson
 
-from sessions import ot
-from sessions.chunked import EMPTY, ChunkedLog, FrozenLog, growable
 from sessions.clock import iso
+from sessions.collab import ot
+from sessions.collab.chunked import EMPTY, ChunkedLog, FrozenLog, growable
 from sessions.errors import BadRequest
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sessions.errors import DomainError, InvalidMessage, UnknownMessageType
-from sessions.fields import (
+from sessions.protocol.fields import (
     MAX_REF_LENGTH,
     ROLES,
     Ref,

@@ -9,7 +9,8 @@ A problem is one JSON object::
      "tests": [{"input": [<positional args>], "expected": <value>}, ...]
               | {"python": "<pytest body>", "javascript": "<node:test body>"}}
 
-The default bank ships in ``sessions/data/problems/``, one ``<slug>.json`` per problem. More
+The default bank ships in ``sessions/interview/data/problems/``, one ``<slug>.json`` per
+problem. More
 banks come from files (one object, or a list of them) and folders of such files. A bad bank
 is a start-up error, :class:`ProblemBankError`, naming the file and the field; asking for a
 problem that is not there is a client error, :class:`ProblemNotFound`.
@@ -34,7 +35,7 @@ from sessions.languages import LANGUAGES
 DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
 REQUIRED_LANGUAGES: tuple[str, ...] = ("python", "javascript")
 MIN_TESTS = 3
-DEFAULT_PACKAGE = "sessions"
+DEFAULT_PACKAGE = "sessions.interview"
 DEFAULT_FOLDER = ("data", "problems")
 
 _REQUIRED_KEYS = ("slug", "title", "difficulty", "tags", "description", "starterCode", "tests")

@@ -25,13 +25,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sessions.chat import Entry, MessageLog
 from sessions.clock import iso
+from sessions.collab.document import Document
 from sessions.config import Config
-from sessions.document import Document
-from sessions.problems import ProblemBank
-from sessions.record import Event, Participant, RawEvent, Timeline, raw_event
-from sessions.session import STATUSES, Session, new_history_id
+from sessions.interview.chat import Entry, MessageLog
+from sessions.interview.problems import ProblemBank
+from sessions.interview.record import Event, Participant, RawEvent, Timeline, raw_event
+from sessions.room.session import STATUSES, Session, new_history_id
 
 VERSION = 1
 _EVENT_FIELDS = tuple(field.name for field in dataclasses.fields(Event))

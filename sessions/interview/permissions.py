@@ -24,7 +24,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from sessions.errors import Forbidden
-from sessions.protocol import ROLES, Role
+from sessions.protocol.messages import ROLES, Role
 
 
 class Action(StrEnum):

@@ -1,7 +1,7 @@
 """A Python client for the socket protocol, running the ot.js state machine.
 
 Used by the tests (several real clients typing at once through real sockets) and by the
-benchmark. The protocol logic is :class:`~sessions.ot_client.OTClient`; this class only moves
+benchmark. The protocol logic is :class:`~tests.otclient.OTClient`; this class only moves
 frames: a reader task feeds ``code-update`` and ``ack`` frames to the state machine and sends
 whatever it says to send.
 
@@ -20,9 +20,9 @@ from typing import Any, Literal
 
 from aiohttp import ClientWebSocketResponse, WSMsgType
 
+from sessions.collab.ot import Operation
 from sessions.errors import DomainError
-from sessions.ot import Operation
-from sessions.ot_client import ClientState, OTClient, Outgoing
+from tests.otclient import ClientState, OTClient, Outgoing
 
 Mode = Literal["ops", "text"]
 Connect = Callable[[], Awaitable[ClientWebSocketResponse]]

@@ -12,13 +12,13 @@ import base64
 import secrets
 from collections.abc import Iterator
 
-from sessions.chat import MessageLog
 from sessions.clock import Clock
+from sessions.collab.document import Document
 from sessions.config import SHARD_PATTERN, Config
-from sessions.document import Document
 from sessions.errors import SessionNotFound, WrongShard
-from sessions.record import Timeline
-from sessions.session import STATUSES, Session
+from sessions.interview.chat import MessageLog
+from sessions.interview.record import Timeline
+from sessions.room.session import STATUSES, Session
 
 ID_BYTES = 16
 TOKEN_BYTES = 24

@@ -7,8 +7,8 @@ from typing import Any
 
 from sessions.config import Config
 from sessions.errors import BadRequest, PayloadTooLarge
-from sessions.fields import check_text, decode_json, read_language
 from sessions.languages import DEFAULT_LANGUAGE
+from sessions.protocol.fields import check_text, decode_json, read_language
 
 DEFAULT_SESSION_NAME = "Untitled interview"
 CREATE_FIELDS = frozenset({"name", "language", "code", "problem", "maxCandidates"})

@@ -1,7 +1,7 @@
 """The interview around the code: chat and questions, private notes, the problem, the end.
 
-Like :mod:`sessions.room`, every action is one synchronous call returning an
-:class:`~sessions.room.Outcome`. Private notes are delivered only to interviewers and
+Like :mod:`sessions.room.presence`, every action is one synchronous call returning an
+:class:`~sessions.room.presence.Outcome`. Private notes are delivered only to interviewers and
 observers; nothing here ever addresses a note to a candidate.
 """
 
@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sessions.chat import Entry, Kind, MessageLog
 from sessions.errors import InvalidMessage, MessageNotFound, SessionEnded
-from sessions.permissions import Action, require
-from sessions.problems import Problem, starter_for
-from sessions.protocol import ChatMessage, Note, Ref, RemoveUser, ack_message, with_ref
-from sessions.room import CONFIDANTS, Outcome, leave, replace_code, require_active
-from sessions.session import ENDED, Member, Session
+from sessions.interview.chat import Entry, Kind, MessageLog
+from sessions.interview.permissions import Action, require
+from sessions.interview.problems import Problem, starter_for
+from sessions.protocol.messages import ChatMessage, Note, Ref, RemoveUser, ack_message, with_ref
+from sessions.room.presence import CONFIDANTS, Outcome, leave, replace_code, require_active
+from sessions.room.session import ENDED, Member, Session
 
 CLOSE_REMOVED = 4001
 """Close code for a removed participant (4000-4999 are the application's)."""

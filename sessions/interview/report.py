@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sessions.clock import iso
-from sessions.session import Session
+from sessions.room.session import Session
 
 
 def build_report(session: Session, now: float) -> dict[str, Any]:

@@ -11,12 +11,12 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sessions.chat import MessageLog
 from sessions.clock import iso
-from sessions.document import Document
-from sessions.problems import Problem
-from sessions.protocol import CursorRange, Role
-from sessions.record import Participant, Timeline
+from sessions.collab.document import Document
+from sessions.interview.chat import MessageLog
+from sessions.interview.problems import Problem
+from sessions.interview.record import Participant, Timeline
+from sessions.protocol.messages import CursorRange, Role
 
 HISTORY_ID_BYTES = 9
 """A history id is 12 URL-safe characters (72 random bits): it only has to differ from the

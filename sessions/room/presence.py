@@ -4,7 +4,7 @@ Each action is one synchronous call: it checks, changes the session, and returns
 :class:`Outcome` — the reply for the author and the deliveries for the others. The caller
 (the web layer) encodes each delivery once and hands the bytes to every recipient's peer.
 Because a call never awaits, a handler cancelled at an ``await`` can't leave a session
-half-changed. Chat, notes, problems and the session's end live in :mod:`sessions.interview`.
+half-changed. Chat, notes, problems and the session's end live in :mod:`sessions.room.interview`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sessions import ot
-from sessions.document import Applied
+from sessions.collab import ot
+from sessions.collab.document import Applied
 from sessions.errors import Forbidden, InvalidRevision, RevisionTooOld, SessionEnded, SessionFull
-from sessions.permissions import Action, require
-from sessions.problems import starter_for
-from sessions.protocol import (
+from sessions.interview.permissions import Action, require
+from sessions.interview.problems import starter_for
+from sessions.interview.record import Participant
+from sessions.protocol.messages import (
     ROLES,
     CodeChange,
     Cursor,
@@ -29,8 +30,7 @@ from sessions.protocol import (
     ack_message,
     with_ref,
 )
-from sessions.record import Participant
-from sessions.session import Member, Peer, Session
+from sessions.room.session import Member, Peer, Session
 
 CLOSE_NORMAL = 1000
 CLOSE_REPLACED = 4002

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 from typing import Final, NamedTuple
 
-from sessions import ot
-from sessions.chunked import EMPTY, ChunkedLog, growable
+from sessions.collab import ot
+from sessions.collab.chunked import EMPTY, ChunkedLog, growable
+from sessions.collab.ot import Operation
 from sessions.errors import (
     InvalidMessage,
     InvalidOperation,
@@ -32,7 +33,6 @@ from sessions.errors import (
     PayloadTooLarge,
     RevisionTooOld,
 )
-from sessions.ot import Operation
 
 FrozenOp = tuple[int | str, ...]
 """An operation kept in the log: a tuple of ints and strings is one object the garbage
