@@ -25,7 +25,7 @@ from aiohttp import web
 
 from sessions.config import Config, ConfigError
 from sessions.interview.problems import ProblemBankError
-from sessions.persistence.snapshot import SnapshotError
+from sessions.persistence.snapshot import SnapshotError, SnapshotPathError
 from sessions.web.app import create_app as build_app
 from sessions.web.keys import CONFIG
 
@@ -83,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             shutdown_timeout=config.shutdown_grace_seconds,
             print=log.info,
         )
+    except SnapshotPathError as exc:
+        cannot_start(str(exc))
     except SnapshotError as exc:
         cannot_start(
             f"{exc}. The file was left as it is: repair or move it, or start with "

@@ -45,8 +45,8 @@ from sessions.persistence.image import capture
 from sessions.persistence.image import steps as image_steps
 from sessions.persistence.journal import FileSystem
 from sessions.persistence.restore import restore
+from sessions.persistence.service import STEP_BUDGET
 from sessions.room.store import SessionStore
-from sessions.web.persist import STEP_BUDGET
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"

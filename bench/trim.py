@@ -13,7 +13,7 @@ import os
 
 from sessions.clock import FakeClock
 from sessions.config import Config
-from sessions.room.presence import replace_code
+from sessions.room.editing import replace_code
 from sessions.room.store import SessionStore
 
 SESSIONS = 200

@@ -11,7 +11,8 @@ import pytest
 
 from sessions import errors
 from sessions.config import Config, env_name, flag_name
-from sessions.protocol.messages import CLIENT_MESSAGE_TYPES, SERVER_MESSAGE_TYPES
+from sessions.protocol.messages import CLIENT_MESSAGE_TYPES
+from sessions.room.frames import SERVER_MESSAGE_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTOCOL = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")

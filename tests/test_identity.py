@@ -259,6 +259,24 @@ async def test_a_refused_join_leaves_the_socket_in_its_session_and_says_so(clien
     await candidate.close()
 
 
+async def test_a_join_to_a_missing_session_says_the_socket_stays_in_its_own(client: Client):
+    session = await create_session(client)
+    candidate, state = await join(client, session, "Ada")
+    me = state["you"]["userId"]
+    frame = {"type": "join-session", "sessionId": "no-such-session", "name": "Ada", "ref": "j3"}
+    assert await request(candidate, frame) == {
+        "type": "error",
+        "code": "session-not-found",
+        "message": "no session with id 'no-such-session' (this socket is still in session "
+        f"{session['id']} as candidate)",
+        "joined": {"sessionId": session["id"], "userId": me, "role": "candidate"},
+        "ref": "j3",
+    }
+    change = {"type": "code-change", "code": "still here"}
+    assert await request(candidate, change) == {"type": "ack", "revision": 1}
+    await candidate.close()
+
+
 async def test_a_join_refused_by_another_full_session_keeps_the_first(client: Client):
     first = await create_session(client)
     full = await create_session(client, maxCandidates=1)

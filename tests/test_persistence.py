@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import errno
 import gc
+import logging
 import os
 import re
 import shutil
@@ -29,15 +30,18 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from sessions.clock import FakeClock
 from sessions.config import Config
-from sessions.persistence import image
+from sessions.persistence import image, service
 from sessions.persistence.image import SessionImage
 from sessions.persistence.journal import FileSystem, journal_files
+from sessions.persistence.restore import load
 from sessions.persistence.snapshot import SnapshotError
+from sessions.room.editing import update_settings
+from sessions.room.interview import delete_session
 from sessions.room.session import Session
-from sessions.web import persist
 from sessions.web.app import create_app
+from sessions.web.commit import COMMIT
 from sessions.web.keys import STORE
-from sessions.web.persist import PERSISTENCE
+from sessions.web.lifecycle import PERSISTENCE
 from tests.helpers import create_session, join, receive, request
 from tests.polling import listing, wait_until
 
@@ -391,10 +395,10 @@ async def test_memory_returns_to_its_baseline_once_every_session_is_deleted(tmp_
         await churn(client, 0)  # the kept ones are not the baseline's business
         for session in list(client.app[STORE]):
             client.app[STORE].remove(session.id)
-            client.app[PERSISTENCE].deleted(session.id)
+            client.app[COMMIT].outcome(delete_session(session))
         left = await allocated_by_the_server(churn(client, 8))
         persistence = client.app[PERSISTENCE]
-        assert len(persistence.tracker) == 0
+        assert len(persistence.numbering) == 0
     assert kept > 24 * 1024, kept  # what 8 sessions and their records hold: measurable
     assert left < 32 * 1024, left  # all of it given back (a pool of random text remains)
 
@@ -443,7 +447,7 @@ async def test_a_crash_keeps_history_ids_only_when_nothing_acknowledged_can_be_m
 async def test_a_journal_past_its_size_limit_starts_a_new_base_before_the_interval(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(persist, "JOURNAL_COMPACT_BYTES", 2_000)
+    monkeypatch.setattr(service, "JOURNAL_COMPACT_BYTES", 2_000)
     path = tmp_path / "s.json"
     async with running(Config(snapshot=str(path), snapshot_interval=3600)) as client:
         created = await create_session(client, code="")
@@ -474,7 +478,7 @@ async def test_a_new_base_encodes_only_the_sessions_changed_since_the_last(
             encoded.append(session.id)
             return image.capture(session)
 
-        monkeypatch.setattr(persist, "capture", counting)
+        monkeypatch.setattr(service, "capture", counting)
         ws, _ = await join(client, busy, "Cara")
         await request(ws, {"type": "code-change", "code": "ab"})
         await ws.close()
@@ -533,7 +537,23 @@ async def test_every_record_of_one_loop_turn_shares_one_fsync(tmp_path: Path):
         disk.gate.set()
         persistence.writer.fs = disk
         for session in sessions:  # one turn of the loop: no await in between
-            session.name = "renamed"
-            persistence.changed(session)
+            client.app[COMMIT].outcome(update_settings(session, 0.0, name="renamed"))
         await persistence.durable()
         assert disk.fsyncs == 1
+
+
+async def test_a_restore_from_journals_alone_says_no_base_had_been_written(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    path = tmp_path / "s.json"
+    async with running(Config(snapshot=str(path), snapshot_interval=3600)) as first:
+        await create_session(first)
+        crashed = await crash_copy(first, tmp_path, tmp_path / "crashed")
+    assert not crashed.exists()  # the crash came before the first base snapshot
+    caplog.set_level(logging.INFO, logger="interview.persistence")
+    restored = load(crashed, Config(), None, FakeClock())
+    assert len(restored.sessions) == 1
+    assert (
+        f"restored 1 session(s) from {restored.replayed} journal record(s) beside {crashed} "
+        "(no base snapshot had been written yet)"
+    ) in caplog.messages

@@ -16,12 +16,20 @@ from sessions.config import Config
 from sessions.interview.problems import load_bank
 from sessions.persistence import image
 from sessions.persistence.framing import HEADER, MAX_FRAME, CorruptJournal, frame, read_frames
-from sessions.persistence.records import Replay, ReplayError, Tracker
+from sessions.persistence.records import Numbering, Replay, ReplayError, record_of
 from sessions.persistence.restore import restore
 from sessions.persistence.snapshot import session_from_json, session_to_json
-from sessions.protocol.messages import ChatMessage, CodeChange, JoinSession, Note, Role
-from sessions.room import interview
-from sessions.room import presence as room
+from sessions.protocol.messages import (
+    ChatMessage,
+    CodeChange,
+    Cursor,
+    CursorRange,
+    JoinSession,
+    Note,
+    Role,
+)
+from sessions.room import editing, interview, presence
+from sessions.room.outcome import Change, Outcome
 from sessions.room.session import Member, Session
 from sessions.room.store import SessionStore
 
@@ -88,33 +96,46 @@ def fresh(config: Config, clock: FakeClock) -> Session:
     return SessionStore(config, clock).create("Pairing", "python", "start\n", max_candidates=10)
 
 
-def act(session: Session, rng: random.Random, clock: FakeClock, members: list[Member]) -> None:
-    """One random thing people do in a session."""
+def act(session: Session, rng: random.Random, clock: FakeClock, members: list[Member]) -> Outcome:
+    """One random thing people do in a session, through the domain's actions."""
     clock.advance(rng.random())
     now = clock()
-    choice = rng.randrange(8)
+    choice = rng.randrange(9)
     if not members or (choice == 0 and len(members) < 5):
         role: Role = "interviewer" if not members else "candidate"
         request = JoinSession(
             session.id, f"P{len(members)}", role, session.interviewer_token, None, False
         )
-        member, _ = room.join(session, request, Peer(), now)
+        member, outcome = presence.join(session, request, Peer(), now)
         members.append(member)
-    elif choice <= 3:
+        return outcome
+    if choice <= 3:
         text = session.document.text
         at = rng.randint(0, len(text))
         ops = [x for x in (at, f"<{rng.randint(0, 99)}>", len(text) - at) if x]
         change = CodeChange(None, ops, session.document.revision, f"op{rng.random()}")
-        room.change_code(session, rng.choice(members), change, now)
-    elif choice == 4:
-        room.change_language(session, members[0], rng.choice(["go", "rust", "python"]), now)
-    elif choice == 5:
-        interview.chat(session, rng.choice(members), ChatMessage(f"hi {now}", "message", None), now)
-    elif choice == 6:
-        interview.note(session, members[0], Note(f"note {now}"), now)
-    elif len(members) > 1:
-        room.leave(session, members.pop(), now)
-    session.name = f"name {rng.randrange(3)}"
+        return editing.change_code(session, rng.choice(members), change, now)
+    if choice == 4:
+        return editing.change_language(
+            session, members[0], rng.choice(["go", "rust", "python"]), now
+        )
+    if choice == 5:
+        return interview.chat(
+            session, rng.choice(members), ChatMessage(f"hi {now}", "message", None), now
+        )
+    if choice == 6:
+        return interview.note(session, members[0], Note(f"note {now}"), now)
+    if choice == 7:
+        return editing.update_settings(session, now, name=f"name {rng.randrange(3)}")
+    if len(members) > 1:
+        return presence.leave(session, members.pop(), now)
+    return Outcome()
+
+
+def created(session: Session, numbering: Numbering) -> dict[str, object]:
+    record = record_of(Change(session, whole=True), numbering)
+    assert record is not None
+    return record
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -122,15 +143,15 @@ def test_replaying_the_records_rebuilds_the_session_and_its_op_log_exactly(seed:
     rng, clock = random.Random(seed), FakeClock()
     config = Config(op_log_size=50, timeline_size=40, chat_history=5)
     session = fresh(config, clock)
-    tracker = Tracker()
-    journal = [tracker.record(session)]
+    numbering = Numbering()
+    journal = [created(session, numbering)]
     members: list[Member] = []
     for _ in range(120):
-        act(session, rng, clock, members)
-        record = tracker.record(session)
-        if record is not None:
-            journal.append(record)
-    assert tracker.record(session) is None  # nothing changed since the last record
+        outcome = act(session, rng, clock, members)
+        if outcome.change is not None:
+            record = record_of(outcome.change, numbering)
+            if record is not None:
+                journal.append(record)
     replay = Replay({}, {}, frozenset(), config, load_bank([]))
     for record in journal:
         replay.apply(orjson.loads(orjson.dumps(record)))
@@ -141,15 +162,40 @@ def test_replaying_the_records_rebuilds_the_session_and_its_op_log_exactly(seed:
     assert restored.document.ops_since(oldest) == document.ops_since(oldest)
 
 
+def test_a_cursor_changes_nothing_the_journal_keeps():
+    config, clock = Config(), FakeClock()
+    session = fresh(config, clock)
+    request = JoinSession(session.id, "Cara", "candidate", None, None, False)
+    member, _ = presence.join(session, request, Peer(), clock())
+    cursor = Cursor(session.document.revision, (CursorRange(1, 2),))
+    assert editing.move_cursor(session, member, cursor).change is None
+
+
+def test_a_change_names_only_the_stored_fields_it_set():
+    config, clock = Config(), FakeClock()
+    session = fresh(config, clock)
+    numbering = Numbering()
+    created(session, numbering)
+    outcome = editing.update_settings(session, clock(), max_candidates=3)
+    assert outcome.change is not None
+    assert record_of(outcome.change, numbering) == {
+        "t": "change",
+        "s": session.id,
+        "j": 2,
+        "settings": {"maxCandidates": 3, "updatedAt": clock()},
+    }
+
+
 def test_a_replay_skips_records_the_base_holds_and_refuses_a_gap():
     config, clock = Config(), FakeClock()
     session = fresh(config, clock)
-    tracker = Tracker()
-    tracker.record(session)
+    numbering = Numbering()
+    created(session, numbering)
     records = []
     for n in range(3):
-        session.document.submit_text(f"v{n}")
-        records.append(tracker.record(session))
+        change = editing.replace_code(session, None, f"v{n}", clock()).change
+        assert change is not None
+        records.append(record_of(change, numbering))
     base = session_from_json(session_to_json(session), config)
     assert [record["j"] for record in records if record] == [2, 3, 4]  # 1: the session's creation
     replay = Replay({base.id: base}, {base.id: 4}, frozenset(), config, None)
@@ -164,12 +210,12 @@ def test_a_replay_skips_records_the_base_holds_and_refuses_a_gap():
 def test_a_delete_record_forgets_the_session():
     config, clock = Config(), FakeClock()
     session = fresh(config, clock)
-    tracker = Tracker()
+    numbering = Numbering()
     replay = Replay({}, {}, frozenset(), config, None)
-    replay.apply(tracker.record(session))
-    replay.apply(tracker.deleted(session.id))
+    replay.apply(created(session, numbering))
+    replay.apply(record_of(Change(session, deleted=True), numbering))
     assert replay.sessions == {}
-    assert len(tracker) == 0
+    assert len(numbering) == 0
 
 
 # --- images: bounded work on the loop, encoded in bounded slices -----------------------------

@@ -16,16 +16,18 @@ from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sessions.clock import FakeClock
+from sessions.clock import FakeClock, iso
 from sessions.config import Config
 from sessions.interview.problems import load_bank
-from sessions.persistence import snapshot
+from sessions.persistence import image, snapshot
+from sessions.persistence.base import write_base
+from sessions.persistence.journal import FileSystem
 from sessions.persistence.restore import restore
-from sessions.persistence.snapshot import SnapshotError
+from sessions.persistence.snapshot import SnapshotError, SnapshotPathError
 from sessions.room.store import SessionStore
 from sessions.web.app import create_app
 from sessions.web.keys import STORE
-from sessions.web.lifecycle import save
+from sessions.web.lifecycle import PERSISTENCE
 from tests.helpers import create_session, join, receive, request
 from tests.polling import listing, wait_until
 
@@ -197,7 +199,7 @@ async def test_move_aside_renames_an_unreadable_snapshot_and_starts_empty(tmp_pa
 
 async def test_a_snapshot_in_a_missing_folder_stops_start_up(tmp_path: Path):
     path = tmp_path / "no" / "such" / "folder" / "s.json"
-    with pytest.raises(SnapshotError, match="does not exist"):
+    with pytest.raises(SnapshotPathError, match="does not exist"):
         async with running(snapshot_config(path), FakeClock()):
             pass
 
@@ -208,7 +210,7 @@ async def test_a_failed_write_keeps_the_previous_snapshot(
     path = tmp_path / "s.json"
     async with running(snapshot_config(path), FakeClock()) as client:
         await create_session(client)
-        assert await save(client.app, path)
+        assert await client.app[PERSISTENCE].compact()
         good = path.read_bytes()
         await create_session(client)
 
@@ -216,7 +218,7 @@ async def test_a_failed_write_keeps_the_previous_snapshot(
             raise OSError(28, "No space left on device")
 
         monkeypatch.setattr(os, "replace", full_disk)
-        assert not await save(client.app, path)
+        assert not await client.app[PERSISTENCE].compact()
         assert path.read_bytes() == good
         # No temporary file left; the journals the previous snapshot needs are kept.
         assert listing(tmp_path) == ["s.json", "s.json.journal.000002", "s.json.journal.000003"]
@@ -224,13 +226,21 @@ async def test_a_failed_write_keeps_the_previous_snapshot(
         monkeypatch.undo()
 
 
-def test_snapshot_envelope_round_trips_through_json():
+def written_base(store: SessionStore, clock: FakeClock, path: Path, *, clean: bool) -> Any:
+    """The base snapshot of every session in ``store`` as the server writes it, read back."""
+    envelope = {"version": 1, "savedAt": iso(clock()), "clean": clean}
+    trailer = {"version": 1, "generation": 1, "durability": "interval", "records": {}, "skip": []}
+    write_base(path, envelope, trailer, [(image.capture(s), 0) for s in store], FileSystem())
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_snapshot_envelope_round_trips_through_json(tmp_path: Path):
     config, clock = Config(), FakeClock()
     store = SessionStore(config, clock)
     first = store.create("One", "python", "print(1)")
     second = store.create("Two", "go", "")
     second.blocked_addresses |= {"203.0.113.9"}
-    envelope = json.loads(json.dumps(snapshot.store_to_json(store, clock(), clean=True)))
+    envelope = written_base(store, clock, tmp_path / "base.json", clean=True)
     restored = snapshot.sessions_from_json(envelope, config, load_bank([]))
     assert [s.public() for s in restored] == [first.public(), second.public()]
     assert [snapshot.session_to_json(s) for s in restored] == envelope["sessions"]
@@ -241,8 +251,8 @@ def test_a_clean_snapshot_keeps_history_ids_and_any_other_gets_new_ones(tmp_path
     config, clock = Config(), FakeClock()
     store = SessionStore(config, clock)
     session = store.create("One", "python", "print(1)")
-    clean = json.loads(json.dumps(snapshot.store_to_json(store, clock(), clean=True)))
-    unclean = json.loads(json.dumps(snapshot.store_to_json(store, clock())))
+    clean = written_base(store, clock, tmp_path / "clean.json", clean=True)
+    unclean = written_base(store, clock, tmp_path / "unclean.json", clean=False)
     assert clean["clean"] is True
     assert unclean["clean"] is False
     restored = {}

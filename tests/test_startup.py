@@ -100,6 +100,23 @@ def test_a_bad_problem_bank_cannot_start(tmp_path: Path):
     assert_cannot_start(run_server("--problems", str(bank)), "invalid problem bank: ")
 
 
+def test_a_snapshot_in_a_missing_folder_cannot_start_and_says_what_to_do(tmp_path: Path):
+    path = tmp_path / "no" / "such" / "x"
+    assert_cannot_start(
+        run_server("--snapshot", str(path)),
+        f"cannot keep snapshots at {path}: its folder {path.parent} does not exist; create the "
+        "folder first, or give --snapshot a file in a folder that exists",
+    )
+
+
+def test_a_snapshot_that_is_a_folder_cannot_start_and_says_what_to_do(tmp_path: Path):
+    assert_cannot_start(
+        run_server("--snapshot", str(tmp_path)),
+        f"cannot keep snapshots at {tmp_path}: it is a folder, not a file; give --snapshot a "
+        f"file in it instead, e.g. {tmp_path / 'sessions.json'}",
+    )
+
+
 def test_version_prints_the_version_and_exits():
     result = run_server("--version")
     assert (result.returncode, result.stdout, result.stderr) == (

@@ -1,7 +1,7 @@
 """A Python client for the socket protocol, running the ot.js state machine.
 
-Used by the tests (several real clients typing at once through real sockets) and by the
-benchmark. The protocol logic is :class:`~tests.otclient.OTClient`; this class only moves
+Used by the tests (several real clients typing at once through real sockets). The
+protocol logic is :class:`~tests.otclient.OTClient`; this class only moves
 frames: a reader task feeds ``code-update`` and ``ack`` frames to the state machine and sends
 whatever it says to send.
 

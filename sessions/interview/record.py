@@ -154,8 +154,11 @@ class Timeline:
 
     def append(
         self, at: float, type_: str, user_id: str | None, name: str | None, **data: Any
-    ) -> None:
-        self._push((self._seq + 1, at, type_, user_id, name, _pack(type_, data)))
+    ) -> RawEvent:
+        """Append an event; returns it as it is kept (for the journal)."""
+        entry: RawEvent = (self._seq + 1, at, type_, user_id, name, _pack(type_, data))
+        self._push(entry)
+        return entry
 
     def append_edit(
         self,
@@ -164,9 +167,11 @@ class Timeline:
         name: str | None,
         revision: int,
         ops: Sequence[int | str],
-    ) -> None:
+    ) -> RawEvent:
         """``append(at, "code-change", user_id, name, revision=..., ops=...)``, the common case."""
-        self._push((self._seq + 1, at, CODE_CHANGE, user_id, name, (revision, *ops)))
+        entry: RawEvent = (self._seq + 1, at, CODE_CHANGE, user_id, name, (revision, *ops))
+        self._push(entry)
+        return entry
 
     def raw_since(self, seq: int) -> list[RawEvent] | None:
         """The stored events numbered after ``seq``, oldest first, as they are kept (for the

@@ -1,21 +1,20 @@
-"""Journal records: what changed in a session, as JSON, and how a replay applies it.
+"""Journal records: a committed change as JSON, and how a replay applies it.
 
-A :class:`Tracker` remembers, per session, how far the journal has followed it (a
-:class:`Mark`: the timeline's last event number, the document's revision, how many chat
-messages and notes, and the settings). :meth:`Tracker.record` compares a session with its
-mark and returns what changed since as one record, or None when nothing persistent did (a
-cursor move). Records of one session are numbered 1, 2, 3... (``"j"``), so a replay can skip
-those a base snapshot already holds and notice one that is missing.
+The domain describes each change as it makes it (a :class:`~sessions.room.outcome.Change`);
+:func:`record_of` writes that description as one record, reading the values it names from
+the session in the same step. Nothing here compares a session with an earlier copy of it.
+Records of one session are numbered 1, 2, 3... (``"j"``, kept by a :class:`Numbering`), so
+a replay can skip those a base snapshot already holds and notice one that is missing.
 
 Three record types (``"t"``):
 
-* ``"session"`` — the whole session
-  (:func:`sessions.persistence.snapshot.session_to_json`): on creation,
-  and whenever a change can't be told as a difference (more edits than the op log keeps);
+* ``"session"`` — the whole session (:func:`sessions.persistence.snapshot.session_to_json`),
+  on creation;
 * ``"change"`` — ``ops`` (``[revision, operation, userId, opId]`` each, applied at the head),
   ``events`` (timeline events exactly as the timeline keeps them), ``chat`` and ``notes``
-  entries, ``participants`` whose statistics moved, and ``settings`` (name, language,
-  status, problem...), always whole;
+  entries, ``participants`` whose records moved (whole), and ``settings``: the session's
+  stored fields this change set (:data:`~sessions.room.session.STORED_FIELDS`, by their JSON
+  keys). Journals written before settings were partial hold all of them; both replay alike;
 * ``"delete"`` — the session is gone.
 
 Replaying the operations through :meth:`Document.submit_ops` rebuilds the op log too, so a
@@ -25,87 +24,27 @@ Everything here is synchronous and in memory.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from sessions.config import Config
 from sessions.errors import DomainError
-from sessions.interview.chat import Entry, MessageLog
+from sessions.interview.chat import Entry
 from sessions.interview.problems import ProblemBank
 from sessions.interview.record import Participant
-from sessions.persistence.snapshot import FormatError, session_from_json, session_to_json
-from sessions.room.session import Session
+from sessions.persistence.snapshot import session_from_json, session_to_json
+from sessions.room.outcome import Change
+from sessions.room.session import STORED_FIELDS, Session
+from sessions.room.stored import FormatError
 
 VERSION = 1
 """The journal format's version, in every journal file's header record."""
 
-Settings = tuple[Any, ...]
+_BY_ATTR = {stored.attr: stored for stored in STORED_FIELDS}
+_BY_KEY = {stored.key: stored for stored in STORED_FIELDS}
 
 
 class ReplayError(ValueError):
     """A journal record does not fit the state it is replayed onto."""
-
-
-@dataclass(slots=True)
-class Mark:
-    """How far the journal has followed one session."""
-
-    jseq: int
-    events: int
-    revision: int
-    chat: int
-    notes: int
-    settings: Settings
-
-
-def settings_of(session: Session) -> Settings:
-    """The session's scalar state, compared whole to notice a change."""
-    return (
-        session.name,
-        session.language,
-        session.status,
-        session.ended_at,
-        session.updated_at,
-        session.last_activity,
-        session.problem.slug if session.problem is not None else None,
-        session.max_candidates,
-        session.languages_used,
-        session.problems_used,
-        session.blocked_addresses,
-        session.history_id,
-    )
-
-
-def _settings_json(settings: Settings) -> dict[str, Any]:
-    (name, language, status, ended_at, updated_at, last_activity, problem, max_candidates) = (
-        settings[:8]
-    )
-    return {
-        "name": name,
-        "language": language,
-        "status": status,
-        "endedAt": ended_at,
-        "updatedAt": updated_at,
-        "lastActivity": last_activity,
-        "problem": problem,
-        "maxCandidates": max_candidates,
-        "languagesUsed": list(settings[8]),
-        "problemsUsed": list(settings[9]),
-        "blockedAddresses": sorted(settings[10]),
-        "historyId": settings[11],
-    }
-
-
-def mark_of(session: Session, jseq: int) -> Mark:
-    return Mark(
-        jseq,
-        session.timeline.seq,
-        session.document.revision,
-        session.chat.total,
-        session.notes.total,
-        settings_of(session),
-    )
 
 
 def header(generation: int, durability: str, created_at: str, *, after_gap: bool) -> dict[str, Any]:
@@ -123,101 +62,71 @@ def header(generation: int, durability: str, created_at: str, *, after_gap: bool
     }
 
 
-class Tracker:
-    """Turns changed sessions into records; one per application, used on the event loop."""
+class Numbering:
+    """The number of the last record of each session journaled (0: none yet)."""
 
-    __slots__ = ("_marks",)
+    __slots__ = ("_last",)
 
     def __init__(self) -> None:
-        self._marks: dict[str, Mark] = {}
+        self._last: dict[str, int] = {}
 
     def __len__(self) -> int:
-        return len(self._marks)
+        return len(self._last)
 
-    def adopt(self, session: Session, jseq: int) -> None:
-        """Start following a session restored at record ``jseq``."""
-        self._marks[session.id] = mark_of(session, jseq)
+    def adopt(self, session_id: str, jseq: int) -> None:
+        """Carry on from record ``jseq`` of a restored session."""
+        self._last[session_id] = jseq
 
     def jseq(self, session_id: str) -> int:
-        """The number of the last record of a session (0 for one never recorded)."""
-        mark = self._marks.get(session_id)
-        return mark.jseq if mark is not None else 0
+        return self._last.get(session_id, 0)
 
-    def record(self, session: Session) -> dict[str, Any] | None:
-        """What changed in ``session`` since its last record, or None if nothing did."""
-        mark = self._marks.get(session.id)
-        if mark is None:
-            return self._whole(session, 1)
-        settings = settings_of(session)
-        document, timeline = session.document, session.timeline
-        if (
-            timeline.seq == mark.events
-            and document.revision == mark.revision
-            and session.chat.total == mark.chat
-            and session.notes.total == mark.notes
-            and settings == mark.settings
-        ):
-            return None
-        events = timeline.raw_since(mark.events)
-        chat = _tail(session.chat, mark.chat)
-        notes = _tail(session.notes, mark.notes)
-        if (
-            events is None
-            or chat is None
-            or notes is None
-            or not document.oldest_reachable_revision() <= mark.revision <= document.revision
-        ):
-            return self._whole(session, mark.jseq + 1)
-        record: dict[str, Any] = {"t": "change", "s": session.id, "j": mark.jseq + 1}
-        if document.revision != mark.revision:
-            record["ops"] = [
-                [logged.revision, logged.ops, logged.user_id, logged.op_id]
-                for logged in document.ops_since(mark.revision)
-            ]
-        if events:
-            record["events"] = events
-            users = {event[3] for event in events if event[3] is not None}
-            record["participants"] = [
-                _participant_json(session.participants[user])
-                for user in sorted(users)
-                if user in session.participants
-            ]
-        if chat:
-            record["chat"] = chat
-        if notes:
-            record["notes"] = notes
-        record["settings"] = _settings_json(settings)
-        self._marks[session.id] = Mark(
-            mark.jseq + 1,
-            timeline.seq,
-            document.revision,
-            session.chat.total,
-            session.notes.total,
-            settings,
-        )
-        return record
+    def next(self, session_id: str) -> int:
+        jseq = self._last.get(session_id, 0) + 1
+        self._last[session_id] = jseq
+        return jseq
 
-    def _whole(self, session: Session, jseq: int) -> dict[str, Any]:
-        self._marks[session.id] = mark_of(session, jseq)
-        return {"t": "session", "j": jseq, "session": session_to_json(session)}
-
-    def deleted(self, session_id: str) -> dict[str, Any]:
-        """The record of a session's removal; the session is no longer followed."""
-        self._marks.pop(session_id, None)
-        return {"t": "delete", "s": session_id}
+    def forget(self, session_id: str) -> None:
+        self._last.pop(session_id, None)
 
 
-def _tail(log: MessageLog, seen: int) -> list[dict[str, Any]] | None:
-    """The entries added after the first ``seen``, or None when some already aged out."""
-    count = log.total - seen
-    if count == 0:
-        return []
-    if count < 0 or count > len(log):
+def record_of(change: Change, numbering: Numbering) -> dict[str, Any] | None:
+    """The journal record of a committed change, numbered; None when it changed nothing."""
+    session = change.session
+    if change.deleted:
+        numbering.forget(session.id)
+        return {"t": "delete", "s": session.id}
+    if change.whole:
+        return {
+            "t": "session",
+            "j": numbering.next(session.id),
+            "session": session_to_json(session),
+        }
+    if not (
+        change.edits or change.events or change.entries or change.fields or change.participants
+    ):
         return None
-    return [_entry_json(entry) for entry in list(log)[-count:]]
+    record: dict[str, Any] = {"t": "change", "s": session.id, "j": numbering.next(session.id)}
+    if change.edits:
+        record["ops"] = [list(edit) for edit in change.edits]
+    if change.events:
+        record["events"] = change.events
+    if change.participants:
+        participants = session.participants
+        record["participants"] = [
+            participant_json(participants[user_id])
+            for user_id in change.participants
+            if user_id in participants
+        ]
+    for log, entry in change.entries:
+        record.setdefault("notes" if log is session.notes else "chat", []).append(entry_json(entry))
+    if change.fields:
+        record["settings"] = {
+            _BY_ATTR[attr].key: _BY_ATTR[attr].write(session) for attr in change.fields
+        }
+    return record
 
 
-def _participant_json(p: Participant) -> dict[str, Any]:
+def participant_json(p: Participant) -> dict[str, Any]:
     """``dataclasses.asdict``, without its deep copy: one per edit, a tenth of its cost."""
     return {
         "user_id": p.user_id,
@@ -231,7 +140,7 @@ def _participant_json(p: Participant) -> dict[str, Any]:
     }
 
 
-def _entry_json(e: Entry) -> dict[str, Any]:
+def entry_json(e: Entry) -> dict[str, Any]:
     return {
         "id": e.id,
         "user_id": e.user_id,
@@ -337,29 +246,17 @@ def _apply_change(session: Session, record: dict[str, Any], problems: ProblemBan
     for item in record.get("participants", ()):
         participant = Participant(**item)
         session.participants[participant.user_id] = participant
-    _apply_settings(session, record["settings"], problems)
+    _apply_settings(session, record.get("settings", {}), problems)
 
 
 def _apply_settings(
-    session: Session, settings: Mapping[str, Any], problems: ProblemBank | None
+    session: Session, settings: dict[str, Any], problems: ProblemBank | None
 ) -> None:
-    session.name = settings["name"]
-    session.language = settings["language"]
-    session.status = settings["status"]
-    session.ended_at = settings["endedAt"]
-    session.updated_at = settings["updatedAt"]
-    session.last_activity = settings["lastActivity"]
-    slug = settings["problem"]
-    session.problem = (
-        problems.get(slug)
-        if problems is not None and slug is not None and slug in problems
-        else None
-    )
-    session.max_candidates = settings["maxCandidates"]
-    session.languages_used = tuple(settings["languagesUsed"])
-    session.problems_used = tuple(settings["problemsUsed"])
-    session.blocked_addresses = frozenset(settings["blockedAddresses"])
-    session.history_id = settings["historyId"]
+    for key in settings:
+        stored = _BY_KEY.get(key)
+        if stored is None:
+            raise ValueError(f"unknown setting {key!r}")
+        setattr(session, stored.attr, stored.read(settings, problems))
 
 
 def _str(record: dict[str, Any], key: str) -> str:

@@ -24,13 +24,14 @@ from typing import Any
 
 import orjson
 
+from sessions.clock import Clock
 from sessions.config import Config
 from sessions.interview.problems import ProblemBank
 from sessions.persistence import snapshot
 from sessions.persistence.framing import CorruptJournal, read_frames
 from sessions.persistence.journal import journal_files
 from sessions.persistence.records import VERSION, Replay, ReplayError
-from sessions.persistence.snapshot import SnapshotError
+from sessions.persistence.snapshot import SnapshotError, move_aside
 from sessions.room.session import Session, new_history_id
 
 log = logging.getLogger("interview.persistence")
@@ -47,6 +48,8 @@ class Restored:
     replayed: int = 0
     found: bool = False
     """Whether there was anything on disk (a base or a journal)."""
+    base: bool = False
+    """Whether there was a base snapshot (a crash before the first one leaves journals only)."""
     clean: bool = False
     """The base is the clean save of a shutdown and nothing followed it."""
 
@@ -55,7 +58,7 @@ def restore(path: Path, config: Config, problems: ProblemBank | None) -> Restore
     """Load the base at ``path`` and replay its journals; SnapshotError if unusable."""
     envelope = _load_base(path)
     journals = journal_files(path)
-    result = Restored(found=envelope is not None or bool(journals))
+    result = Restored(found=envelope is not None or bool(journals), base=envelope is not None)
     # Without a base, the journals alone say whether acknowledged changes can be missing.
     base_generation, skip, always = 0, frozenset[str](), envelope is None
     jseqs: dict[str, int] = {}
@@ -89,6 +92,40 @@ def restore(path: Path, config: Config, problems: ProblemBank | None) -> Restore
         for session in result.sessions:
             session.history_id = new_history_id()
     return result
+
+
+def load(path: Path, config: Config, problems: ProblemBank | None, clock: Clock) -> Restored:
+    """:func:`restore`, logged; with ``--snapshot-move-aside`` an unusable file is renamed and
+    restoring starts over without it (each file at most once)."""
+    for _ in range(len(journal_files(path)) + 2):
+        try:
+            restored = restore(path, config, problems)
+            break
+        except SnapshotError as exc:
+            if not config.snapshot_move_aside:
+                raise
+            moved = move_aside(exc.path, clock())
+            log.warning("%s; moved it to %s and restoring without it", exc, moved)
+    else:  # pragma: no cover - every pass moves one file away
+        raise SnapshotError(path, "could not restore even after moving files aside")
+    if not restored.found:
+        log.info("no snapshot at %s yet: starting with no sessions", path)
+    elif restored.base:
+        log.info(
+            "restored %d session(s) from %s and %d journal record(s)",
+            len(restored.sessions),
+            path,
+            restored.replayed,
+        )
+    else:
+        log.info(
+            "restored %d session(s) from %d journal record(s) beside %s (no base snapshot "
+            "had been written yet)",
+            len(restored.sessions),
+            restored.replayed,
+            path,
+        )
+    return restored
 
 
 def _load_base(path: Path) -> dict[str, Any] | None:

@@ -1,17 +1,19 @@
 """Sessions as JSON and back: the base snapshot's format, and the fields of a session record.
 
-The store stays the in-memory dicts; a snapshot is a copy of them. Writing it (atomically,
-in bounded slices, beside a journal) is :mod:`sessions.persistence`'s; this module knows the
-format, a versioned envelope::
+The store stays the in-memory dicts; a snapshot is a copy of them, written by
+:mod:`sessions.persistence.base` (atomically, in bounded slices, beside a journal) in a
+versioned envelope::
 
     {"version": 1, "savedAt": "2026-11-24T09:00:00.000Z", "clean": false,
-     "sessions": [<session>, ...]}
+     "sessions": [<session>, ...], "journal": {...}}
 
-Each session is written by :func:`session_to_json` (its own fields by
-:func:`session_settings`) and read back by :func:`session_from_json`, the only places that
-know its fields. What is *not* kept: who is connected (sockets end with the process; clients
-rejoin) and the op log. After a restore of a base alone the document continues from its
-stored revision with an empty log; replaying the journal over it rebuilds the op log of
+Each session is written by :func:`session_to_json` and read back by :func:`session_from_json`.
+The session's own fields are not listed here: they are its stored fields
+(:data:`~sessions.room.session.STORED_FIELDS`, declared on the session), written by
+:func:`session_settings`; what is listed here are its parts (document, chat, notes,
+timeline, participants). What is *not* kept: who is connected (sockets end with the process;
+clients rejoin) and the op log. After a restore of a base alone the document continues from
+its stored revision with an empty log; replaying the journal over it rebuilds the op log of
 every operation journaled since (docs/persistence.md).
 
 Nothing here does I/O but the start-up checks of the snapshot's folder and the move aside of
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,7 +32,8 @@ from sessions.config import Config
 from sessions.interview.chat import Entry, MessageLog
 from sessions.interview.problems import ProblemBank
 from sessions.interview.record import Event, Participant, RawEvent, Timeline, raw_event
-from sessions.room.session import STATUSES, Session, new_history_id
+from sessions.room.session import STORED_FIELDS, Session
+from sessions.room.stored import FormatError
 
 VERSION = 1
 _EVENT_FIELDS = tuple(field.name for field in dataclasses.fields(Event))
@@ -39,11 +41,9 @@ _T = TypeVar("_T")
 
 
 class SnapshotError(Exception):
-    """A snapshot file exists but cannot be used: unreadable, not JSON, or not a snapshot.
-
-    The server refuses to start rather than overwrite it (``--snapshot-move-aside`` renames
-    it and starts empty instead).
-    """
+    """A snapshot or journal file exists but cannot be used: unreadable, not JSON, or not a
+    snapshot. The server refuses to start rather than overwrite it (``--snapshot-move-aside``
+    renames it and starts empty instead)."""
 
     def __init__(self, path: Path, reason: str) -> None:
         super().__init__(f"cannot restore sessions from snapshot {path}: {reason}")
@@ -51,45 +51,32 @@ class SnapshotError(Exception):
         self.reason = reason
 
 
-class FormatError(ValueError):
-    """A snapshot's JSON does not have the expected shape; names the offending place."""
+class SnapshotPathError(Exception):
+    """``--snapshot`` names a place where no snapshot can ever be written (a folder that
+    does not exist or is not writable, or a folder itself). Nothing is on disk to move aside:
+    the flag must change."""
+
+    def __init__(self, path: Path, reason: str, advice: str) -> None:
+        super().__init__(f"cannot keep snapshots at {path}: {reason}; {advice}")
+        self.path = path
 
 
 # --- one session ----------------------------------------------------------------------------------
 
 
 def session_settings(session: Session) -> dict[str, Any]:
-    """The session's own fields as plain JSON values: everything but its chat, notes,
-    timeline and participants (which :func:`session_to_json` adds, and a base image keeps
-    frozen on its own, :mod:`sessions.persistence.image`)."""
-    return {
-        "id": session.id,
-        "name": session.name,
-        "language": session.language,
-        "interviewerToken": session.interviewer_token,
-        "observerToken": session.observer_token,
-        "code": session.document.text,
-        "revision": session.document.revision,
-        "createdAt": session.created_at,
-        "updatedAt": session.updated_at,
-        "status": session.status,
-        "endedAt": session.ended_at,
-        "problem": session.problem.slug if session.problem is not None else None,
-        "maxCandidates": session.max_candidates,
-        "languagesUsed": list(session.languages_used),
-        "problemsUsed": list(session.problems_used),
-        "blockedAddresses": sorted(session.blocked_addresses),
-        "lastActivity": session.last_activity,
-        "historyId": session.history_id,
-    }
+    """The session's stored fields and its document (code and revision) as plain JSON values:
+    everything but its chat, notes, timeline and participants (which
+    :func:`session_to_json` adds, and a base image keeps frozen on its own,
+    :mod:`sessions.persistence.image`)."""
+    settings = {stored.key: stored.write(session) for stored in STORED_FIELDS}
+    settings["code"] = session.document.text
+    settings["revision"] = session.document.revision
+    return settings
 
 
 def session_to_json(session: Session) -> dict[str, Any]:
-    """Everything about a session that outlives its sockets, as plain JSON values.
-
-    A new persistent ``Session`` attribute is added in :func:`session_settings` and in
-    :func:`session_from_json`.
-    """
+    """Everything about a session that outlives its sockets, as plain JSON values."""
     return {
         **session_settings(session),
         "chat": _log_to_json(session.chat),
@@ -108,33 +95,18 @@ def session_from_json(data: object, config: Config, problems: ProblemBank | None
     """
     d = _object(data, "session")
     code = _field(d, "code", str)
-    problem_slug = _optional(d, "problem", str)
-    status = _field(d, "status", str)
-    if status not in STATUSES:
-        raise FormatError(f"field 'status' must be one of {', '.join(STATUSES)}")
     revision = _field(d, "revision", int)
     if revision < 0:
         raise FormatError("field 'revision' must not be negative")
+    fields = {stored.attr: stored.read(d, problems) for stored in STORED_FIELDS}
     return Session(
-        id=_field(d, "id", str),
-        name=_field(d, "name", str),
-        language=_field(d, "language", str),
-        interviewer_token=_field(d, "interviewerToken", str),
-        observer_token=_field(d, "observerToken", str),
+        **fields,
         document=Document(
             code, revision, log_size=config.op_log_size, max_bytes=config.max_code_bytes
         ),
-        created_at=_number(d, "createdAt"),
-        updated_at=_number(d, "updatedAt"),
         chat=_log_from_json(d.get("chat"), config, "chat"),
         notes=_log_from_json(d.get("notes"), config, "notes"),
         timeline=_timeline_from_json(d.get("timeline"), config),
-        max_candidates=_field(d, "maxCandidates", int),
-        status=status,
-        ended_at=_optional_number(d, "endedAt"),
-        problem=problems.get(problem_slug)
-        if problems is not None and problem_slug is not None and problem_slug in problems
-        else None,
         participants={
             p.user_id: p
             for p in (
@@ -142,13 +114,6 @@ def session_from_json(data: object, config: Config, problems: ProblemBank | None
                 for i, item in enumerate(_list(d, "participants"))
             )
         },
-        languages_used=tuple(_str_item(x, "languagesUsed") for x in _list(d, "languagesUsed")),
-        problems_used=tuple(_str_item(x, "problemsUsed") for x in _list(d, "problemsUsed")),
-        blocked_addresses=frozenset(
-            _str_item(x, "blockedAddresses") for x in _list(d, "blockedAddresses")
-        ),
-        last_activity=_number(d, "lastActivity"),
-        history_id=_optional(d, "historyId", str) or new_history_id(),
     )
 
 
@@ -216,23 +181,6 @@ def _raw_event(item: object, index: int) -> RawEvent:
 # --- the envelope and the file -----------------------------------------------------------------
 
 
-def store_to_json(
-    sessions: Iterable[Session], now: float, *, clean: bool = False
-) -> dict[str, Any]:
-    """The versioned envelope around every session.
-
-    ``clean`` marks the save made at a graceful shutdown: nothing was acknowledged after it,
-    so a restore from it keeps every session's history id. From any other, a restore
-    gives each session a new one (:func:`sessions.persistence.restore.restore` decides).
-    """
-    return {
-        "version": VERSION,
-        "savedAt": iso(now),
-        "clean": clean,
-        "sessions": [session_to_json(session) for session in sessions],
-    }
-
-
 def sessions_from_json(
     envelope: object, config: Config, problems: ProblemBank | None = None
 ) -> list[Session]:
@@ -257,12 +205,24 @@ def sessions_from_json(
 def check_writable(path: Path) -> None:
     """Fail early, at start-up, if snapshots could never be written to ``path``."""
     folder = path.parent
-    if not folder.is_dir():
-        raise SnapshotError(path, f"its folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise SnapshotError(path, f"its folder {folder} is not writable")
     if path.is_dir():
-        raise SnapshotError(path, "it is a folder")
+        raise SnapshotPathError(
+            path,
+            "it is a folder, not a file",
+            f"give --snapshot a file in it instead, e.g. {path / 'sessions.json'}",
+        )
+    if not folder.is_dir():
+        raise SnapshotPathError(
+            path,
+            f"its folder {folder} does not exist",
+            "create the folder first, or give --snapshot a file in a folder that exists",
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise SnapshotPathError(
+            path,
+            f"its folder {folder} is not writable by this server's user",
+            "give that user write access to the folder, or choose another --snapshot path",
+        )
 
 
 def move_aside(path: Path, now: float) -> Path:
@@ -293,10 +253,6 @@ def _field(d: dict[str, Any], key: str, kind: type[_T]) -> _T:
     return value
 
 
-def _optional(d: dict[str, Any], key: str, kind: type[_T]) -> _T | None:
-    return None if d.get(key) is None else _field(d, key, kind)
-
-
 def _number(d: dict[str, Any], key: str) -> float:
     value = d.get(key)
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -304,20 +260,10 @@ def _number(d: dict[str, Any], key: str) -> float:
     return float(value)
 
 
-def _optional_number(d: dict[str, Any], key: str) -> float | None:
-    return None if d.get(key) is None else _number(d, key)
-
-
 def _list(d: dict[str, Any], key: str) -> list[Any]:
     value = d.get(key)
     if not isinstance(value, list):
         raise FormatError(f"field {key!r} must be a list")
-    return value
-
-
-def _str_item(value: object, where: str) -> str:
-    if not isinstance(value, str):
-        raise FormatError(f"{where} must hold strings")
     return value
 
 

@@ -1,16 +1,21 @@
-"""The WebSocket protocol: client frames parsed into typed messages, server frames built here.
+"""The WebSocket protocol's client messages: each declares its ``type`` and parses itself.
 
-Every frame is one JSON object with a ``"type"``. Parsing is strict: a wrong type, a missing
-field or a value out of range raises a :class:`~sessions.errors.DomainError` naming the field,
-which the transport turns into an ``error`` frame. Nothing here does I/O.
+Every frame is one JSON object with a ``"type"``. Each message class names its type in its
+class statement (``class Ping(ClientMessage, type="ping")``) and reads its fields in its own
+:meth:`~ClientMessage.parse`; the list of client types (:data:`CLIENT_MESSAGE_TYPES`), the
+parser's table and the socket handler's dispatch all derive from those declarations.
+Parsing is strict: a wrong type, a missing field or a value out of range raises a
+:class:`~sessions.errors.DomainError` naming the field, which the transport turns into an
+``error`` frame. The server's frames are built in :mod:`sessions.room.frames`. Nothing here
+does I/O.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from sessions.errors import DomainError, InvalidMessage, UnknownMessageType
 from sessions.protocol.fields import (
@@ -54,150 +59,35 @@ MAX_TOKEN_LENGTH = 200
 MAX_CURSOR_RANGES = 100
 
 
-@dataclass(slots=True)
-class JoinSession:
-    session_id: str
-    name: str
-    role: Role
-    token: str | None
-    revision: int | None
-    full_code: bool
-    ref: Ref = None
-    client_id: str | None = None
-    history_id: str | None = None
+class ClientMessage:
+    """A parsed client frame. Subclasses declare their wire ``type`` in the class statement
+    and read their fields in :meth:`parse`; ``ref`` is the client's correlation id."""
+
+    __slots__ = ()
+    TYPE: ClassVar[str]
+    JOINED: ClassVar[bool] = True
+    """Whether the socket must have joined a session to send it."""
+    ref: Ref
+
+    def __init_subclass__(cls, *, type: str = "", joined: bool = True, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not type and "TYPE" in cls.__dict__:
+            # ``dataclass(slots=True)`` makes the class anew from the declared one's dict.
+            MESSAGES[cls.TYPE] = cls
+            return
+        if not type or type in MESSAGES:
+            raise TypeError(f"{cls.__name__} needs a type of its own, not {type!r}")
+        cls.TYPE, cls.JOINED = type, joined
+        MESSAGES[type] = cls
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> ClientMessage:
+        """Read this message's fields from a decoded frame (without a field: just ``ref``)."""
+        return cls(ref=ref)  # type: ignore[call-arg]
 
 
-@dataclass(slots=True)
-class Auth:
-    """The token for a ``/ws/{sessionId}`` connection that did not put it in the URL."""
-
-    token: str
-    ref: Ref = None
-
-
-@dataclass(slots=True)
-class CodeChange:
-    """Either ``ops`` (with a base ``revision``) or full ``code`` (revision optional)."""
-
-    code: str | None
-    ops: object | None
-    revision: int | None
-    op_id: str | None
-    ref: Ref = None
-
-
-@dataclass(slots=True)
-class LanguageChange:
-    language: str
-    ref: Ref = None
-
-
-@dataclass(slots=True)
-class CursorRange:
-    anchor: int
-    head: int
-
-
-@dataclass(slots=True)
-class Cursor:
-    revision: int
-    ranges: tuple[CursorRange, ...]
-    ref: Ref = None
-
-
-@dataclass(slots=True)
-class LeaveSession:
-    ref: Ref = None
-
-
-@dataclass(slots=True)
-class Ping:
-    ref: Ref = None
-
-
-@dataclass(slots=True)
-class ChatMessage:
-    text: str
-    kind: str
-    reply_to: str | None
-    ref: Ref = None
-
-
-@dataclass(slots=True)
-class Note:
-    text: str
-    ref: Ref = None
-
-
-@dataclass(slots=True)
-class SetProblem:
-    slug: str
-    ref: Ref = None
-
-
-@dataclass(slots=True)
-class EndSession:
-    ref: Ref = None
-
-
-@dataclass(slots=True)
-class RemoveUser:
-    user_id: str
-    block: bool
-    ref: Ref = None
-
-
-@dataclass(slots=True)
-class RunCode:
-    """Run the session's code at its current revision (:mod:`sessions.web.runs`)."""
-
-    ref: Ref = None
-
-
-@dataclass(slots=True)
-class CancelRun:
-    """Stop this session's run, queued or running."""
-
-    ref: Ref = None
-
-
-ClientMessage = (
-    JoinSession
-    | Auth
-    | CodeChange
-    | LanguageChange
-    | Cursor
-    | LeaveSession
-    | Ping
-    | ChatMessage
-    | Note
-    | SetProblem
-    | EndSession
-    | RemoveUser
-    | RunCode
-    | CancelRun
-)
-CHAT_KINDS = ("message", "question")
-WIRE_TYPES: dict[type, str] = {
-    JoinSession: "join-session",
-    Auth: "auth",
-    CodeChange: "code-change",
-    LanguageChange: "language-change",
-    Cursor: "cursor",
-    LeaveSession: "leave-session",
-    Ping: "ping",
-    ChatMessage: "chat-message",
-    Note: "note",
-    SetProblem: "set-problem",
-    EndSession: "end-session",
-    RemoveUser: "remove-user",
-    RunCode: "run-code",
-    CancelRun: "cancel-run",
-}
-"""Each message class's ``type`` on the wire."""
-
-
-# --- per-type parsers -----------------------------------------------------------------------
+MESSAGES: dict[str, type[ClientMessage]] = {}
+"""Every client message class by its wire ``type``, in declaration order."""
 
 
 def read_client_id(value: object, where: str = "field 'clientId'") -> str | None:
@@ -212,45 +102,117 @@ def read_client_id(value: object, where: str = "field 'clientId'") -> str | None
     return value
 
 
-def _join(frame: dict[str, Any], ref: Ref, limits: Limits) -> JoinSession:
-    return JoinSession(
-        session_id=require_str(frame, "sessionId", max_length=MAX_TOKEN_LENGTH),
-        name=read_name(frame, "name", limits.max_name_length),
-        role=read_role(frame.get("role")),
-        token=read_str(frame, "token", required=False, max_length=MAX_TOKEN_LENGTH),
-        revision=read_revision(frame),
-        full_code=read_bool(frame, "fullCode", True),
-        ref=ref,
-        client_id=read_client_id(frame.get("clientId")),
-        history_id=read_str(frame, "historyId", required=False, max_length=MAX_HISTORY_ID_LENGTH),
-    )
+@dataclass(slots=True)
+class JoinSession(ClientMessage, type="join-session", joined=False):
+    session_id: str
+    name: str
+    role: Role
+    token: str | None
+    revision: int | None
+    full_code: bool
+    ref: Ref = None
+    client_id: str | None = None
+    history_id: str | None = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> JoinSession:
+        return cls(
+            session_id=require_str(frame, "sessionId", max_length=MAX_TOKEN_LENGTH),
+            name=read_name(frame, "name", limits.max_name_length),
+            role=read_role(frame.get("role")),
+            token=read_str(frame, "token", required=False, max_length=MAX_TOKEN_LENGTH),
+            revision=read_revision(frame),
+            full_code=read_bool(frame, "fullCode", True),
+            ref=ref,
+            client_id=read_client_id(frame.get("clientId")),
+            history_id=read_str(
+                frame, "historyId", required=False, max_length=MAX_HISTORY_ID_LENGTH
+            ),
+        )
+
+    @classmethod
+    def from_query(cls, session_id: str, query: Mapping[str, str], limits: Limits) -> JoinSession:
+        """The join a ``/ws/{sessionId}?name=&role=...`` URL asks for, read by :meth:`parse`
+        (its numbers and booleans from their text): errors name the query parameter."""
+        frame: dict[str, Any] = dict(query)
+        frame["sessionId"] = session_id
+        for key, read in _QUERY_VALUES.items():
+            if key in frame:
+                frame[key] = read(frame[key])
+        try:
+            return cls.parse(frame, None, limits)
+        except DomainError as exc:
+            exc.message = exc.message.replace("field '", "query parameter '", 1)
+            raise
 
 
-def _auth(frame: dict[str, Any], ref: Ref, limits: Limits) -> Auth:
-    return Auth(token=require_str(frame, "token", max_length=MAX_TOKEN_LENGTH), ref=ref)
+def _query_integer(text: str) -> int | str:
+    return int(text) if text.isdigit() else text
 
 
-def _code_change(frame: dict[str, Any], ref: Ref, limits: Limits) -> CodeChange:
-    has_code, has_ops = "code" in frame, "ops" in frame
-    if has_code == has_ops:
-        raise InvalidMessage("a code-change carries exactly one of 'code' or 'ops'")
-    revision = read_revision(frame)
-    if has_ops and revision is None:
-        raise InvalidMessage("field 'revision' is required with 'ops'")
-    code = require_str(frame, "code") if has_code else None
-    return CodeChange(
-        code=code,
-        ops=frame["ops"] if has_ops else None,
-        revision=revision,
-        op_id=read_str(frame, "opId", required=False, max_length=MAX_OP_ID_LENGTH),
-        ref=ref,
-    )
+def _query_boolean(text: str) -> bool | str:
+    return {"true": True, "false": False}.get(text.lower(), text)
 
 
-def _language_change(frame: dict[str, Any], ref: Ref, limits: Limits) -> LanguageChange:
-    if "language" not in frame:
-        raise InvalidMessage("field 'language' is required")
-    return LanguageChange(language=read_language(frame["language"]), ref=ref)
+_QUERY_VALUES = {"revision": _query_integer, "fullCode": _query_boolean}
+"""How a join's non-string fields are written in a URL's query."""
+
+
+@dataclass(slots=True)
+class Auth(ClientMessage, type="auth", joined=False):
+    """The token for a ``/ws/{sessionId}`` connection that did not put it in the URL."""
+
+    token: str
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> Auth:
+        return cls(token=require_str(frame, "token", max_length=MAX_TOKEN_LENGTH), ref=ref)
+
+
+@dataclass(slots=True)
+class CodeChange(ClientMessage, type="code-change"):
+    """Either ``ops`` (with a base ``revision``) or full ``code`` (revision optional)."""
+
+    code: str | None
+    ops: object | None
+    revision: int | None
+    op_id: str | None
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> CodeChange:
+        has_code, has_ops = "code" in frame, "ops" in frame
+        if has_code == has_ops:
+            raise InvalidMessage("a code-change carries exactly one of 'code' or 'ops'")
+        revision = read_revision(frame)
+        if has_ops and revision is None:
+            raise InvalidMessage("field 'revision' is required with 'ops'")
+        return cls(
+            code=require_str(frame, "code") if has_code else None,
+            ops=frame["ops"] if has_ops else None,
+            revision=revision,
+            op_id=read_str(frame, "opId", required=False, max_length=MAX_OP_ID_LENGTH),
+            ref=ref,
+        )
+
+
+@dataclass(slots=True)
+class LanguageChange(ClientMessage, type="language-change"):
+    language: str
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> LanguageChange:
+        if "language" not in frame:
+            raise InvalidMessage("field 'language' is required")
+        return cls(language=read_language(frame["language"]), ref=ref)
+
+
+@dataclass(slots=True)
+class CursorRange:
+    anchor: int
+    head: int
 
 
 def _cursor_range(item: object, index: int) -> CursorRange:
@@ -263,25 +225,34 @@ def _cursor_range(item: object, index: int) -> CursorRange:
     return CursorRange(anchor=anchor, head=head)
 
 
-def _cursor(frame: dict[str, Any], ref: Ref, limits: Limits) -> Cursor:
-    revision = read_revision(frame)
-    if revision is None:
-        raise InvalidMessage("field 'revision' is required")
-    ranges = frame.get("ranges")
-    if not isinstance(ranges, list):
-        raise InvalidMessage("field 'ranges' must be a list")
-    if len(ranges) > MAX_CURSOR_RANGES:
-        raise InvalidMessage(f"field 'ranges' holds at most {MAX_CURSOR_RANGES} ranges")
-    parsed = tuple(_cursor_range(item, i) for i, item in enumerate(ranges))
-    return Cursor(revision=revision, ranges=parsed, ref=ref)
+@dataclass(slots=True)
+class Cursor(ClientMessage, type="cursor"):
+    revision: int
+    ranges: tuple[CursorRange, ...]
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> Cursor:
+        revision = read_revision(frame)
+        if revision is None:
+            raise InvalidMessage("field 'revision' is required")
+        ranges = frame.get("ranges")
+        if not isinstance(ranges, list):
+            raise InvalidMessage("field 'ranges' must be a list")
+        if len(ranges) > MAX_CURSOR_RANGES:
+            raise InvalidMessage(f"field 'ranges' holds at most {MAX_CURSOR_RANGES} ranges")
+        parsed = tuple(_cursor_range(item, i) for i, item in enumerate(ranges))
+        return cls(revision=revision, ranges=parsed, ref=ref)
 
 
-def _leave(frame: dict[str, Any], ref: Ref, limits: Limits) -> LeaveSession:
-    return LeaveSession(ref=ref)
+@dataclass(slots=True)
+class LeaveSession(ClientMessage, type="leave-session"):
+    ref: Ref = None
 
 
-def _ping(frame: dict[str, Any], ref: Ref, limits: Limits) -> Ping:
-    return Ping(ref=ref)
+@dataclass(slots=True)
+class Ping(ClientMessage, type="ping", joined=False):
+    ref: Ref = None
 
 
 def read_text(frame: dict[str, Any], limits: Limits) -> str:
@@ -292,85 +263,83 @@ def read_text(frame: dict[str, Any], limits: Limits) -> str:
     return text
 
 
-def _chat(frame: dict[str, Any], ref: Ref, limits: Limits) -> ChatMessage:
-    kind = frame.get("kind", "message")
-    if kind not in CHAT_KINDS:
-        raise InvalidMessage(f"field 'kind' must be one of {', '.join(CHAT_KINDS)}")
-    return ChatMessage(
-        text=read_text(frame, limits),
-        kind=kind,
-        reply_to=read_str(frame, "replyTo", required=False, max_length=MAX_REF_LENGTH),
-        ref=ref,
-    )
+@dataclass(slots=True)
+class ChatMessage(ClientMessage, type="chat-message"):
+    text: str
+    kind: str = "message"
+    reply_to: str | None = None
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> ChatMessage:
+        kind = frame.get("kind", "message")
+        if kind not in CHAT_KINDS:
+            raise InvalidMessage(f"field 'kind' must be one of {', '.join(CHAT_KINDS)}")
+        return cls(
+            text=read_text(frame, limits),
+            kind=kind,
+            reply_to=read_str(frame, "replyTo", required=False, max_length=MAX_REF_LENGTH),
+            ref=ref,
+        )
 
 
-def _note(frame: dict[str, Any], ref: Ref, limits: Limits) -> Note:
-    return Note(text=read_text(frame, limits), ref=ref)
+@dataclass(slots=True)
+class Note(ClientMessage, type="note"):
+    text: str
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> Note:
+        return cls(text=read_text(frame, limits), ref=ref)
 
 
-def _set_problem(frame: dict[str, Any], ref: Ref, limits: Limits) -> SetProblem:
-    return SetProblem(slug=require_str(frame, "slug", max_length=MAX_REF_LENGTH), ref=ref)
+@dataclass(slots=True)
+class SetProblem(ClientMessage, type="set-problem"):
+    slug: str
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> SetProblem:
+        return cls(slug=require_str(frame, "slug", max_length=MAX_REF_LENGTH), ref=ref)
 
 
-def _end_session(frame: dict[str, Any], ref: Ref, limits: Limits) -> EndSession:
-    return EndSession(ref=ref)
+@dataclass(slots=True)
+class EndSession(ClientMessage, type="end-session"):
+    ref: Ref = None
 
 
-def _remove_user(frame: dict[str, Any], ref: Ref, limits: Limits) -> RemoveUser:
-    return RemoveUser(
-        user_id=require_str(frame, "userId", max_length=MAX_REF_LENGTH),
-        block=read_bool(frame, "block", False),
-        ref=ref,
-    )
+@dataclass(slots=True)
+class RemoveUser(ClientMessage, type="remove-user"):
+    user_id: str
+    block: bool = False
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> RemoveUser:
+        return cls(
+            user_id=require_str(frame, "userId", max_length=MAX_REF_LENGTH),
+            block=read_bool(frame, "block", False),
+            ref=ref,
+        )
 
 
-def _run_code(frame: dict[str, Any], ref: Ref, limits: Limits) -> RunCode:
-    return RunCode(ref=ref)
+@dataclass(slots=True)
+class RunCode(ClientMessage, type="run-code"):
+    """Run the session's code at its current revision (:mod:`sessions.web.runs`)."""
+
+    ref: Ref = None
 
 
-def _cancel_run(frame: dict[str, Any], ref: Ref, limits: Limits) -> CancelRun:
-    return CancelRun(ref=ref)
+@dataclass(slots=True)
+class CancelRun(ClientMessage, type="cancel-run"):
+    """Stop this session's run, queued or running."""
+
+    ref: Ref = None
 
 
-_PARSERS: dict[str, Callable[[dict[str, Any], Ref, Limits], ClientMessage]] = {
-    "join-session": _join,
-    "auth": _auth,
-    "code-change": _code_change,
-    "language-change": _language_change,
-    "cursor": _cursor,
-    "leave-session": _leave,
-    "ping": _ping,
-    "chat-message": _chat,
-    "note": _note,
-    "set-problem": _set_problem,
-    "end-session": _end_session,
-    "remove-user": _remove_user,
-    "run-code": _run_code,
-    "cancel-run": _cancel_run,
-}
-
-CLIENT_MESSAGE_TYPES: tuple[str, ...] = tuple(_PARSERS)
-SERVER_MESSAGE_TYPES: tuple[str, ...] = (
-    "session-state",
-    "code-update",
-    "users-update",
-    "language-change",
-    "cursor-update",
-    "ack",
-    "pong",
-    "error",
-    "session-ended",
-    "server-shutdown",
-    "chat-message",
-    "note",
-    "problem-update",
-    "removed",
-    "replaced",
-    "run-queued",
-    "run-started",
-    "run-output",
-    "run-result",
-)
+CHAT_KINDS = ("message", "question")
+CLIENT_MESSAGE_TYPES: tuple[str, ...] = tuple(MESSAGES)
+"""Every ``type`` a client may send, derived from the message classes above."""
 
 
 class FrameError(DomainError):
@@ -393,35 +362,11 @@ def parse_frame(text: str, limits: Limits = Limits()) -> ClientMessage:
         kind = frame.get("type")
         if not isinstance(kind, str):
             raise InvalidMessage("field 'type' is required and must be a string")
-        parser = _PARSERS.get(kind)
-        if parser is None:
+        message = MESSAGES.get(kind)
+        if message is None:
             raise UnknownMessageType(f"unknown message type {kind[:40]!r}")
-        return parser(frame, ref, limits)
+        return message.parse(frame, ref, limits)
     except FrameError:
         raise
     except DomainError as exc:
         raise FrameError(exc, ref) from None
-
-
-# --- server messages ------------------------------------------------------------------------
-
-
-def with_ref(message: dict[str, Any], ref: Ref) -> dict[str, Any]:
-    """Add the client's ref to a reply when it sent one."""
-    if ref is not None:
-        message["ref"] = ref
-    return message
-
-
-def error_message(error: DomainError, ref: Ref = None) -> dict[str, Any]:
-    """``{"type":"error","code","message"}`` plus any extra data the error carries."""
-    message: dict[str, Any] = {"type": "error", "code": error.code, "message": error.message}
-    message.update(error.extra)
-    return with_ref(message, ref)
-
-
-def ack_message(revision: int | None, ref: Ref = None) -> dict[str, Any]:
-    message: dict[str, Any] = {"type": "ack"}
-    if revision is not None:
-        message["revision"] = revision
-    return with_ref(message, ref)

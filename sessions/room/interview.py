@@ -1,8 +1,9 @@
 """The interview around the code: chat and questions, private notes, the problem, the end.
 
 Like :mod:`sessions.room.presence`, every action is one synchronous call returning an
-:class:`~sessions.room.presence.Outcome`. Private notes are delivered only to interviewers and
-observers; nothing here ever addresses a note to a candidate.
+:class:`~sessions.room.outcome.Outcome`. Private notes are delivered only to the roles
+:mod:`sessions.interview.permissions` lets read them; nothing here ever addresses a note to
+a candidate.
 """
 
 from __future__ import annotations
@@ -11,27 +12,28 @@ from dataclasses import replace
 
 from sessions.errors import InvalidMessage, MessageNotFound, SessionEnded
 from sessions.interview.chat import Entry, Kind, MessageLog
-from sessions.interview.permissions import Action, require
+from sessions.interview.permissions import Action, can, require
 from sessions.interview.problems import Problem, starter_for
-from sessions.protocol.messages import ChatMessage, Note, Ref, RemoveUser, ack_message, with_ref
-from sessions.room.presence import CONFIDANTS, Outcome, leave, replace_code, require_active
+from sessions.protocol.messages import ChatMessage, Note, Ref, RemoveUser
+from sessions.room import frames
+from sessions.room.editing import replace_code, require_active
+from sessions.room.outcome import Change, Outcome
+from sessions.room.presence import leave
 from sessions.room.session import ENDED, Member, Session
 
 CLOSE_REMOVED = 4001
 """Close code for a removed participant (4000-4999 are the application's)."""
 
 
-def _post(
-    session: Session, log: MessageLog, event: str, member: Member, entry_fields: Entry
-) -> Entry:
+def _post(change: Change, log: MessageLog, event: str, member: Member, draft: Entry) -> Entry:
     """Number an entry, append it to its history and to the timeline."""
-    entry = replace(entry_fields, id=log.next_id())
-    log.append(entry)
-    session.touch(entry.at)
+    entry = replace(draft, id=log.next_id())
+    change.post(log, entry)
+    change.touch(entry.at)
     timeline_fields = entry.to_json(event)
     for shown in ("type", "userId", "name", "role", "at"):
         del timeline_fields[shown]
-    session.timeline.append(entry.at, event, member.user_id, member.name, **timeline_fields)
+    change.event(entry.at, event, member.user_id, member.name, **timeline_fields)
     return entry
 
 
@@ -45,25 +47,28 @@ def chat(session: Session, member: Member, message: ChatMessage, now: float) -> 
     draft = Entry(
         "", member.user_id, member.name, member.role, message.text, now, kind, message.reply_to
     )
-    entry = _post(session, session.chat, "chat-message", member, draft)
+    outcome = Outcome()
+    change = outcome.changing(session)
+    entry = _post(change, session.chat, "chat-message", member, draft)
     participant = session.participants.get(member.user_id)
     if participant is not None:
-        participant.chat_messages += 1
-    frame = entry.to_json("chat-message")
-    outcome = Outcome(reply=with_ref(dict(frame), message.ref))
+        change.participant(participant).chat_messages += 1
+    frame = frames.chat_message(entry)
+    outcome.reply = frames.with_ref(dict(frame), message.ref)
     outcome.deliver(frame, session.others(member))
     return outcome
 
 
 def note(session: Session, member: Member, message: Note, now: float) -> Outcome:
-    """A private note: only interviewers and observers ever receive it."""
+    """A private note: only those who may read notes ever receive it."""
     require(member.role, Action.WRITE_NOTE)
     require_active(session)
     draft = Entry("", member.user_id, member.name, member.role, message.text, now)
-    entry = _post(session, session.notes, "note", member, draft)
-    frame = entry.to_json("note")
-    outcome = Outcome(reply=with_ref(dict(frame), message.ref))
-    confidants = tuple(m for m in session.others(member) if m.role in CONFIDANTS)
+    outcome = Outcome()
+    entry = _post(outcome.changing(session), session.notes, "note", member, draft)
+    frame = frames.note(entry)
+    outcome.reply = frames.with_ref(dict(frame), message.ref)
+    confidants = tuple(m for m in session.others(member) if can(m.role, Action.READ_NOTES))
     outcome.deliver(frame, confidants)
     return outcome
 
@@ -79,19 +84,20 @@ def set_problem(
     if member is not None:
         require(member.role, Action.SET_PROBLEM)
     require_active(session)
-    session.problem = problem
+    outcome = Outcome()
+    change = outcome.changing(session)
+    change.set("problem", problem)
     if problem.slug not in session.problems_used:
-        session.problems_used += (problem.slug,)
+        change.set("problems_used", (*session.problems_used, problem.slug))
     user_id = member.user_id if member else None
-    session.timeline.append(
+    change.event(
         now, "problem-change", user_id, member.name if member else None, problem=problem.slug
     )
     edit = replace_code(
         session, member, starter_for(problem, session.language), now, to_author=True
     )
-    outcome = Outcome(reply=ack_message(session.document.revision, ref))
-    update = {"type": "problem-update", "problem": problem.to_json(), "userId": user_id}
-    outcome.deliver(update, session.everyone())
+    outcome.reply = frames.ack(session.document.revision, ref)
+    outcome.deliver(frames.problem_update(problem, user_id), session.everyone())
     outcome.extend(edit)
     return outcome
 
@@ -102,22 +108,23 @@ def end_session(session: Session, member: Member | None, now: float, ref: Ref = 
         require(member.role, Action.END_SESSION)
     if session.ended:
         raise SessionEnded("the session has already ended")
-    session.status = ENDED
-    session.ended_at = now
-    session.updated_at = now
-    session.touch(now)
+    outcome = Outcome(reply=frames.ack(session.document.revision, ref))
+    change = outcome.changing(session)
+    change.set("status", ENDED)
+    change.set("ended_at", now)
+    change.updated(now)
     user_id = member.user_id if member else None
-    session.timeline.append(now, "session-ended", user_id, member.name if member else None)
-    outcome = Outcome(reply=ack_message(session.document.revision, ref))
-    outcome.deliver({"type": "session-ended", "userId": user_id}, session.everyone())
+    change.event(now, "session-ended", user_id, member.name if member else None)
+    outcome.deliver(frames.session_ended(user_id), session.everyone())
     return outcome
 
 
 def delete_session(session: Session) -> Outcome:
-    """The session is being removed: tell everyone and close their sockets normally."""
+    """The session is being removed: tell everyone, close their sockets normally, and
+    journal its removal."""
     members = session.everyone()
-    outcome = Outcome()
-    outcome.deliver({"type": "session-ended"}, members)
+    outcome = Outcome(change=Change(session, deleted=True))
+    outcome.deliver(frames.session_ended(None, deleted=True), members)
     outcome.close = members
     session.members.clear()
     session.cursors.clear()
@@ -132,10 +139,12 @@ def remove_user(session: Session, member: Member, request: RemoveUser, now: floa
         raise InvalidMessage(f"no user {request.user_id!r} in this session")
     if target is member:
         raise InvalidMessage("use leave-session to leave; remove-user is for others")
+    outcome = Outcome(reply=frames.ack(session.document.revision, request.ref))
     if request.block and target.address:
-        session.blocked_addresses |= {target.address}
-    outcome = Outcome(reply=ack_message(session.document.revision, request.ref))
-    outcome.deliver({"type": "removed", "by": member.user_id}, (target,))
+        outcome.changing(session).set(
+            "blocked_addresses", session.blocked_addresses | {target.address}
+        )
+    outcome.deliver(frames.removed(member.user_id), (target,))
     outcome.extend(leave(session, target, now))
     outcome.close = (target,)
     outcome.close_code = CLOSE_REMOVED

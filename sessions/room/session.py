@@ -17,6 +17,18 @@ from sessions.interview.chat import MessageLog
 from sessions.interview.problems import Problem
 from sessions.interview.record import Participant, Timeline
 from sessions.protocol.messages import CursorRange, Role
+from sessions.room.stored import (
+    INTEGER,
+    NUMBER,
+    OPTIONAL_NUMBER,
+    PROBLEM,
+    TEXT,
+    TEXT_SET,
+    TEXTS,
+    one_of,
+    stored,
+    stored_fields,
+)
 
 HISTORY_ID_BYTES = 9
 """A history id is 12 URL-safe characters (72 random bits): it only has to differ from the
@@ -72,36 +84,44 @@ class Session:
 
     Invariant: every key of ``cursors`` is a key of ``members``, and every cursor position
     is valid for ``document.text`` at ``document.revision``.
+
+    The fields declared with :func:`~sessions.room.stored.stored` are the session's own
+    persistent fields (:data:`STORED_FIELDS`); the document, chat, notes, timeline and
+    participants persist as parts of their own (:mod:`sessions.persistence.snapshot`);
+    presence and cursors end with the process. Actions change persistent state through a
+    :class:`~sessions.room.outcome.Change`, which is what the journal records.
     """
 
-    id: str
-    name: str
-    language: str
-    interviewer_token: str
-    observer_token: str
-    document: Document
-    created_at: float
-    updated_at: float
-    chat: MessageLog
-    notes: MessageLog
-    timeline: Timeline
-    max_candidates: int = 1
-    status: str = ACTIVE
-    ended_at: float | None = None
-    problem: Problem | None = None
+    id: str = field(metadata=stored("id", TEXT))
+    name: str = field(metadata=stored("name", TEXT))
+    language: str = field(metadata=stored("language", TEXT))
+    interviewer_token: str = field(metadata=stored("interviewerToken", TEXT))
+    observer_token: str = field(metadata=stored("observerToken", TEXT))
+    document: Document = field()
+    created_at: float = field(metadata=stored("createdAt", NUMBER))
+    updated_at: float = field(metadata=stored("updatedAt", NUMBER))
+    chat: MessageLog = field()
+    notes: MessageLog = field()
+    timeline: Timeline = field()
+    max_candidates: int = field(default=1, metadata=stored("maxCandidates", INTEGER))
+    status: str = field(default=ACTIVE, metadata=stored("status", one_of(*STATUSES)))
+    ended_at: float | None = field(default=None, metadata=stored("endedAt", OPTIONAL_NUMBER))
+    problem: Problem | None = field(default=None, metadata=stored("problem", PROBLEM))
     members: dict[str, Member] = field(default_factory=dict)
     cursors: dict[str, tuple[CursorRange, ...]] = field(default_factory=dict)
     participants: dict[str, Participant] = field(default_factory=dict)
     # Tuples and a frozenset, replaced on change: holding only strings, the collector stops
     # tracking them, and thousands of idle sessions stay cheap to scan (docs/benchmarks.md).
-    languages_used: tuple[str, ...] = ()
-    problems_used: tuple[str, ...] = ()
-    blocked_addresses: frozenset[str] = frozenset()
-    last_activity: float = 0.0
+    languages_used: tuple[str, ...] = field(default=(), metadata=stored("languagesUsed", TEXTS))
+    problems_used: tuple[str, ...] = field(default=(), metadata=stored("problemsUsed", TEXTS))
+    blocked_addresses: frozenset[str] = field(
+        default=frozenset(), metadata=stored("blockedAddresses", TEXT_SET)
+    )
+    last_activity: float = field(default=0.0, metadata=stored("lastActivity", NUMBER))
     # Names this run of revisions. It changes whenever the history may have been rewound (a
     # restore that may lack acknowledged edits), so a client's revision is only meaningful
     # together with the history id it was counted in (docs/protocol.md, "Reconnect").
-    history_id: str = field(default_factory=new_history_id)
+    history_id: str = field(default_factory=new_history_id, metadata=stored("historyId", TEXT))
     # (timestamp, formatted) of the last created/updated pair formatted: every read of the
     # session formats both, and the same two values over and over (docs/benchmarks.md).
     _stamps: tuple[float, float, str, str] = field(default=(-1.0, -1.0, "", ""), init=False)
@@ -188,3 +208,7 @@ def _same_secret(given: str | None, expected: str) -> bool:
     if given is None:
         return False
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+STORED_FIELDS = stored_fields(Session)
+"""The session's own persistent fields, in declaration order."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
+from functools import partial
 from pathlib import Path
 
 from aiohttp import WSCloseCode, web
@@ -15,8 +16,10 @@ from sessions.interview.problems import load_bank
 from sessions.metrics import Metrics
 from sessions.protocol.fields import encode
 from sessions.protocol.messages import CLIENT_MESSAGE_TYPES, Limits
+from sessions.room import frames
 from sessions.room.store import SessionStore
 from sessions.web import cluster, guards, lifecycle, openapi, pages, rest, rest_interview, runs
+from sessions.web.commit import COMMIT, Commit
 from sessions.web.connection import Connection
 from sessions.web.expiry import expiry_task
 from sessions.web.keys import (
@@ -32,8 +35,6 @@ from sessions.web.keys import (
 from sessions.web.logfilter import RedactTokens
 from sessions.web.middleware import boundary
 from sessions.web.ws import websocket_handler
-
-SHUTDOWN_FRAME = encode({"type": "server-shutdown"})
 
 
 def create_app(
@@ -59,6 +60,7 @@ def create_app(
     app[CONNECTIONS] = set()
     app[STARTED_AT] = now()
     app[METRICS] = Metrics(CLIENT_MESSAGE_TYPES)
+    app[COMMIT] = Commit(app[METRICS])
     app[LIMITS] = Limits(config.max_name_length, config.max_chat_length, config.max_json_depth)
     app[PROBLEMS] = load_bank(
         [Path(path) for path in config.problems], include_default=config.default_problems
@@ -88,10 +90,18 @@ async def _redact_access_log(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _close_sockets(app: web.Application) -> None:
-    """On shutdown, tell every socket why and close it with 1001 (going away)."""
+    """On shutdown, tell every socket why and close it with 1001 (going away), after every
+    frame committed before (:meth:`~sessions.web.commit.Commit.later`)."""
     connections: list[Connection] = [*app[CONNECTIONS]]
-    for conn in connections:
-        conn.send(SHUTDOWN_FRAME)
-        conn.close(WSCloseCode.GOING_AWAY, "server shutting down")
+    commit = app[COMMIT]
+    commit.later(partial(_say_goodbye, connections))
+    await commit.durable()
     if connections:
         await asyncio.gather(*(conn.shutdown() for conn in connections))
+
+
+def _say_goodbye(connections: list[Connection]) -> None:
+    shutdown = encode(frames.server_shutdown())
+    for conn in connections:
+        conn.send(shutdown)
+        conn.close(WSCloseCode.GOING_AWAY, "server shutting down")

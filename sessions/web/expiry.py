@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from sessions.web import persist
+from sessions.room.interview import delete_session
+from sessions.web.commit import COMMIT
 from sessions.web.keys import CLOCK, CONFIG, STORE
 
 log = logging.getLogger("interview.expiry")
@@ -21,7 +22,7 @@ def sweep(app: web.Application) -> list[str]:
     removed = []
     for session in store.expired(app[CLOCK]()):
         store.remove(session.id)
-        persist.journal_deleted(app, session.id)
+        app[COMMIT].outcome(delete_session(session))
         removed.append(session.id)
     if removed:
         log.info("expired %d idle session(s)", len(removed))

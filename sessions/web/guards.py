@@ -39,11 +39,10 @@ from sessions.limits import (
     Verdict,
     client_address,
 )
-from sessions.protocol.fields import encode
-from sessions.protocol.messages import error_message
 from sessions.room.session import Session
+from sessions.web.commit import COMMIT
 from sessions.web.connection import Connection
-from sessions.web.keys import CLOCK, CONFIG, METRICS, STORE
+from sessions.web.keys import CLOCK, CONFIG, STORE
 
 log = logging.getLogger("interview.guard")
 
@@ -170,8 +169,7 @@ def admit_frame(app: web.Application, conn: Connection) -> bool:
 
 
 def _refuse(app: web.Application, conn: Connection, error: DomainError) -> None:
-    app[METRICS].error(error.code)
-    conn.send(encode(error_message(error)))
+    app[COMMIT].error(conn, error)
 
 
 # --- REST ---------------------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""REST handlers: read the request, call the domain, send what it returns."""
+"""REST handlers: read the request, call the domain, commit what it returns.
+
+A change is committed like a socket's (:mod:`sessions.web.commit`) and answered once it is
+as durable as the server promises (``--durability always``: on disk), so every socket sees
+it in order with the rest."""
 
 from __future__ import annotations
 
@@ -11,12 +15,12 @@ from aiohttp import hdrs, web
 from sessions.errors import BadRequest, Forbidden, Unauthorized, UnsupportedMediaType
 from sessions.languages import DEFAULT_LANGUAGE, LANGUAGES
 from sessions.protocol.validation import create_request, parse_body, patch_request
-from sessions.room import interview
-from sessions.room import presence as room
+from sessions.room import editing, frames, interview
+from sessions.room.outcome import Change, Outcome
 from sessions.room.session import Session
 from sessions.version import VERSION
-from sessions.web import guards, persist
-from sessions.web.fanout import dispatch
+from sessions.web import guards, lifecycle
+from sessions.web.commit import COMMIT
 from sessions.web.keys import CLOCK, CONFIG, CONNECTIONS, METRICS, PROBLEMS, STARTED_AT, STORE
 from sessions.web.responses import json_response
 from sessions.web.runs import RUNS
@@ -85,10 +89,11 @@ async def create_session(request: web.Request) -> web.Response:
     session = app[STORE].create(
         spec.name, spec.language, spec.code, max_candidates=spec.max_candidates
     )
+    outcome = Outcome(change=Change(session, whole=True))
     if problem is not None:
-        interview.set_problem(session, None, problem, app[CLOCK]())
-    persist.journal(app, session)
-    await persist.durable(app)
+        outcome.extend(interview.set_problem(session, None, problem, app[CLOCK]()))
+    app[COMMIT].outcome(outcome)
+    await app[COMMIT].durable()
     log.info("session %s created", session.id)
     location = f"/api/sessions/{session.id}"  # the "session" route; ids are URL-safe already
     return json_response(session.created(), status=201, headers={hdrs.LOCATION: location})
@@ -102,20 +107,18 @@ async def patch_session(request: web.Request) -> web.Response:
     session = session_of(request)
     authorize(request, session)
     patch = patch_request(await read_json_body(request), request.app[CONFIG])
-    room.require_active(session)
+    editing.require_active(session)
     now = request.app[CLOCK]()
+    outcome = editing.update_settings(
+        session, now, name=patch.name, max_candidates=patch.max_candidates
+    )
     if patch.code is not None:
-        dispatch(room.replace_code(session, None, patch.code, now), request.app[METRICS])
+        outcome.extend(editing.replace_code(session, None, patch.code, now))
     if patch.language is not None:
-        dispatch(room.change_language(session, None, patch.language, now), request.app[METRICS])
-    if patch.name is not None:
-        session.name = patch.name
-        session.updated_at = now
-    if patch.max_candidates is not None:
-        session.max_candidates = patch.max_candidates
-        session.updated_at = now
-    persist.journal(request.app, session)
-    await persist.durable(request.app)
+        outcome.extend(editing.change_language(session, None, patch.language, now))
+    commit = request.app[COMMIT]
+    commit.outcome(outcome)
+    await commit.durable()
     return json_response(session.public())
 
 
@@ -123,15 +126,15 @@ async def delete_session(request: web.Request) -> web.Response:
     session = session_of(request)
     authorize(request, session)
     request.app[STORE].remove(session.id)
-    dispatch(interview.delete_session(session), request.app[METRICS])
-    persist.journal_deleted(request.app, session.id)
-    await persist.durable(request.app)
+    commit = request.app[COMMIT]
+    commit.outcome(interview.delete_session(session))
+    await commit.durable()
     log.info("session %s deleted", session.id)
     return web.Response(status=204)
 
 
 async def list_users(request: web.Request) -> web.Response:
-    update = room.users_update(session_of(request))
+    update = frames.users_update(session_of(request))
     return json_response({key: update[key] for key in ("users", "count", "roles")})
 
 
@@ -162,7 +165,7 @@ def health_body(app: web.Application) -> dict[str, Any]:
     }
     if app[CONFIG].shard:
         body["shard"] = app[CONFIG].shard
-    persist.add_health(app, body)
+    lifecycle.add_health(app, body)
     return body
 
 

@@ -4,7 +4,8 @@
 each, like every other action: the checks, the queue and the first event happen before the
 call returns. The run itself is a task the app owns (``cleanup_ctx``: shutdown kills every
 run and empties the queue); its output and result go to everyone in the session through the
-same dispatch path as every other event, so nothing here awaits a peer.
+same commit path as every other outcome (:mod:`sessions.web.commit`), so nothing here
+awaits a peer and a run's frames keep their order with everything else.
 
 Server-wide at most ``--exec-max-concurrent`` runs execute at once; the others wait in one
 FIFO queue (at most ``--exec-queue-size``) and are told their position with ``run-queued``,
@@ -19,9 +20,8 @@ import logging
 import os
 import secrets
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -36,13 +36,13 @@ from sessions.execution.runner import RunSpec, execute
 from sessions.execution.spec import Isolation, RunLimits, Runtime
 from sessions.interview.permissions import Action, require
 from sessions.interview.report import RUN_RESULT
-from sessions.metrics import Metrics
-from sessions.protocol.messages import CancelRun, RunCode, ack_message, with_ref
-from sessions.room.presence import Outcome, require_active
+from sessions.protocol.messages import CancelRun, RunCode
+from sessions.room import frames
+from sessions.room.editing import require_active
+from sessions.room.outcome import Outcome
 from sessions.room.session import Member, Session
-from sessions.web import persist
-from sessions.web.fanout import dispatch
-from sessions.web.keys import CLOCK, CONFIG, METRICS
+from sessions.web.commit import COMMIT, Commit
+from sessions.web.keys import CLOCK, CONFIG
 
 log = logging.getLogger("interview.exec")
 
@@ -79,30 +79,21 @@ class Run:
     """The place in the queue the room was last told (0: not queued)."""
 
     def started(self) -> dict[str, Any]:
-        return {
-            "type": "run-started",
-            "runId": self.id,
-            "revision": self.revision,
-            "language": self.language,
-            "userId": self.user_id,
-            "name": self.name,
-        }
+        return frames.run_started(self.id, self.revision, self.language, self.user_id, self.name)
 
 
 class Runs:
     """The runs of the whole server: capabilities, queue, and the run of each session."""
 
-    def __init__(self, config: Config, metrics: Metrics, clock: Clock) -> None:
+    def __init__(self, config: Config, commit: Commit, clock: Clock) -> None:
         self.config = config
-        self.metrics = metrics
+        self.commit = commit
         self.clock = clock
         self.limits = limits_of(config)
         self.capabilities = probe.disabled()
         self.by_session: dict[str, Run] = {}
         self.waiting: deque[Run] = deque()
         self.running: set[Run] = set()
-        # Told of a session a run's result changed (its timeline): the persistence journal.
-        self.on_recorded: Callable[[Session], None] = lambda session: None
 
     @property
     def enabled(self) -> bool:
@@ -155,7 +146,7 @@ class Runs:
         else:
             self.waiting.append(run)
             frame = self._queued(run, len(self.waiting))
-        outcome = Outcome(reply=with_ref(dict(frame), message.ref))
+        outcome = Outcome(reply=frames.with_ref(dict(frame), message.ref))
         outcome.deliver(frame, session.others(member))
         return outcome
 
@@ -166,17 +157,17 @@ class Runs:
         does nothing; the reply is an ``ack`` in both cases.
         """
         require(member.role, Action.RUN_CODE)
-        outcome = Outcome(reply=ack_message(None, message.ref))
+        reply = frames.ack(None, message.ref)
         run = self.by_session.get(session.id)
         if run is None:
-            return outcome
+            return Outcome(reply=reply)
         if run not in self.waiting:
             run.stop.set()
-            return outcome
+            return Outcome(reply=reply)
         self.waiting.remove(run)
         del self.by_session[session.id]
-        killed = RunResult("killed", None, 0.0, None, None, None, None)
-        outcome.deliver(self._record(run, killed), session.everyone())
+        outcome = self._recorded(run, RunResult("killed", None, 0.0, None, None, None, None))
+        outcome.reply = reply
         self._requeue()
         return outcome
 
@@ -184,7 +175,7 @@ class Runs:
 
     def _queued(self, run: Run, position: int) -> dict[str, Any]:
         run.position = position
-        return {"type": "run-queued", "runId": run.id, "position": position}
+        return frames.run_queued(run.id, position)
 
     def _start(self, run: Run) -> dict[str, Any]:
         self.running.add(run)
@@ -210,8 +201,7 @@ class Runs:
 
     async def _execute(self, run: Run) -> None:
         def on_output(stream: str, data: str) -> None:
-            frame = {"type": "run-output", "runId": run.id, "stream": stream, "data": data}
-            self._broadcast(run.session, frame)
+            self._broadcast(run.session, frames.run_output(run.id, stream, data))
 
         try:
             result = await execute(run.spec, on_output, run.stop)
@@ -232,13 +222,15 @@ class Runs:
 
     def _publish(self, run: Run, result: RunResult) -> None:
         """``run-result`` to everyone in the session, and into its timeline."""
-        self._broadcast(run.session, self._record(run, result))
+        self.commit.outcome(self._recorded(run, result))
 
-    def _record(self, run: Run, result: RunResult) -> dict[str, Any]:
-        """Put the result into the session's timeline; returns its ``run-result`` frame."""
+    def _recorded(self, run: Run, result: RunResult) -> Outcome:
+        """Put the result into the session's timeline; ``run-result`` to everyone."""
         body = result.to_json()
         now = self.clock()
-        run.session.timeline.append(
+        outcome = Outcome()
+        change = outcome.changing(run.session)
+        change.event(
             now,
             RUN_RESULT,
             run.user_id,
@@ -248,15 +240,15 @@ class Runs:
             language=run.language,
             **body,
         )
-        run.session.touch(now)
-        self.on_recorded(run.session)
+        change.touch(now)
         log.info("run %s ended: %s", run.id, result.status)
-        return {"type": "run-result", "runId": run.id, **body}
+        outcome.deliver(frames.run_result(run.id, body), run.session.everyone())
+        return outcome
 
     def _broadcast(self, session: Session, frame: dict[str, Any]) -> None:
         outcome = Outcome()
         outcome.deliver(frame, session.everyone())
-        dispatch(outcome, self.metrics)
+        self.commit.outcome(outcome)
 
     async def shutdown(self) -> None:
         """Empty the queue and kill every run; returns once their processes are gone."""
@@ -275,8 +267,7 @@ RUNS = web.AppKey("runs", Runs)
 
 def setup(app: web.Application) -> None:
     """Put the runs on the app; detect the sandbox at start-up when execution is on."""
-    runs = app[RUNS] = Runs(app[CONFIG], app[METRICS], app[CLOCK])
-    runs.on_recorded = partial(persist.journal, app)
+    app[RUNS] = Runs(app[CONFIG], app[COMMIT], app[CLOCK])
     app.cleanup_ctx.append(_runs_context)
 
 

@@ -1,15 +1,18 @@
-"""Persistence while the app runs: the journal fed from the loop, base snapshots taken in
-slices, durability waits, and the health of it all.
+"""Persistence while the server runs: the journal fed from the loop, base snapshots taken in
+slices, durability waits, restore at start-up, and the health of it all.
 
-The web layer calls :func:`journal` right after a domain call changed sessions (one
-synchronous step: the record is made from the session as the call left it), and sends the
-outcome through :func:`when_durable`, which runs it at once, or with ``--durability always``
-once the writer reports everything journaled so far on disk. Outcomes wait in order, so a
-socket's frames never overtake each other. REST handlers ``await`` :func:`durable`.
+The web layer commits each domain outcome in one step (:mod:`sessions.web.commit`): its
+change is handed to :meth:`Persistence.journal` (encoded and queued for the writer thread at
+once) and its frames are sent through :meth:`Persistence.after`, which runs them at once, or
+with ``--durability always`` once the writer reports everything journaled so far on disk.
+Outcomes wait in order, so no frame ever overtakes another, whatever brought it.
 
 A disk error never blocks: held outcomes are released, the cause is logged once, counted in
 ``interview_persistence_errors_total`` and shown by ``/health`` as ``degraded`` until a base
 snapshot lands again (retried every :data:`RETRY_SECONDS`).
+
+It runs on the event loop (asyncio, no aiohttp): the store, the metrics and the clock are
+handed to it; :mod:`sessions.web.lifecycle` starts and stops it with the app.
 """
 
 from __future__ import annotations
@@ -18,14 +21,14 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
-from aiohttp import web
 
-from sessions.clock import iso
+from sessions.clock import Clock, iso
+from sessions.config import Config
+from sessions.metrics import Metrics
 from sessions.persistence.base import (
     BaseFile,
     Begin,
@@ -38,10 +41,10 @@ from sessions.persistence.base import (
 )
 from sessions.persistence.image import SessionImage, capture, steps
 from sessions.persistence.journal import FileSystem, JournalWriter, describe, journal_files
-from sessions.persistence.records import VERSION, Tracker
+from sessions.persistence.records import VERSION, Numbering, record_of
 from sessions.persistence.restore import Restored
-from sessions.room.session import Session
-from sessions.web.keys import CLOCK, CONFIG, METRICS, STORE
+from sessions.room.outcome import Change
+from sessions.room.store import SessionStore
 
 log = logging.getLogger("interview.persistence")
 _T = TypeVar("_T")
@@ -60,16 +63,23 @@ RETRY_SECONDS = 2.0
 class Persistence:
     """The journal and the base snapshots of one application."""
 
-    def __init__(self, app: web.Application, restored: Restored, fs: FileSystem | None = None):
-        config = app[CONFIG]
+    def __init__(
+        self,
+        config: Config,
+        store: SessionStore,
+        metrics: Metrics,
+        clock: Clock,
+        restored: Restored,
+        fs: FileSystem | None = None,
+    ) -> None:
         self.path = Path(config.snapshot)
         self.always = config.durability == "always"
         self._durability = config.durability
-        self._app = app
+        self._store, self._metrics, self._clock = store, metrics, clock
         self._loop = asyncio.get_running_loop()
-        self.tracker = Tracker()
+        self.numbering = Numbering()
         for session in restored.sessions:
-            self.tracker.adopt(session, restored.jseqs.get(session.id, 0))
+            self.numbering.adopt(session.id, restored.jseqs.get(session.id, 0))
         self.generation = restored.generation + 1
         self.index: dict[str, Placed] = {}
         self.durable_seq = 0
@@ -92,7 +102,7 @@ class Persistence:
             fsync_interval=config.fsync_interval,
             on_durable=self._from_thread(self._durable),
             on_error=self._from_thread(self._journal_failed),
-            clock=lambda: iso(app[CLOCK]()),
+            clock=lambda: iso(clock()),
             fs=fs,
         )
 
@@ -106,19 +116,17 @@ class Persistence:
 
     # --- the loop side of the journal -------------------------------------------------------
 
-    def changed(self, session: Session) -> None:
-        """Journal what changed in ``session`` (nothing if it is no longer in the store)."""
-        if not self._app[STORE].holds(session):
+    def journal(self, change: Change) -> None:
+        """Journal a committed change (not one of a session no longer in the store)."""
+        session = change.session
+        if change.deleted:
+            if self._deleted_during is not None:
+                self._deleted_during.add(session.id)
+        elif not self._store.holds(session):
             return
-        record = self.tracker.record(session)
+        record = record_of(change, self.numbering)
         if record is not None:
             self._append(record)
-
-    def deleted(self, session_id: str) -> None:
-        """Journal a session's removal."""
-        if self._deleted_during is not None:
-            self._deleted_during.add(session_id)
-        self._append(self.tracker.deleted(session_id))
 
     def _append(self, record: dict[str, Any]) -> None:
         self.changed_since_base = True
@@ -190,7 +198,7 @@ class Persistence:
 
     def report(self, cause: str, what: str) -> None:
         """A disk error: counted always, logged once per cause until persistence recovers."""
-        self._app[METRICS].persistence_error(cause.split(" ", 1)[0])
+        self._metrics.persistence_error(cause.split(" ", 1)[0])
         self.cause = cause
         if cause not in self._logged:
             self._logged.add(cause)
@@ -235,7 +243,7 @@ class Persistence:
             return await self._compact(clean, full)
 
     async def _compact(self, clean: bool, full: bool) -> bool:
-        store = self._app[STORE]
+        store = self._store
         generation = self.generation + 1
         self.flush()  # what came before the rotation goes to the old journal
         self.writer.rotate(generation, after_gap=self._gap)
@@ -251,8 +259,7 @@ class Persistence:
                 for session in step:
                     if not store.holds(session):
                         continue  # deleted since the list was taken
-                    self.changed(session)  # a change no hook reported is journaled now
-                    jseq = self.tracker.jseq(session.id)
+                    jseq = self.numbering.jseq(session.id)
                     placed = self.index.get(session.id)
                     if placed is not None and placed.jseq == jseq and not full:
                         parts.append(Reuse(session.id, placed))
@@ -263,7 +270,7 @@ class Persistence:
         finally:
             self._deleted_during = None
         appended = self.appended
-        envelope = {"version": 1, "savedAt": iso(self._app[CLOCK]()), "clean": clean}
+        envelope = {"version": 1, "savedAt": iso(self._clock()), "clean": clean}
         trailer = {
             "version": VERSION,
             "generation": generation,
@@ -330,62 +337,34 @@ class Persistence:
             self.cause = None
             self._logged.clear()
 
-    async def close(self) -> None:
-        """Stop the writer after it wrote and fsynced everything."""
+    async def save_periodically(self, interval: float, stop: asyncio.Event) -> None:
+        """Write a base every ``interval`` seconds when anything changed, sooner when the
+        journal grew past :data:`JOURNAL_COMPACT_BYTES`, every :data:`RETRY_SECONDS` while
+        the disk fails; returns once ``stop`` is set (never cancelled mid-write)."""
+        wake = self.wake
+        while not stop.is_set():
+            wait = min(interval, RETRY_SECONDS) if self.cause else interval
+            waits = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())}
+            _, pending = await asyncio.wait(
+                waits, timeout=wait, return_when=asyncio.FIRST_COMPLETED
+            )
+            for waiting in pending:
+                waiting.cancel()
+            wake.clear()
+            if stop.is_set():
+                return
+            if self.changed_since_base or self.cause or self.writer.broken:
+                await self.compact()
+
+    async def finish(self) -> bool:
+        """The last base of a graceful shutdown (marked clean), then the writer stopped after
+        it wrote and fsynced everything; the journals go when the base holds all of them.
+        Returns whether the base was written."""
+        saved = await self.compact(clean=True)
         self.flush()
         await asyncio.to_thread(self.writer.close)
         self._release(lambda target: True)
-
-    def drop_journals(self) -> None:
-        """After a clean final base with nothing journaled since: no journal is needed."""
-        if self.appended_at_base == self.appended:
+        if saved and self.appended_at_base == self.appended:
             for _, path in journal_files(self.path):
                 self.writer.fs.unlink(path)
-
-
-PERSISTENCE = web.AppKey("persistence", Persistence)
-
-
-# --- what handlers call ---------------------------------------------------------------------
-
-
-def journal(app: web.Application, *sessions: Session | None) -> None:
-    """Journal the sessions a domain call may have changed (no-op without ``--snapshot``)."""
-    persistence = app.get(PERSISTENCE)
-    if persistence is not None:
-        for index, session in enumerate(sessions):
-            if session is not None and session not in sessions[:index]:
-                persistence.changed(session)
-
-
-def journal_deleted(app: web.Application, session_id: str) -> None:
-    persistence = app.get(PERSISTENCE)
-    if persistence is not None:
-        persistence.deleted(session_id)
-
-
-def when_durable(app: web.Application, callback: Callable[..., None], *args: Any) -> None:
-    """Run ``callback(*args)`` now, or with ``--durability always`` once what it
-    acknowledges is on disk. (Arguments, not a closure: this runs for every frame, and only
-    the held case needs one.)"""
-    persistence = app.get(PERSISTENCE)
-    if persistence is None or not persistence.always:
-        callback(*args)
-    else:
-        persistence.after(partial(callback, *args))
-
-
-async def durable(app: web.Application) -> None:
-    """With ``--durability always``, wait until what was journaled is on disk."""
-    persistence = app.get(PERSISTENCE)
-    if persistence is not None and persistence.always:
-        await persistence.durable()
-
-
-def add_health(app: web.Application, body: dict[str, Any]) -> None:
-    """``/health``: ``"persistence"`` when on, and ``"status": "degraded"`` while failing."""
-    persistence = app.get(PERSISTENCE)
-    if persistence is not None:
-        body["persistence"] = persistence.health()
-        if persistence.cause is not None:
-            body["status"] = "degraded"
+        return saved
