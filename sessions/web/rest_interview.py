@@ -8,7 +8,7 @@ from aiohttp import web
 
 from sessions.errors import BadRequest
 from sessions.interview.problems import suggest_next
-from sessions.interview.report import build_report
+from sessions.room.report import build_report
 from sessions.web.keys import CLOCK, PROBLEMS
 from sessions.web.responses import json_response
 from sessions.web.rest import authorize, session_of

@@ -35,11 +35,11 @@ from sessions.execution.outcome import RunResult
 from sessions.execution.runner import RunSpec, execute
 from sessions.execution.spec import Isolation, RunLimits, Runtime
 from sessions.interview.permissions import Action, require
-from sessions.interview.report import RUN_RESULT
 from sessions.protocol.messages import CancelRun, RunCode
 from sessions.room import frames
 from sessions.room.editing import require_active
 from sessions.room.outcome import Outcome
+from sessions.room.report import RUN_RESULT
 from sessions.room.session import Member, Session
 from sessions.web.commit import COMMIT, Commit
 from sessions.web.keys import CLOCK, CONFIG
