@@ -263,7 +263,7 @@ class RoutedClient(InterviewClient):
         if rejoining:
             await self._resume(state)
         else:
-            self.ot.reset(state["session"]["code"], state["session"]["revision"])
+            await self._reset(state)
         self.connected = True
         self.joins += 1
         self._reader = asyncio.get_running_loop().create_task(self._read_loop(ws))

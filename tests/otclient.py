@@ -1,37 +1,70 @@
-"""The client side of the protocol as a state machine (ot.js ``Client``), without I/O.
+"""The client side of the protocol as a state machine, without I/O: the browser's, in Python.
+
+This is ``sessions/web/static/js/ot_client.js`` (the ot.js ``Client`` the room runs) step for
+step, in code points instead of editor changes, so that the randomized tests that drive it
+(``test_ot_simulation``, ``test_collab`` through ``tests/wsclient.py``, the cluster tests)
+prove the client the browser runs. ``tests/test_ot_client_parity.py`` holds the two to that:
+it replays the same random scripts of local edits, acks, remote ops, rejoins, resets and
+out-of-order frames on both (the JS one under Node) and requires the same state and output
+after every step. One machine in two languages was chosen over driving the JS one from the
+property tests, because those stay fast and in process, and the parity test proves both.
 
 A client keeps at most one operation in flight. While the server has not acknowledged it, new
 local edits are composed into a buffer, sent once the acknowledgement arrives. Three states:
 
-* ``synchronized``: nothing in flight; ``text`` is the server's text at ``revision``;
+* ``synchronized``: nothing in flight; ``text`` is ``server_text``;
 * ``awaiting-confirm``: ``outstanding`` is in flight;
 * ``awaiting-with-buffer``: ``outstanding`` is in flight and ``buffer`` holds later edits.
 
 The invariant in every state::
 
-    text == apply(apply(server text at revision, outstanding), buffer)
+    text == apply(apply(server_text, outstanding), buffer)
 
-(skipping whichever is absent). An operation from another client arrives based on
-``revision``; it is transformed against ``outstanding`` and then ``buffer`` before it touches
-``text``, and they against it, so the invariant survives and every client converges on the
-server's text once all messages are delivered.
+(skipping whichever is absent), where ``server_text`` is the server's text at ``revision``.
+An operation from another client arrives based on ``revision``; it is transformed against
+``outstanding`` and then ``buffer`` before it touches ``text``, and they against it, so the
+invariant survives and every client converges on the server's text.
 
 Every operation sent carries an op id, ``"<client_id>:<seq>"``, that stays the same when it is
 resent. The server logs it, so a reconnecting client can spot its own operation among those it
-missed, count it as acknowledged, and resend only what the server never got. Methods return
-what to send as an :class:`Outgoing`; the caller does the sending.
+missed, count it as acknowledged, and resend only what the server never got.
+
+Two rules the browser and this client share, with why:
+
+* **Out of step.** The server numbers what it sends one socket consecutively. An op or ack
+  that does not follow ``revision`` (a frame lost or reordered) was made for a text this client
+  does not have, so it raises :class:`OutOfStep` and changes nothing; the remedy is a rejoin
+  with ``revision``, whose ``missed`` ops fill the gap. The room does that; the test clients
+  (``tests/wsclient.py``) fail instead, since there a gap is a server bug to report. An ack
+  at or below ``revision`` is for an op already counted (by its op id on another path):
+  ignored.
+* **Reset** (the server's log cannot bring the client up to date, or its history is another
+  one): the server's text becomes the base and the unconfirmed edits are rebased onto it, as
+  one new operation with a new op id (the server has forgotten the old ones with their log
+  entries). Edits typed offline survive. The one case this cannot tell apart: an op in flight
+  when the connection dropped that the server applied (its ack lost) long enough ago that
+  its log entry is gone; then it is applied a second time. Dropping the unconfirmed edits
+  instead would lose, in the common case, everything typed while offline.
+
+Methods return what to send as an :class:`Outgoing`; the caller does the sending.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 from sessions.collab import ot
 from sessions.collab.ot import Operation
-from sessions.errors import InvalidMessage, InvalidRevision
+
+Missed = tuple[int, Operation, str | None]
+"""A logged operation the server sends a rejoining client: ``(revision, ops, op_id)``."""
+
+
+class OutOfStep(Exception):
+    """A server message that does not follow the revision counted: rejoin with that revision."""
 
 
 class ClientState(Enum):
@@ -61,11 +94,13 @@ class OTClient:
         "_outstanding_id",
         "_revision",
         "_seq",
+        "_server",
         "_text",
     )
 
     def __init__(self, text: str = "", revision: int = 0, client_id: str | None = None) -> None:
         self._text = text
+        self._server = text
         self._revision = revision
         self._client_id = client_id if client_id is not None else secrets.token_urlsafe(8)
         self._seq = 0
@@ -79,8 +114,13 @@ class OTClient:
         return self._text
 
     @property
+    def server_text(self) -> str:
+        """The server's text at ``revision``, as far as this client knows."""
+        return self._server
+
+    @property
     def revision(self) -> int:
-        """The last server revision this client has seen."""
+        """The last server revision this client has counted."""
         return self._revision
 
     @property
@@ -123,9 +163,7 @@ class OTClient:
         if ot.is_noop(op):
             return None
         if self._outstanding is None:
-            self._seq += 1
-            self._outstanding = op
-            self._outstanding_id = f"{self._client_id}:{self._seq}"
+            self._outstanding, self._outstanding_id = op, self._next_op_id()
             return self.outstanding
         self._buffer = op if self._buffer is None else ot.compose(self._buffer, op)
         return None
@@ -136,71 +174,103 @@ class OTClient:
 
     def server_ack(self, revision: int) -> Outgoing | None:
         """The server applied ``outstanding`` as ``revision``. Returns the buffer to send next,
-        if there is one.
+        if there is one. An ack at or below ``revision`` is ignored (already counted); one with
+        nothing in flight, or past the next revision, raises :class:`OutOfStep`.
         """
+        if revision <= self._revision:
+            return None
         if self._outstanding is None:
-            raise InvalidMessage(f"an acknowledgement of revision {revision} with nothing sent")
+            raise OutOfStep(f"an acknowledgement of revision {revision} with nothing sent")
         self._check_next(revision)
+        self._server = ot.apply(self._server, self._outstanding)
         self._revision = revision
         self._outstanding, self._buffer = self._buffer, None
         if self._outstanding is None:
             return None
-        self._seq += 1
-        self._outstanding_id = f"{self._client_id}:{self._seq}"
+        self._outstanding_id = self._next_op_id()
         return self.outstanding
 
     def server_op(self, revision: int, ops: Operation, op_id: str | None = None) -> Outgoing | None:
-        """Another client's operation, applied by the server as ``revision``.
+        """The operation ``op_id``, applied by the server as ``revision``.
 
-        It is rebased over ``outstanding`` and ``buffer`` (which are rebased over it) and
-        applied to ``text``. An ``op_id`` equal to the outstanding one is this client's own
-        operation, seen again after a reconnect: it counts as the acknowledgement, and what
-        ``server_ack`` returns is returned.
+        Another client's is rebased over ``outstanding`` and ``buffer`` (which are rebased over
+        it) and applied to ``text``. One carrying the outstanding op id is this client's own,
+        seen again after a reconnect: it counts as the acknowledgement, and what ``server_ack``
+        returns is returned. A revision that does not follow raises :class:`OutOfStep`.
         """
         if self._outstanding is not None and op_id == self._outstanding_id:
             return self.server_ack(revision)
         self._check_next(revision)
         outstanding, buffer = self._outstanding, self._buffer
+        incoming = ops
         if outstanding is not None:
-            outstanding, ops = ot.transform(outstanding, ops)
+            outstanding, incoming = ot.transform(outstanding, incoming)
         if buffer is not None:
-            buffer, ops = ot.transform(buffer, ops)
-        self._text = ot.apply(self._text, ops)
-        self._revision, self._outstanding, self._buffer = revision, outstanding, buffer
+            buffer, incoming = ot.transform(buffer, incoming)
+        server, text = ot.apply(self._server, ops), ot.apply(self._text, incoming)
+        self._server, self._text, self._revision = server, text, revision
+        self._outstanding, self._buffer = outstanding, buffer
         return None
 
-    def on_reconnect(self, missed: Iterable[tuple[int, Operation, str | None]]) -> Outgoing | None:
-        """Catch up after a reconnect on the ``(revision, ops, op_id)`` the server applied since
-        ``revision`` (oldest first), then return the operation still in flight, to resend with
-        its op id unchanged, or None. The buffer stays buffered until that is acknowledged.
+    def on_reconnect(self, missed: Sequence[Missed]) -> Outgoing | None:
+        """Catch up after a rejoin on the ops the server applied since ``revision`` (oldest
+        first), then return the operation still in flight, to resend with its op id unchanged,
+        or None. The buffer stays buffered until that is acknowledged. Entries that do not
+        follow ``revision`` one by one raise :class:`OutOfStep` before any is applied.
         """
+        for k, (revision, _, _) in enumerate(missed):
+            self._check_next(revision, self._revision + k)
         for revision, ops, op_id in missed:
             self.server_op(revision, ops, op_id)
         return self.outstanding
 
-    def reset(self, text: str, revision: int) -> None:
-        """Start over from a snapshot of the server, dropping ``outstanding`` and ``buffer``.
-
-        This loses the local edits the server has not confirmed. Use it only when the server
-        cannot bring the client up to date (``revision-too-old``).
+    def reset(self, text: str, revision: int) -> Outgoing | None:
+        """Start over from the server's ``text`` at ``revision`` (a ``reset`` rejoin), with the
+        unconfirmed edits rebased onto it as one new operation, returned to send (None when
+        nothing is unconfirmed or it became a no-op). See the module docstring for why.
         """
-        self._text = text
-        self._revision = revision
-        self._outstanding = None
-        self._buffer = None
+        mine: Operation | None = None
+        pending = self._pending()
+        if pending is not None:
+            rebased, _ = ot.transform(pending, ot.diff(self._server, text))
+            mine = None if ot.is_noop(rebased) else rebased
+        self._server, self._revision, self._buffer = text, revision, None
+        self._text = text if mine is None else ot.apply(text, mine)
+        self._outstanding = mine
+        if mine is not None:
+            self._outstanding_id = self._next_op_id()
+        return self.outstanding
 
     def transform_index(self, index: int) -> int:
-        """Move a position in the server's text at ``revision`` (another user's cursor) into
-        ``text``, through ``outstanding`` and ``buffer``.
+        """Move a position in ``server_text`` (another user's cursor) into ``text``, through
+        the unconfirmed edits.
         """
-        for op in (self._outstanding, self._buffer):
-            if op is not None:
-                index = ot.transform_index(index, op)
-        return index
+        pending = self._pending()
+        return index if pending is None else ot.transform_index(index, pending)
 
-    def _check_next(self, revision: int) -> None:
-        """The server numbers its messages to a client consecutively; a gap is a lost message."""
-        if revision != self._revision + 1:
-            raise InvalidRevision(
-                f"expected revision {self._revision + 1} from the server, got {revision}"
-            )
+    def server_index(self, index: int) -> int:
+        """Move a position in ``text`` (this user's cursor) into ``server_text``: a position
+        inside unconfirmed text falls back to where that text was inserted.
+        """
+        pending = self._pending()
+        if pending is None:
+            return index
+        return ot.transform_index(index, ot.invert(pending, self._server))
+
+    def _pending(self) -> Operation | None:
+        """``outstanding`` then ``buffer``, composed into one operation on ``server_text``."""
+        if self._outstanding is None or self._buffer is None:
+            return self._outstanding
+        return ot.compose(self._outstanding, self._buffer)
+
+    def _next_op_id(self) -> str:
+        self._seq += 1
+        return f"{self._client_id}:{self._seq}"
+
+    def _check_next(self, revision: int, counted: int | None = None) -> None:
+        """Raise :class:`OutOfStep` unless ``revision`` is the one after ``counted`` (by
+        default ``revision``).
+        """
+        expected = (self._revision if counted is None else counted) + 1
+        if revision != expected:
+            raise OutOfStep(f"expected revision {expected} from the server, got {revision}")

@@ -279,7 +279,6 @@ def test_transform_index_moves_position_with_the_text_around_it(
     index: int, op: Operation, moved: int
 ) -> None:
     assert ot.transform_index(index, op) == moved
-    assert ot.transform_index(index, op, own=True) == moved
 
 
 # --- invariants on random documents and operations -------------------------------------------

@@ -6,8 +6,8 @@ import pytest
 
 from sessions.collab.document import Document
 from sessions.collab.ot import Operation
-from sessions.errors import InvalidMessage, InvalidOperation, InvalidRevision
-from tests.otclient import ClientState, OTClient, Outgoing
+from sessions.errors import InvalidOperation
+from tests.otclient import ClientState, OTClient, Outgoing, OutOfStep
 
 
 def awaiting_confirm() -> OTClient:
@@ -27,8 +27,8 @@ def awaiting_with_buffer() -> OTClient:
 def test_new_client_is_synchronized_at_its_revision() -> None:
     client = OTClient("abc", 4, client_id="c")
     assert (client.state, client.state_name) == (ClientState.SYNCHRONIZED, "synchronized")
-    assert (client.text, client.revision, client.client_id) == ("abc", 4, "c")
-    assert (client.outstanding, client.buffer) == (None, None)
+    assert (client.text, client.server_text, client.revision) == ("abc", "abc", 4)
+    assert (client.client_id, client.outstanding, client.buffer) == ("c", None, None)
 
 
 def test_clients_get_distinct_random_ids_that_prefix_their_op_ids() -> None:
@@ -84,8 +84,10 @@ def test_local_text_sends_the_diff_from_the_local_text() -> None:
 
 def test_ack_while_awaiting_confirm_synchronizes() -> None:
     client = awaiting_confirm()
+    assert client.server_text == "abc"
     assert client.server_ack(1) is None
     assert (client.state_name, client.revision, client.text) == ("synchronized", 1, "abcd")
+    assert client.server_text == "abcd"
 
 
 def test_ack_while_buffering_sends_the_buffer_under_a_new_op_id() -> None:
@@ -94,23 +96,44 @@ def test_ack_while_buffering_sends_the_buffer_under_a_new_op_id() -> None:
     assert (client.state_name, client.buffer) == ("awaiting-confirm", None)
 
 
-def test_ack_with_nothing_in_flight_is_refused() -> None:
+def test_ack_with_nothing_in_flight_is_out_of_step() -> None:
     client = OTClient("abc", 0, client_id="c")
-    with pytest.raises(InvalidMessage) as caught:
+    with pytest.raises(OutOfStep) as caught:
         client.server_ack(1)
-    assert caught.value.message == "an acknowledgement of revision 1 with nothing sent"
+    assert str(caught.value) == "an acknowledgement of revision 1 with nothing sent"
+    assert (client.revision, client.state_name) == (0, "synchronized")
+
+
+def test_ack_past_the_next_revision_is_out_of_step_leaving_state_unchanged() -> None:
+    client = awaiting_with_buffer()
+    with pytest.raises(OutOfStep) as caught:
+        client.server_ack(2)
+    assert str(caught.value) == "expected revision 1 from the server, got 2"
+    assert (client.revision, client.server_text, client.text) == (0, "abc", "xabcd")
+    assert (client.outstanding, client.buffer) == (Outgoing(0, [3, "d"], "c:1"), ["x", 4])
+
+
+@pytest.mark.parametrize("in_flight", [False, True])
+def test_ack_of_a_revision_already_counted_is_ignored(in_flight: bool) -> None:
+    client = OTClient("abc", 5, client_id="c")
+    if in_flight:
+        client.local_edit([3, "d"])
+    assert (client.server_ack(5), client.server_ack(4)) == (None, None)
+    assert client.revision == 5
+    assert client.outstanding == (Outgoing(5, [3, "d"], "c:1") if in_flight else None)
 
 
 def test_server_op_when_synchronized_is_applied_as_is() -> None:
     client = OTClient("abc", 0, client_id="c")
     assert client.server_op(1, [1, "😀", 2], "o:1") is None
     assert (client.text, client.revision, client.state_name) == ("a😀bc", 1, "synchronized")
+    assert client.server_text == "a😀bc"
 
 
 def test_server_op_while_awaiting_confirm_is_rebased_over_the_outstanding_op() -> None:
     client = awaiting_confirm()
     client.server_op(1, ["Z", 3])
-    assert client.text == "Zabcd"
+    assert (client.text, client.server_text) == ("Zabcd", "Zabc")
     assert client.outstanding == Outgoing(revision=1, ops=[4, "d"], op_id="c:1")
 
 
@@ -122,13 +145,15 @@ def test_server_op_while_buffering_is_rebased_over_outstanding_and_buffer() -> N
     assert client.buffer == ["x", 3]
 
 
-def test_server_op_skipping_a_revision_is_refused_leaving_state_unchanged() -> None:
+@pytest.mark.parametrize("revision", [0, 2])
+def test_server_op_out_of_step_is_refused_leaving_state_unchanged(revision: int) -> None:
     client = awaiting_confirm()
-    with pytest.raises(InvalidRevision) as caught:
-        client.server_op(2, ["Z", 3])
-    assert caught.value.message == "expected revision 1 from the server, got 2"
-    assert (client.text, client.revision, client.outstanding) == (
+    with pytest.raises(OutOfStep) as caught:
+        client.server_op(revision, ["Z", 3])
+    assert str(caught.value) == f"expected revision 1 from the server, got {revision}"
+    assert (client.text, client.server_text, client.revision, client.outstanding) == (
         "abcd",
+        "abc",
         0,
         Outgoing(0, [3, "d"], "c:1"),
     )
@@ -160,11 +185,33 @@ def test_reconnect_with_nothing_in_flight_only_catches_up() -> None:
     assert (client.text, client.revision) == ("abc", 2)
 
 
-def test_reset_drops_unconfirmed_edits_and_keeps_op_ids_unique() -> None:
+def test_reconnect_with_a_missed_entry_lacking_is_refused_whole() -> None:
     client = awaiting_with_buffer()
-    client.reset("server text", 9)
+    with pytest.raises(OutOfStep) as caught:
+        client.on_reconnect([(1, ["Z", 3], "o:1"), (3, ["Y", 4], "o:3")])
+    assert str(caught.value) == "expected revision 2 from the server, got 3"
+    assert (client.text, client.revision, client.state_name) == ("xabcd", 0, "awaiting-with-buffer")
+
+
+def test_reset_rebases_the_unconfirmed_edits_onto_the_servers_text_as_one_new_op() -> None:
+    client = awaiting_with_buffer()  # "xabcd" locally: "x" buffered, "d" in flight on "abc"
+    assert client.reset("abc!", 9) == Outgoing(9, ["x", 3, "d", 1], "c:2")
+    assert (client.text, client.server_text, client.revision) == ("xabcd!", "abc!", 9)
+    assert (client.state_name, client.buffer) == ("awaiting-confirm", None)
+
+
+def test_reset_with_nothing_unconfirmed_takes_the_servers_text() -> None:
+    client = OTClient("abc", 3, client_id="c")
+    assert client.reset("server text", 9) is None
     assert (client.text, client.revision, client.state_name) == ("server text", 9, "synchronized")
-    assert client.local_edit(["!", 11]) == Outgoing(9, ["!", 11], "c:2")
+    assert client.local_edit(["!", 11]) == Outgoing(9, ["!", 11], "c:1")
+
+
+def test_reset_whose_edits_the_server_text_undoes_sends_nothing() -> None:
+    client = OTClient("abc", 3, client_id="c")
+    client.local_edit([-3])  # deleted: the new text no longer has it to delete
+    assert client.reset("", 4) is None
+    assert (client.text, client.state_name) == ("", "synchronized")
 
 
 def test_transform_index_moves_a_server_position_past_unconfirmed_edits() -> None:
@@ -172,6 +219,13 @@ def test_transform_index_moves_a_server_position_past_unconfirmed_edits() -> Non
     client.local_edit(["XY", 3])
     client.local_edit([5, "!"])
     assert [client.transform_index(i) for i in range(4)] == [2, 3, 4, 6]
+
+
+def test_server_index_moves_a_local_position_back_before_unconfirmed_edits() -> None:
+    client = OTClient("abc", 0, client_id="c")
+    client.local_edit(["XY", 3])
+    client.local_edit([5, "!"])  # "XYabc!"
+    assert [client.server_index(i) for i in range(7)] == [0, 0, 0, 1, 2, 3, 3]
 
 
 def test_two_clients_and_a_document_converge_on_concurrent_edits() -> None:

@@ -22,7 +22,7 @@ from aiohttp import ClientWebSocketResponse, WSMsgType
 
 from sessions.collab.ot import Operation
 from sessions.errors import DomainError
-from tests.otclient import ClientState, OTClient, Outgoing
+from tests.otclient import ClientState, OTClient, Outgoing, OutOfStep
 
 Mode = Literal["ops", "text"]
 Connect = Callable[[], Awaitable[ClientWebSocketResponse]]
@@ -104,22 +104,28 @@ class InterviewClient:
         if rejoining:
             await self._resume(state)
         else:
-            self.ot.reset(state["session"]["code"], state["session"]["revision"])
+            await self._reset(state)
         self._reader = asyncio.get_running_loop().create_task(self._read_loop(ws))
         return state
 
     async def _resume(self, state: Frame) -> None:
         missed = state.get("missed")
         if missed is None:
-            # A reset (out of the server's log, or another history): the snapshot wins and
-            # unconfirmed edits are lost.
+            # A reset (out of the server's log, or another history): the snapshot is the new
+            # base, and unconfirmed edits are rebased onto it and sent as a new op.
             self.resets += 1
-            self.ot.reset(state["session"]["code"], state["session"]["revision"])
+            await self._reset(state)
             return
         entries = [(m["revision"], m["ops"], m.get("opId")) for m in missed]
         resend = self.ot.on_reconnect(entries)
         if resend is not None:
             await self._send_ops(resend)
+
+    async def _reset(self, state: Frame) -> None:
+        """Take the session-state's code and revision as the base (see ``OTClient.reset``)."""
+        rebased = self.ot.reset(state["session"]["code"], state["session"]["revision"])
+        if rebased is not None:
+            await self._send(rebased)
 
     async def drop(self) -> None:
         """Vanish like a lost connection: stop reading, close the socket."""
@@ -210,8 +216,9 @@ class InterviewClient:
                 await self._handle(json.loads(msg.data))
                 async with self._changed:
                     self._changed.notify_all()
-        except (ProtocolError, DomainError, KeyError, ValueError) as exc:
-            # Surface it to whoever waits on this client instead of dying silently.
+        except (ProtocolError, OutOfStep, DomainError, KeyError, ValueError) as exc:
+            # Surface it to whoever waits on this client instead of dying silently: for a test
+            # client a frame out of step is a server bug to report, not a reason to rejoin.
             self.failure = exc
             async with self._changed:
                 self._changed.notify_all()
@@ -225,10 +232,7 @@ class InterviewClient:
                 raise ProtocolError("local text diverged from the server's")
         elif kind == "ack" and "ref" not in frame:
             # Only code-change frames go without a ref, so only their acks move the OT state.
-            # An ack of a revision already counted is for an op recognised by its opId on
-            # another path (missed, a code-update): nothing more to do.
-            if frame["revision"] > self.ot.revision:
-                outgoing = self.ot.server_ack(frame["revision"])
+            outgoing = self.ot.server_ack(frame["revision"])
         elif kind == "error":
             self.errors.append(frame)
         else:

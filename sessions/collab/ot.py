@@ -396,17 +396,15 @@ def _common_suffix(a: str, b: str, limit: int) -> int:
     return low
 
 
-def transform_index(index: int, op: Operation, own: bool = False) -> int:
+def transform_index(index: int, op: Operation) -> int:
     """Where position ``index`` of ``op``'s base document ends up once ``op`` is applied.
 
     Text inserted before the index pushes it right, text deleted before it pulls it left, and
     an index inside a deleted range lands where the range began. Text inserted exactly at the
     index pushes it right too: that is ot.js's rule for other users' cursors, and where an
-    editor leaves its own caret after typing, so ``own`` (whether ``op`` is the edit of the
-    index's owner) gives the same answer either way; call sites pass it to say whose edit it is.
+    editor leaves its own caret after typing, so one rule serves whoever made the edit.
     A cursor is a hint: an index outside the document is first clamped into ``0..len``.
     """
-    del own  # both conventions agree; see the docstring
     index = min(max(index, 0), base_length(op))
     position, moved = 0, index
     for item in op:

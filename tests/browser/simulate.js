@@ -48,7 +48,7 @@ async ({ seed, steps }) => {
         const frame = clients[k].serverAck(message.revision);
         if (frame) toServer[k].push(frame);
       } else {
-        editors[k] = applyChanges(editors[k], clients[k].applyServer(message.ops, message.revision));
+        editors[k] = applyChanges(editors[k], clients[k].applyServer(message.ops, message.revision).changes);
       }
     }
   };

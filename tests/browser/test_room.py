@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -426,6 +427,47 @@ async def test_after_a_reset_the_edits_typed_offline_are_put_back_on_the_servers
         assert [state.get("reset") for state in rejoins] == [True]
     finally:
         await proxy.close()
+
+
+async def test_a_code_update_lost_on_the_way_makes_the_room_rejoin_and_catch_up(
+    browser: Any, server: TestServer
+):
+    session = await create_session(server, code="shared\n")
+    room = f"{base_url(server)}/s/{session['id']}"
+    interviewer = await open_room(
+        await browser.new_context(), f"{room}#interviewer={session['interviewerToken']}", "Ivy"
+    )
+    lost: list[dict[str, Any]] = []
+    joins: list[dict[str, Any]] = []
+
+    def lose_the_first_code_update(ws: Any) -> None:
+        upstream = ws.connect_to_server()
+
+        def from_server(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame["type"] == "session-state":
+                joins.append(frame)
+            if frame["type"] == "code-update" and not lost:
+                lost.append(frame)
+                return
+            ws.send(message)
+
+        upstream.on_message(from_server)
+
+    context = await browser.new_context()
+    await context.route_web_socket(re.compile(r"/ws/"), lose_the_first_code_update)
+    candidate = await open_room(context, room, "Cam")
+    await interviewer.click(".cm-content")
+    await interviewer.keyboard.press("Control+End")
+    await interviewer.keyboard.type("abc")  # "a" sent at once, "bc" after its ack: two updates
+
+    final = await settle([interviewer, candidate], server_text(server, session["id"]))
+    assert final == "shared\nabc"
+    # The next update was out of step: the page rejoined from the revision it had counted,
+    # and the lost one came back among the missed ops.
+    assert lost[0]["revision"] == 1
+    assert [join.get("missed") is not None for join in joins] == [False, True]
+    assert [entry["revision"] for entry in joins[1]["missed"]][:2] == [1, 2]
 
 
 async def test_a_room_link_to_a_session_that_does_not_exist_says_so(

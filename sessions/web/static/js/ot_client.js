@@ -12,12 +12,30 @@
 //   awaiting confirm      inflight != null, buffer == null
 //   awaiting with buffer  inflight != null, buffer != null
 // Invariants: apply(server, compose(inflight, buffer)) == local; every op has a unique opId.
+//
+// The server numbers what it sends a socket consecutively. A `code-update` or an `ack` that
+// does not follow the revision counted (a frame lost or reordered) would be applied to a text
+// it was not made for, so it is refused with `OutOfStep` and changes nothing: the room rejoins
+// with the revision it counted, and the `missed` ops fill the gap. An ack at or below that
+// revision is for an op already counted (recognised by its opId on another path): ignored.
+//
+// tests/otclient.py is this machine in Python, for the tests' randomized clients;
+// tests/test_ot_client_parity.py runs both on the same random scripts and requires the same
+// state and output after every step.
 
 import * as ot from "./ot.js";
 
 export const SYNCHRONIZED = "synchronized";
 export const AWAITING_CONFIRM = "awaiting-confirm";
 export const AWAITING_WITH_BUFFER = "awaiting-with-buffer";
+
+/** A server frame that does not follow the revision this client counted: rejoin with it. */
+export class OutOfStep extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "OutOfStep";
+  }
+}
 
 export class OTClient {
   /** `opPrefix`: unique to this page load (the tab's clientId plus a random part, since a
@@ -58,32 +76,41 @@ export class OTClient {
     return null;
   }
 
-  /** Someone else's op at `revision` (the server's new revision). Returns the editor changes
-   * (UTF-16 against the editor's current text) that apply it locally. */
-  applyServer(ops, revision) {
-    if (revision !== undefined && revision <= this.revision) return []; // already counted
-    let incoming = ops;
-    if (this.inflight !== null) {
-      const [inflight, over] = ot.transform(this.inflight.ops, incoming);
-      this.inflight = { ops: inflight, opId: this.inflight.opId };
-      incoming = over;
-      if (this.buffer !== null) {
-        const [buffer, over2] = ot.transform(this.buffer, incoming);
-        this.buffer = buffer;
-        incoming = over2;
-      }
+  /** The op with `opId`, applied by the server as `revision`. Someone else's is rebased over
+   * the pending ops (they over it); ours (our in-flight opId, seen again after a rejoin) is
+   * our ack. Returns {changes, send}: the editor changes (UTF-16 against the editor's current
+   * text) and the frame to send next, or null. Throws OutOfStep for a revision that does not
+   * follow `revision`. */
+  applyServer(ops, revision, opId = null) {
+    if (this.inflight !== null && opId === this.inflight.opId) {
+      return { changes: [], send: this.serverAck(revision) };
     }
-    this.server = ot.apply(this.server, ops);
-    this.revision = revision ?? this.revision + 1;
+    this.checkNext(revision);
+    let incoming = ops;
+    let inflight = this.inflight;
+    let buffer = this.buffer;
+    if (inflight !== null) {
+      const [mine, over] = ot.transform(inflight.ops, incoming);
+      inflight = { ops: mine, opId: inflight.opId };
+      incoming = over;
+    }
+    if (buffer !== null) [buffer, incoming] = ot.transform(buffer, incoming);
+    const server = ot.apply(this.server, ops);
     const changes = ot.toChanges(this.local, incoming);
-    this.local = ot.apply(this.local, incoming);
-    return changes;
+    const local = ot.apply(this.local, incoming);
+    Object.assign(this, { server, local, inflight, buffer, revision });
+    return { changes, send: null };
   }
 
   /** The server applied our in-flight op as `revision`. Returns the next frame to send (the
-   * buffer), or null. An ack for a revision already counted is ignored. */
+   * buffer), or null. An ack for a revision already counted is ignored; one with nothing in
+   * flight, or past the next revision, throws OutOfStep. */
   serverAck(revision) {
-    if (this.inflight === null || revision <= this.revision) return null;
+    if (revision <= this.revision) return null;
+    if (this.inflight === null) {
+      throw new OutOfStep(`an acknowledgement of revision ${revision} with nothing sent`);
+    }
+    this.checkNext(revision);
     this.server = ot.apply(this.server, this.inflight.ops);
     this.revision = revision;
     if (this.buffer === null) {
@@ -95,22 +122,20 @@ export class OTClient {
     return this.frame();
   }
 
-  /** A rejoin's `missed` entries: each is an ack of our op (its opId) or someone else's op.
-   * Returns {changes, send}: editor changes to apply, and the frame to (re)send, with the
-   * in-flight op's original opId when the server has not applied it yet. */
+  /** A rejoin's `missed` entries (oldest first), each an ack of our op (by its opId) or
+   * someone else's op. Returns {changes, send}: editor changes to apply, each with the text
+   * `before` it, and the in-flight op to resend with its opId unchanged (the server applies
+   * it once), or null. Entries that do not follow `revision` one by one throw OutOfStep
+   * before any is applied. */
   applyMissed(missed) {
+    missed.forEach((entry, k) => this.checkNext(entry.revision, this.revision + k));
     const changes = [];
-    let send = null;
     for (const entry of missed) {
-      if (this.inflight !== null && entry.opId === this.inflight.opId) {
-        send = this.serverAck(entry.revision) ?? send;
-      } else {
-        const local = this.local;
-        const step = this.applyServer(entry.ops, entry.revision);
-        if (step.length) changes.push({ before: local, changes: step });
-      }
+      const before = this.local;
+      const step = this.applyServer(entry.ops, entry.revision, entry.opId);
+      if (step.changes.length) changes.push({ before, changes: step.changes });
     }
-    return { changes, send: this.inflight !== null ? this.frame() : send };
+    return { changes, send: this.frame() };
   }
 
   /** The server's history is not the one our revision was counted in (or is out of its
@@ -130,7 +155,7 @@ export class OTClient {
     this.buffer = null;
     this.inflight = mine === null ? null : { ops: mine, opId: this.nextOpId() };
     this.local = mine === null ? text : ot.apply(text, mine);
-    return { text: this.local, send: mine === null ? null : this.frame() };
+    return { text: this.local, send: this.frame() };
   }
 
   /** The in-flight op as a code-change frame (also what a reconnect resends). */
@@ -158,6 +183,13 @@ export class OTClient {
     const pending = this.pending();
     const moved = pending === null ? cp : ot.transformIndex(cp, pending);
     return ot.utf16Index(this.local, moved);
+  }
+
+  /** Throw OutOfStep unless `revision` is the one after `counted`. */
+  checkNext(revision, counted = this.revision) {
+    if (revision !== counted + 1) {
+      throw new OutOfStep(`expected revision ${counted + 1} from the server, got ${revision}`);
+    }
   }
 
   nextOpId() {

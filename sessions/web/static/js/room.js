@@ -6,7 +6,7 @@ import { byId, h } from "./dom.js";
 import { RoomEditor } from "./editor.js";
 import { clientId, credentials, pageNonce, renewClientId, saveName, savedName } from "./identity.js";
 import { NotesPanel, removeNotesPanel } from "./notes.js";
-import { OTClient } from "./ot_client.js";
+import { OTClient, OutOfStep } from "./ot_client.js";
 import { Palette } from "./palette.js";
 import { PeoplePanel } from "./people.js";
 import { ProblemPanel } from "./problem.js";
@@ -180,16 +180,31 @@ class Room {
 
   remoteEdit(frame) {
     if (this.client === null) return;
-    const changes = this.client.applyServer(frame.ops, frame.revision);
-    this.editor.applyRemote(changes);
+    const step = this.inStep(() => this.client.applyServer(frame.ops, frame.revision, frame.opId));
+    if (step === null) return;
+    this.editor.applyRemote(step.changes);
+    if (step.send !== null) this.socket.send(step.send);
     this.people.typed(frame.userId);
   }
 
   acked(frame) {
     if (frame.ref !== undefined || typeof frame.revision !== "number" || this.client === null) return;
-    const next = this.client.serverAck(frame.revision);
-    if (next !== null) this.socket.send(next);
+    const next = this.inStep(() => this.client.serverAck(frame.revision));
+    if (next) this.socket.send(next);
     this.scheduleCursor();
+  }
+
+  /** `step()`'s result, or null when the frame was out of step with the OT client (one lost
+   * or reordered): then nothing was applied, and a rejoin with the revision counted gets the
+   * ops in between as `missed`. */
+  inStep(step) {
+    try {
+      return step();
+    } catch (error) {
+      if (!(error instanceof OutOfStep)) throw error;
+      this.socket.reconnectNow();
+      return null;
+    }
   }
 
   remoteCursor(userId, revision, ranges) {
