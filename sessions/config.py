@@ -571,7 +571,6 @@ def build_parser() -> argparse.ArgumentParser:
         shown = ",".join(default) if isinstance(default, tuple) else default
         parser.add_argument(
             flag_name(spec.name),
-            *spec.metadata.get("aliases", ()),
             dest=spec.name,
             type=spec.metadata["parse"],
             default=None,
