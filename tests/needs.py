@@ -3,6 +3,11 @@
 ``.ci/run`` sets ``INTERVIEW_TEST_REQUIRE`` to the tools CI installs (``node,chromium,bwrap,
 nginx``): there a missing tool fails the test instead of skipping it, so CI never passes by
 skipping what it is meant to prove. ``make test`` on a machine without one skips with the reason.
+
+A "tool" is whatever a test needs from the machine, named as ``INTERVIEW_TEST_REQUIRE`` would
+name it: a program (``node``, ``openssl``, ``prlimit``), an isolation level that must work
+(``namespaces``, ``rlimits``), a kernel feature (``pids-cgroup``). Every skip for something
+missing goes through here; a test that does not apply by design says so in its own skip.
 """
 
 from __future__ import annotations

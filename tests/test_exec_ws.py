@@ -250,6 +250,20 @@ async def test_a_full_queue_is_capacity(aiohttp_client: AiohttpClient, clock: Fa
     assert (reply["type"], reply["code"]) == ("error", "capacity")
 
 
+async def test_with_a_queue_of_zero_a_run_is_capacity_while_every_slot_is_busy(
+    aiohttp_client: AiohttpClient, clock: FakeClock
+):
+    config = Config.from_args(
+        ["--enable-exec", "--exec-max-concurrent=1", "--exec-queue-size=0"], {}
+    )
+    client = await aiohttp_client(create_app(config, clock=clock))
+    a, _ = await join(client, await create_session(client, code=SLEEPER), "A")
+    b, _ = await join(client, await create_session(client, code=SLEEPER), "B")
+    assert (await request(a, {"type": "run-code"}))["type"] == "run-started"
+    reply = await request(b, {"type": "run-code"})
+    assert (reply["type"], reply["code"]) == ("error", "capacity")
+
+
 async def test_problem_tests_are_reported_and_recorded_in_the_timeline_and_report(
     runner: Client,
 ):

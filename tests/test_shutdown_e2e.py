@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import signal
 import socket
 import ssl
@@ -25,6 +24,7 @@ import pytest
 from aiohttp import WSMsgType, web
 
 import server
+from tests.needs import need_program
 from tests.polling import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -286,12 +286,11 @@ async def test_an_unreadable_snapshot_stops_the_process_with_a_message(tmp_path:
 
 @pytest.fixture
 def self_signed(tmp_path: Path) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        pytest.skip("needs the openssl command")
+    openssl = need_program("openssl")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         [
-            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
             *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
             *("-keyout", str(key), "-out", str(cert)),
         ],

@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 
 from sessions.version import VERSION
+from tests.needs import need_program
 from tests.polling import wait_until
 from tests.test_shutdown_e2e import free_port
 
@@ -21,11 +22,15 @@ ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT = 30.0
 
 
-def run_server(*flags: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_server(
+    *flags: str, env: dict[str, str] | None = None, open_files: int | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``server.py FLAGS``; ``open_files``: its hard RLIMIT_NOFILE (lowered by ``prlimit``)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("INTERVIEW_")}
     environment.update(env or {})
+    limit = [] if open_files is None else [need_program("prlimit"), f"--nofile={open_files}"]
     return subprocess.run(
-        [sys.executable, "server.py", *flags],
+        [*limit, sys.executable, "server.py", *flags],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -47,9 +52,26 @@ def assert_cannot_start(result: subprocess.CompletedProcess[str], reason: str) -
 @pytest.mark.parametrize(
     ("flags", "reason"),
     [
-        (("--port", "eighty"), "argument --port: expected a port number 0-65535, got 'eighty'"),
-        (("--port", "70000"), "argument --port: must be a port number 0-65535, got 70000"),
-        (("--max-code-bytes", "0"), "argument --max-code-bytes: must be a positive integer"),
+        (
+            ("--port", "eighty"),
+            "argument --port: expected a port number from 0 to 65535, got 'eighty'",
+        ),
+        (("--port", "70000"), "argument --port: must be a port number from 0 to 65535, got 70000"),
+        (("--max-code-bytes", "0"), "argument --max-code-bytes: must be an integer from 1 to "),
+        (
+            ("--heartbeat-seconds", "inf"),
+            "argument --heartbeat-seconds: must be a number above 0 and at most 31536000, got inf",
+        ),
+        (
+            ("--exec-timeout-seconds", "inf"),
+            "argument --exec-timeout-seconds: must be a number above 0 and at most 31536000, "
+            "got inf",
+        ),
+        (
+            ("--abuse-window-seconds", "inf"),
+            "argument --abuse-window-seconds: must be a number above 0 and at most 31536000, "
+            "got inf",
+        ),
         (("--compress", "maybe"), "argument --compress: expected true or false, got 'maybe'"),
         (("--no-such-flag", "1"), "unrecognized arguments: --no-such-flag 1"),
     ],
@@ -63,11 +85,18 @@ def test_a_bad_flag_value_cannot_start(flags: tuple[str, ...], reason: str):
     [
         (
             {"INTERVIEW_PORT": "eighty"},
-            "environment variable INTERVIEW_PORT: expected a port number 0-65535, got 'eighty'",
+            "environment variable INTERVIEW_PORT: expected a port number from 0 to 65535, "
+            "got 'eighty'",
         ),
         (
             {"INTERVIEW_HEARTBEAT_SECONDS": "-1"},
-            "environment variable INTERVIEW_HEARTBEAT_SECONDS: must be a positive number",
+            "environment variable INTERVIEW_HEARTBEAT_SECONDS: must be a number above 0 and at "
+            "most 31536000, got -1",
+        ),
+        (
+            {"INTERVIEW_FSYNC_INTERVAL": "nan"},
+            "environment variable INTERVIEW_FSYNC_INTERVAL: must be a number above 0 and at most "
+            "31536000, got nan",
         ),
         (
             {"INTERVIEW_LOG_LEVEL": "loud"},
@@ -77,6 +106,15 @@ def test_a_bad_flag_value_cannot_start(flags: tuple[str, ...], reason: str):
 )
 def test_a_bad_environment_value_cannot_start(env: dict[str, str], reason: str):
     assert_cannot_start(run_server(env=env), reason)
+
+
+def test_a_run_limit_over_the_servers_own_hard_rlimit_cannot_start():
+    result = run_server("--enable-exec", "--exec-open-files", "1025", open_files=1024)
+    assert_cannot_start(
+        result,
+        "argument --exec-open-files: must be at most 1024, the server's own hard "
+        "RLIMIT_NOFILE, which a run cannot exceed (raise it first: ulimit -H), got 1025",
+    )
 
 
 def test_a_port_in_use_cannot_start():
