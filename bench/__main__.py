@@ -1,5 +1,5 @@
-"""``python -m bench [--quick] [--scenarios ...] [--servers ...] [--profile]``; see bench/run.py."""
+"""``python -m bench [--quick] [--scenarios ...] [--servers ...] [--profile]``; see bench/floor.py."""
 
-from bench.run import main
+from bench.floor import main
 
 raise SystemExit(main())

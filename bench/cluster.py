@@ -37,7 +37,7 @@ import aiohttp
 
 from bench import loadgen
 from bench.loadgen import HOST, Probe, StepResult
-from bench.procstat import (
+from bench.common import (
     LOADGEN_CPU,
     SERVER_CPU,
     cpu_seconds,
@@ -46,7 +46,7 @@ from bench.procstat import (
     python,
     rss_bytes,
 )
-from bench.run import FULL, QUICK, REPO, RESULTS, Plan, ours_overrides, raise_fd_limit
+from bench.floor import FULL, QUICK, REPO, RESULTS, Plan, ours_overrides, raise_fd_limit
 from deploy import nginx as nginx_conf
 from deploy.cluster import find_nginx
 from deploy.topology import Cluster, Worker

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 from bench import loadgen
 from bench.loadgen import Probe, StepResult
-from bench.procstat import ServerProcess, free_port, pin_self_to_loadgen_cpu
-from bench.run import (
+from bench.common import ServerProcess, free_port, pin_self_to_loadgen_cpu
+from bench.floor import (
     FLOOR_ORJSON,
     OURS,
     REPO,

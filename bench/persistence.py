@@ -36,7 +36,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.procstat import ServerProcess, free_port, python, rss_bytes
+from bench.common import ServerProcess, free_port, python, rss_bytes
 from sessions.clock import iso, system_clock
 from sessions.collab.document import Document
 from sessions.config import Config

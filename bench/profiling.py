@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench import loadgen, rest
 from bench.loadgen import Probe
-from bench.procstat import ServerProcess, free_port
+from bench.common import ServerProcess, free_port
 from bench.profile import Profile, start_recording, summarize
 
 SECONDS = 10
@@ -80,7 +80,7 @@ async def _profile_case(
     mode: str,
     rate: float,
 ) -> str:
-    from bench.run import REPO, wait_healthy
+    from bench.floor import REPO, wait_healthy
 
     port = free_port()
     argv = [part.replace("{port}", str(port)) for part in variant_argv]
@@ -135,7 +135,7 @@ def _gc_summary(log_path: Path) -> str:
 
 
 async def _profile_rest(variant_argv: list[str], log_dir: Path) -> str:
-    from bench.run import REPO, wait_healthy
+    from bench.floor import REPO, wait_healthy
 
     name = "POST /api/sessions under wrk"
     port = free_port()
@@ -167,7 +167,7 @@ async def _profile_rest(variant_argv: list[str], log_dir: Path) -> str:
 
 
 async def profile_ours(plan: object, log_dir: Path) -> str:
-    from bench.run import OURS
+    from bench.floor import OURS
 
     argv = OURS.argv(0)
     argv[argv.index("--port") + 1] = "{port}"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from bench.loadgen import HOST, percentiles
-from bench.procstat import loadgen_prefix
+from bench.common import loadgen_prefix
 
 CREATE_BODY = b'{"name":"bench","language":"python"}'
 

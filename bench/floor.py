@@ -27,7 +27,7 @@ import aiohttp
 
 from bench import loadgen, rest
 from bench.loadgen import HOST, Probe, StepResult
-from bench.procstat import (
+from bench.common import (
     ServerProcess,
     free_port,
     pin_self_to_loadgen_cpu,
