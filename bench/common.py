@@ -1,21 +1,59 @@
-"""Processes under test: start a server pinned to a CPU, read its CPU time and RSS from /proc."""
+"""What the scenarios share: the servers under test, the load plan, and the processes that
+run them (started on a core of their own, waited for, read from /proc, stopped).
+
+Every scenario module imports this one and the load generator; none imports another
+scenario, so there is no import circle (``tests/test_bench_smoke.py`` checks it).
+Waiting for a server to be healthy is ``deploy.health.wait_healthy``, shared with
+``deploy.cluster`` and the tests (its docstring says why it lives there).
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import dataclasses
 import os
-import shutil
+import re
+import resource
 import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+from deploy.health import NotHealthy, wait_healthy
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results"
+HOST = "127.0.0.1"
 SERVER_CPU = 0
 LOADGEN_CPU = 1
+ALL_CPUS = frozenset(os.sched_getaffinity(0))  # before this process pins itself
 _HAVE_SCHEDSTAT = os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/schedstat")
-_INITIAL_CPUS = frozenset(os.sched_getaffinity(0))  # before this process pins itself
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def python() -> str:
+    return sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def stamp() -> str:
+    """The UTC time that names a run's results."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+# --- /proc ----------------------------------------------------------------------------------
 
 
 def cpu_seconds(pid: int) -> float:
@@ -48,45 +86,49 @@ def rss_bytes(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+# --- cores ----------------------------------------------------------------------------------
 
 
 def pinning_plan() -> tuple[bool, str]:
-    """Whether server and load generator can get a core each, and how that is done."""
-    cpus = _INITIAL_CPUS
-    if not {SERVER_CPU, LOADGEN_CPU} <= cpus:
+    """Whether server and load generator can get a core each, and how that is said."""
+    if not {SERVER_CPU, LOADGEN_CPU} <= ALL_CPUS:
         return False, f"not pinned: CPUs {SERVER_CPU} and {LOADGEN_CPU} are not both available"
-    if shutil.which("taskset") is None:
-        return True, "server on CPU 0 via sched_setaffinity (no taskset), load generator on CPU 1"
-    return True, "server on CPU 0 (taskset -c 0), load generator on CPU 1 (taskset -c 1)"
+    return True, f"server on CPU {SERVER_CPU}, load generator on CPU {LOADGEN_CPU}"
 
 
-def pin_self_to_loadgen_cpu() -> bool:
-    pinned, _ = pinning_plan()
-    if pinned:
-        os.sched_setaffinity(0, {LOADGEN_CPU})
-    return pinned
+def server_cpus() -> frozenset[int]:
+    """The server's core when there are two to share out, else every core."""
+    return frozenset({SERVER_CPU}) if pinning_plan()[0] else ALL_CPUS
 
 
-def loadgen_prefix() -> list[str]:
-    """Command prefix that runs a helper (wrk) on the load generator's CPU."""
-    pinned, _ = pinning_plan()
-    if pinned and shutil.which("taskset"):
-        return ["taskset", "-c", str(LOADGEN_CPU)]
-    return []
+def loadgen_cpus() -> frozenset[int]:
+    return frozenset({LOADGEN_CPU}) if pinning_plan()[0] else ALL_CPUS
+
+
+def prepare_loadgen(open_files: int, pin: bool = True) -> None:
+    """This process as the load generator: its core, enough descriptors, uvloop if installed."""
+    if pin:
+        os.sched_setaffinity(0, loadgen_cpus())
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < open_files:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(open_files, hard), hard))
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
 
 
 class ServerProcess:
-    """A server under test, started on CPU 0 with its output in a log file."""
+    """A process under test, on ``cpus``, with its output in a log file."""
 
-    def __init__(self, argv: Sequence[str], log_path: Path, cwd: Path) -> None:
-        self.argv = list(argv)
+    def __init__(
+        self, argv: list[str], log_path: Path, cpus: Collection[int] | None = None
+    ) -> None:
+        self.argv = argv
         self.log_path = log_path
-        self.cwd = cwd
+        self.cpus = frozenset(server_cpus() if cpus is None else cpus)
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -95,23 +137,24 @@ class ServerProcess:
         return self.proc.pid
 
     def start(self) -> None:
-        pinned, _ = pinning_plan()
-        argv = self.argv
-        preexec = None
-        if pinned and shutil.which("taskset"):
-            argv = ["taskset", "-c", str(SERVER_CPU), *argv]  # taskset execs: same pid
-        elif pinned:
-
-            def preexec() -> None:
-                os.sched_setaffinity(0, {SERVER_CPU})
-
+        cpus = self.cpus
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
-            argv, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec, env=env
-        )
-        log.close()
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                self.argv,
+                cwd=REPO,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=lambda: os.sched_setaffinity(0, cpus),
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+
+    async def healthy(self, url: str, within: float = 20.0) -> Any:
+        """Wait until ``url`` answers 200 (``deploy.health.wait_healthy``); its JSON body."""
+        try:
+            return await asyncio.to_thread(wait_healthy, url, within=within, alive=self.alive)
+        except NotHealthy as exc:
+            raise RuntimeError(f"{exc}; see {self.log_path}") from None
 
     def cpu(self) -> float:
         return cpu_seconds(self.pid)
@@ -122,15 +165,19 @@ class ServerProcess:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait()
+
+    def stop(self, signum: int = signal.SIGINT, timeout: float = 10.0) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
-        self.proc.send_signal(signal.SIGINT)
+        self.proc.send_signal(signum)
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
+            self.kill()
 
     def warnings(self) -> list[str]:
         """Lines the server logged at WARNING or above (slow peers dropped, errors)."""
@@ -138,12 +185,134 @@ class ServerProcess:
             text = self.log_path.read_text(errors="replace")
         except OSError:
             return []
-        return [
-            line
-            for line in text.splitlines()
-            if " WARNING " in line or " ERROR " in line or "Traceback" in line
-        ]
+        marks = (" WARNING ", " ERROR ", "Traceback")
+        return [line for line in text.splitlines() if any(mark in line for mark in marks)]
 
 
-def python() -> str:
-    return sys.executable
+# --- the servers under test -----------------------------------------------------------------
+
+# All load comes from 127.0.0.1, so the per-address abuse limits would throttle the benchmark
+# itself; they are lifted (each only if this version of the server has the flag). Everything
+# else runs at its default.
+OVERRIDES = {
+    "--max-sessions": "10000000",
+    "--session-creates-per-minute": "100000000",
+    "--max-sockets-per-address": "100000",
+    "--max-sockets-per-session": "1000",
+    "--rate-limit-per-second": "1000000",
+    "--rate-limit-burst": "1000000",
+    "--abuse-limit": "1000000",
+}
+_overrides: list[str] = []
+
+
+def ours(*flags: str, entry: Sequence[str] = ("server.py",)) -> list[str]:
+    """``server.py`` (or another ``entry`` taking its flags) at WARNING with the abuse limits
+    lifted, then ``flags``."""
+    if not _overrides:
+        help_text = subprocess.run(
+            [python(), "server.py", "--help"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout
+        for flag, value in OVERRIDES.items():
+            if re.search(rf"{flag}\b", help_text):
+                _overrides.extend((flag, value))
+    return [python(), *entry, "--log-level", "WARNING", *_overrides, *flags]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A server ``python -m bench floor`` compares: ours or the floor relay."""
+
+    key: str
+    label: str
+    compress: bool = False
+
+    def argv(self, port: int) -> list[str]:
+        if self.key.startswith("ours"):
+            return ours("--port", str(port), *(["--compress", "true"] if self.compress else []))
+        codec = "orjson" if "orjson" in self.key else "stdlib"
+        floor = [python(), "-m", "bench", "floor-server", "--port", str(port), "--json", codec]
+        return floor + (["--compress"] if self.compress else [])
+
+
+OURS = Variant("ours", "interview-server")
+FLOOR_JSON = Variant("floor-json", "floor relay, stdlib json")
+FLOOR_ORJSON = Variant("floor-orjson", "floor relay, orjson")
+OURS_Z = Variant("ours-deflate", "interview-server, permessage-deflate", compress=True)
+FLOOR_ORJSON_Z = Variant("floor-orjson-deflate", "floor relay, orjson, deflate", compress=True)
+VARIANTS = (OURS, FLOOR_JSON, FLOOR_ORJSON, OURS_Z, FLOOR_ORJSON_Z)
+
+
+# --- the load plan --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Sizes and durations; ``quick`` trims them so a whole run stays under a minute."""
+
+    quick: bool
+    rooms: int = 200
+    readers: int = 2
+    doc_size: int = 2 * 1024
+    moderate_rate: float = 5.0
+    moderate_seconds: float = 10.0
+    fixed_rate: float = 20.0  # 200 rooms x 2 readers x 20/s = 8,000 delivered msg/s
+    fixed_seconds: float = 6.0
+    sat_start_rate: float = 10.0
+    sat_factor: float = 1.4
+    sat_steps: int = 10
+    sat_seconds: float = 4.0
+    big_rooms: int = 20
+    big_doc_size: int = 100 * 1024
+    big_seconds: float = 6.0
+    idle_sockets: int = 2000
+    idle_per_session: int = 4
+    rest_seconds: int = 5
+    rest_connections: int = 32
+    warmup: float = 1.0
+
+
+FULL = Plan(quick=False)
+QUICK = Plan(
+    quick=True,
+    moderate_seconds=2.5,
+    fixed_seconds=2.0,
+    sat_start_rate=20.0,
+    sat_factor=2.0,
+    sat_steps=3,
+    sat_seconds=1.5,
+    big_rooms=10,
+    big_seconds=2.0,
+    idle_sockets=400,
+    rest_seconds=1,
+    warmup=0.5,
+)
+
+
+def add_plan_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quick", action="store_true", help="short windows: the < 1 minute run")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE[,...]",
+        help="change the plan, e.g. --set rooms=100,fixed_rate=10 (fields: "
+        + ", ".join(field.name for field in dataclasses.fields(Plan) if field.name != "quick")
+        + ")",
+    )
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where reports go")
+
+
+def plan_of(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan:
+    """``QUICK`` or ``FULL`` with ``--set``'s changes, each converted to its field's type."""
+    plan = QUICK if args.quick else FULL
+    types = {field.name: type(getattr(FULL, field.name)) for field in dataclasses.fields(Plan)}
+    for item in (part for option in args.set for part in option.split(",") if part):
+        name, _, value = item.partition("=")
+        if name not in types or name == "quick":
+            parser.error(f"--set {item}: no plan field {name!r}")
+        try:
+            plan = dataclasses.replace(plan, **{name: types[name](value)})
+        except ValueError:
+            parser.error(f"--set {item}: not a {types[name].__name__}")
+    return plan
