@@ -314,5 +314,6 @@ def plan_of(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Plan:
         try:
             plan = dataclasses.replace(plan, **{name: types[name](value)})
         except ValueError:
-            parser.error(f"--set {item}: not a {types[name].__name__}")
+            kind = "an integer" if types[name] is int else "a number"
+            parser.error(f"--set {item}: {value!r} is not {kind}")
     return plan

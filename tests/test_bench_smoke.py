@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import graphlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bench import floor_server, loadgen, paired
-from bench.__main__ import SCENARIOS
+from bench.__main__ import COMMANDS, SCENARIOS
 from bench.__main__ import main as bench
 from bench.common import FULL, HOST
 from bench.loadgen import Probe
@@ -170,6 +171,17 @@ def test_an_unknown_scenario_is_refused_with_the_list(capsys: pytest.CaptureFixt
         bench(["bogus"])
     assert exit_.value.code == 2
     assert "invalid choice: 'bogus' (choose from 'floor', 'paired'," in capsys.readouterr().err
+
+
+def test_every_bench_command_in_the_docs_and_makefile_names_a_scenario() -> None:
+    shown = "\n".join(
+        (ROOT / name).read_text() for name in ("README.md", "docs/benchmarks.md", "Makefile")
+    )
+    commands = re.findall(r"python -m\s+bench(\S*)\s+([^\s`]+)", shown)
+    assert len(commands) > 20
+    assert [dotted for dotted, _ in commands if dotted] == []  # no `python -m bench.x` left
+    names = {name for _, name in commands}
+    assert names - set(COMMANDS) == {"SCENARIO", "--help"}
 
 
 # --- every scenario, quick and tiny -----------------------------------------------------------
