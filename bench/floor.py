@@ -22,7 +22,6 @@ from typing import Any
 
 from bench import loadgen, rest
 from bench.common import (
-    FLOOR_JSON,
     FLOOR_ORJSON,
     HOST,
     OURS,
@@ -264,11 +263,7 @@ def main(argv: list[str], prog: str) -> int:
     if args.servers:
         variants = [v for v in VARIANTS if v.key in args.servers.split(",")]
     else:
-        variants = (
-            [OURS, FLOOR_ORJSON if info["orjson"] else FLOOR_JSON] if args.quick else [*VARIANTS]
-        )
-    if info["orjson"] is None:
-        variants = [v for v in variants if "orjson" not in v.key]
+        variants = [OURS, FLOOR_ORJSON] if args.quick else [*VARIANTS]
     scenarios = [s for s in args.scenarios.split(",") if s]
     prepare_loadgen(4 * plan.idle_sockets + 1024)
 
