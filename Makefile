@@ -23,8 +23,10 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 # Benchmark: the project against a bare floor relay in the same run (docs/benchmarks.md).
+# Every benchmark is `python -m bench SCENARIO` (`python -m bench --help` lists them).
 # Load-generator tooling (orjson for the floor variant, uvloop for the load generator, py-spy
-# for --profile) goes into the same venv; wrk (Debian) is used for REST load when on the PATH.
+# for `python -m bench profile`) goes into the same venv; wrk (Debian) is used for REST load
+# when on the PATH.
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): $(STAMP)
@@ -32,15 +34,15 @@ $(BENCH_STAMP): $(STAMP)
 	  || echo "bench: orjson/uvloop/py-spy not installed; running without them"
 
 bench: $(BENCH_STAMP)
-	$(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench floor $(BENCH_ARGS)
 
 bench-quick: $(BENCH_STAMP)
-	$(PY) -m bench --quick $(BENCH_ARGS)
+	$(PY) -m bench floor --quick $(BENCH_ARGS)
 
 # Keystroke-to-remote-render latency between two Chromium pages and the room's first load
 # (docs/benchmarks.md, "In the browser"); needs /usr/bin/chromium.
 bench-browser: $(STAMP)
-	$(PY) -m bench.browser $(BENCH_ARGS)
+	$(PY) -m bench browser $(BENCH_ARGS)
 
 # Regenerate the checked-in CodeMirror bundle (sessions/web/static/vendor/) and its licences
 # from frontend/package-lock.json. Needs Node 18+ and npm; nothing else in the project does.

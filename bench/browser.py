@@ -1,14 +1,14 @@
-"""Browser figures in real Chromium: keystroke to remote render, and the room's first load.
+"""In real Chromium: keystroke to remote render between two pages, and the room's first load.
 
-``python -m bench.browser [--keystrokes N]`` (``make bench-browser``) starts ``server.py`` on a
-free port of 127.0.0.1, opens two pages of one session (interviewer and candidate) in
-headless Chromium (``/usr/bin/chromium``) and types ``N`` single characters into the first,
-one at a time. Each page records, with its own clock (``performance.timeOrigin + now()``, the
-same system clock for both), when the key went down, when the ``code-change`` frame left,
-when the second page's socket received the ``code-update``, and when its editor's document
-held the character. Then it loads the room in a fresh context (nothing cached) and again
-(cached, revalidated) and reports the bytes transferred and the time until the editor is
-editable. Prints a JSON report.
+``python -m bench browser [--keystrokes N]`` (``make bench-browser``; ``--quick``: 20)
+starts ``server.py`` on a free port of 127.0.0.1, opens two pages of one session (interviewer
+and candidate) in headless Chromium (``/usr/bin/chromium``) and types ``N`` single characters
+into the first, one at a time. Each page records, with its own clock
+(``performance.timeOrigin + now()``, the same system clock for both), when the key went
+down, when the ``code-change`` frame left, when the second page's socket received the
+``code-update``, and when its editor's document held the character. Then it loads the room
+in a fresh context (nothing cached) and again (cached, revalidated) and reports the bytes
+transferred and the time until the editor is editable. Prints a JSON report.
 """
 
 from __future__ import annotations
@@ -17,16 +17,15 @@ import argparse
 import asyncio
 import json
 import statistics
-import subprocess
-import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
+from bench.common import ALL_CPUS, HOST, ServerProcess, free_port, python
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
@@ -77,29 +76,6 @@ WATCH_RENDER = """async () => {
              { childList: true, subtree: true, characterData: true });
   return length;
 }"""
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-async def wait_healthy(base: str) -> None:
-    deadline = time.monotonic() + 20
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            try:
-                async with http.get(f"{base}/health") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise RuntimeError("server not healthy after 20 s")
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -172,7 +148,6 @@ async def first_load(browser: Any, base: str, session: dict[str, Any]) -> Any:
 async def run(count: int, base: str) -> dict[str, Any]:
     from playwright.async_api import async_playwright
 
-    await wait_healthy(base)
     async with aiohttp.ClientSession() as http:
         body = {"problem": "two-sum", "maxCandidates": 5}
         async with http.post(f"{base}/api/sessions", json=body) as response:
@@ -191,21 +166,22 @@ async def run(count: int, base: str) -> dict[str, Any]:
             await browser.close()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--keystrokes", type=int, default=300)
-    args = parser.parse_args()
+def main(argv: list[str], prog: str) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
+    parser.add_argument("--keystrokes", type=int, default=None, help="typed (300; quick 20)")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
     port = free_port()
-    flags = ["--host", HOST, "--port", str(port), "--log-level", "warning"]
-    server = subprocess.Popen([sys.executable, "server.py", *flags], cwd=ROOT)
-    try:
-        report = asyncio.run(run(args.keystrokes, f"http://{HOST}:{port}"))
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    argv = [python(), "server.py", "--host", HOST, "--port", str(port), "--log-level", "warning"]
+    with tempfile.TemporaryDirectory(prefix="bench-browser-") as folder:
+        server = ServerProcess(argv, Path(folder) / "server.log", ALL_CPUS)
+        server.start()
+        try:
+            base = f"http://{HOST}:{port}"
+            asyncio.run(server.healthy(f"{base}/health"))
+            count = args.keystrokes or (20 if args.quick else 300)
+            report = asyncio.run(run(count, base))
+        finally:
+            server.stop()
     print(json.dumps(report, indent=2))
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,58 +1,61 @@
-"""What the proxy costs and how throughput grows with workers: the socket scenario of
-``make bench`` (rooms of one typist and two readers, 2 KB documents, full-text edits) held at
-a fixed rate and then raised to saturation, against three server sides:
+"""Through nginx: what the proxy costs, and how throughput grows with workers.
+
+The socket scenario of ``make bench`` (rooms of one typist and two readers, 2 KB documents,
+full-text edits) held at a fixed rate and then raised to saturation, against three server
+sides:
 
 * ``direct``: one ``server.py``, no proxy (``make bench``'s ``ours``);
 * ``nginx-1``: nginx (one worker process) in front of one ``--shard`` worker;
 * ``nginx-2``: nginx in front of two workers; sessions spread over both by creation.
 
 CPU per delivered message is measured with every setup up at once, in interleaved rounds
-(``bench.paired``'s method), and counts every server-side process: nginx's master and workers and
-every ``server.py``; the nginx share is given beside it. Pinning, on a 2-core machine:
-``direct`` and ``nginx-1`` keep the whole server side on CPU 0 and the load generator on
-CPU 1, so ``nginx-1`` against ``direct`` is the proxy's cost on the same core;
+(``python -m bench paired``'s method), and counts every server-side process: nginx's master
+and workers and every ``server.py``; the nginx share is given beside it. Pinning, on a
+2-core machine: ``direct`` and ``nginx-1`` keep the whole server side on CPU 0 and the load
+generator on CPU 1, so ``nginx-1`` against ``direct`` is the proxy's cost on the same core;
 ``nginx-2`` runs the server side unpinned over both cores, which it shares with the load
 generator (its saturation is a lower bound, said in the table).
 
-    python -m bench.cluster [--quick] [--setups direct,nginx-1,nginx-2]
+    python -m bench cluster [--quick] [--setups direct,nginx-1,nginx-2] [--unpinned]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import os
 import signal
-import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
 from bench import loadgen
-from bench.loadgen import HOST, Probe, StepResult
-from bench.procstat import (
+from bench.common import (
+    ALL_CPUS,
+    HOST,
     LOADGEN_CPU,
     SERVER_CPU,
+    Plan,
+    ServerProcess,
+    add_plan_options,
     cpu_seconds,
     free_port,
+    ours,
     pinning_plan,
-    python,
+    plan_of,
+    prepare_loadgen,
     rss_bytes,
+    stamp,
 )
-from bench.run import FULL, QUICK, REPO, RESULTS, Plan, ours_overrides, raise_fd_limit
+from bench.loadgen import Probe
+from bench.step import StepResult, run_step
 from deploy import nginx as nginx_conf
 from deploy.cluster import find_nginx
 from deploy.topology import Cluster, Worker
 
 SETUPS = {"direct": 0, "nginx-1": 1, "nginx-2": 2}
-ALL_CPUS = frozenset(os.sched_getaffinity(0))
 PIN = [True]
 """False with ``--unpinned``: on a machine other work keeps busy, a process pinned to one
 core gets its share of that core only, and the load generator falls behind."""
@@ -67,19 +70,12 @@ class ServerSide:
     """The processes of one setup; CPU and RSS are summed over them (nginx's children too)."""
 
     directory: Path
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    processes: dict[str, ServerProcess] = field(default_factory=dict)
 
-    def start(self, name: str, argv: list[str], cpus: frozenset[int]) -> None:
-        log = (self.directory / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            argv,
-            cwd=REPO,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            preexec_fn=lambda: os.sched_setaffinity(0, cpus),
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        log.close()
+    def start(self, name: str, argv: list[str], cpus: frozenset[int]) -> ServerProcess:
+        process = self.processes[name] = ServerProcess(argv, self.directory / f"{name}.log", cpus)
+        process.start()
+        return process
 
     def pids(self, part: str | None = None) -> list[int]:
         pids = []
@@ -106,63 +102,43 @@ class ServerSide:
 
     def stop(self) -> None:
         for name, process in self.processes.items():
-            if process.poll() is None:
-                process.send_signal(signal.SIGQUIT if name == "nginx" else signal.SIGINT)
-        for process in self.processes.values():
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+            process.stop(signal.SIGQUIT if name == "nginx" else signal.SIGINT, timeout=15)
 
 
-def start_setup(setup: str, directory: Path) -> tuple[ServerSide, int]:
-    """Start a setup's processes; returns them and the port clients connect to."""
-    directory.mkdir(parents=True, exist_ok=True)
-    side = ServerSide(directory)
-    workers = SETUPS[setup]
-    server_cpus = frozenset({SERVER_CPU}) if pinned_here() and workers < 2 else ALL_CPUS
-    overrides = [part for flag in ours_overrides() for part in flag]
-    ours = [python(), "server.py", "--log-level", "WARNING", *overrides]
-    if workers == 0:
-        port = free_port()
-        side.start("worker", [*ours, "--port", str(port)], server_cpus)
-        return side, port
+def nginx_argv(cluster: Cluster, directory: Path) -> list[str]:
+    """nginx in front of ``cluster``, its configuration and logs in ``directory``."""
     binary = find_nginx()
     if binary is None:
-        raise SystemExit("bench.cluster: nginx is not installed")
+        raise SystemExit("bench cluster: nginx is not installed")
+    (directory / "logs").mkdir(parents=True, exist_ok=True)
+    (directory / "nginx-temp").mkdir(exist_ok=True)
+    (directory / "nginx.conf").write_text(nginx_conf.main_config(cluster, directory))
+    return [binary, "-p", f"{directory}/", "-c", str(directory / "nginx.conf"), "-e", "error.log"]
+
+
+async def start_setup(setup: str, directory: Path) -> tuple[ServerSide, int]:
+    """Start a setup's processes (the workers, then, once each answers, nginx); returns them
+    and the port clients connect to."""
+    side = ServerSide(directory)
+    workers = SETUPS[setup]
+    cpus = frozenset({SERVER_CPU}) if pinned_here() and workers < 2 else ALL_CPUS
     port = free_port()
+    if workers == 0:
+        direct = side.start("worker", ours("--port", str(port)), cpus)
+        await direct.healthy(f"http://{HOST}:{port}/health")
+        return side, port
     cluster = Cluster(
         workers=tuple(Worker(f"w{i + 1}", HOST, free_port()) for i in range(workers)),
         listen=f"{HOST}:{port}",
         max_body_bytes=8 * 1024 * 1024,
     )
     for worker in cluster.workers:
-        argv = [*ours, "--port", str(worker.port), "--shard", worker.shard]
-        side.start(f"worker-{worker.shard}", [*argv, "--trusted-proxies", HOST], server_cpus)
-    (directory / "logs").mkdir(exist_ok=True)
-    (directory / "nginx-temp").mkdir(exist_ok=True)
-    (directory / "nginx.conf").write_text(nginx_conf.main_config(cluster, directory))
-    side.start(
-        "nginx",
-        [binary, "-p", f"{directory}/", "-c", str(directory / "nginx.conf"), "-e", "error.log"],
-        server_cpus,
-    )
+        flags = ["--port", str(worker.port), "--shard", worker.shard, "--trusted-proxies", HOST]
+        started = side.start(f"worker-{worker.shard}", ours(*flags), cpus)
+        await started.healthy(f"{worker.url}/health")
+    proxy = side.start("nginx", nginx_argv(cluster, directory), cpus)
+    await proxy.healthy(f"http://{HOST}:{port}/cluster/health")
     return side, port
-
-
-async def wait_healthy(port: int) -> None:
-    deadline = time.monotonic() + 30
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            try:
-                async with http.get(f"http://{HOST}:{port}/cluster/health") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError("the setup did not come up")
 
 
 async def measure(setups: list[str], plan: Plan, directory: Path, rounds: int) -> dict[str, Any]:
@@ -172,9 +148,8 @@ async def measure(setups: list[str], plan: Plan, directory: Path, rounds: int) -
     results: dict[str, Any] = {setup: {"fixed": [], "saturation": None} for setup in setups}
     try:
         for setup in setups:
-            side, port = start_setup(setup, directory / setup)
+            side, port = await start_setup(setup, directory / setup)
             sides[setup] = (side, port, [])
-            await wait_healthy(port)
             before = side.rss("nginx")
             sides[setup][2].extend(
                 await loadgen.build_rooms(
@@ -225,7 +200,7 @@ async def step(
     side: ServerSide, rooms: list[loadgen.Room], rate: float, seconds: float, plan: Plan
 ) -> dict[str, Any]:
     nginx0, all0 = side.cpu("nginx"), side.cpu()
-    result: StepResult = await loadgen.run_step(
+    result: StepResult = await run_step(
         rooms, rate, seconds, side.cpu, side.rss, warmup=plan.warmup
     )
     nginx1, all1 = side.cpu("nginx"), side.cpu()
@@ -280,34 +255,23 @@ def table(results: dict[str, dict[str, Any]]) -> str:
     return "\n".join([*lines, "", f"nginx RSS per joined client socket: {rss}"])
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.cluster", description=__doc__)
-    parser.add_argument("--quick", action="store_true")
+def main(argv: list[str], prog: str) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
+    add_plan_options(parser)
     parser.add_argument("--setups", default=",".join(SETUPS))
     parser.add_argument("--rounds", type=int, default=None, help="CPU rounds (4; quick 2)")
     parser.add_argument("--unpinned", action="store_true", help="pin no process to a core")
-    parser.add_argument("--rooms", type=int, default=None, help="sessions per setup (200)")
-    parser.add_argument("--rate", type=float, default=None, help="fixed edits/s per room (20)")
     args = parser.parse_args(argv)
-    plan = QUICK if args.quick else FULL
-    if args.rooms is not None:
-        plan = dataclasses.replace(plan, rooms=args.rooms)
-    if args.rate is not None:
-        plan = dataclasses.replace(plan, fixed_rate=args.rate)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    directory = RESULTS / f"cluster-{stamp}"
+    plan = plan_of(args, parser)
+    directory = args.results / f"cluster-{stamp()}"
     directory.mkdir(parents=True, exist_ok=True)
     pinning = pinning_plan()[1] if not args.unpinned else "nothing pinned (--unpinned)"
-    say(f"bench.cluster: {pinning}; results in {directory}")
+    say(f"bench cluster: {pinning}; results in {directory}")
     rounds = args.rounds or (2 if args.quick else 4)
     PIN[0] = not args.unpinned
-    raise_fd_limit(16384)  # every setup's rooms are open at once
+    prepare_loadgen(16384, pin=False)  # every setup's rooms are open at once; pinned per setup
     setups = [setup for setup in args.setups.split(",") if setup]
     results = asyncio.run(measure(setups, plan, directory, rounds))
     (directory / "results.json").write_text(json.dumps(results, indent=2))
     print(table(results))
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,11 +1,12 @@
-"""Running code, measured: ``python -m bench.execbench [--runs 20] [--levels ...] [--long 10]``.
+"""Running code: time to the first output and to the result, and pings during a long run.
 
-For each isolation level it starts ``server.py --enable-exec --exec-isolation LEVEL`` on a
-free port and, over one socket, runs ``print(1)`` ``--runs`` times, timing from sending
-``run-code`` to ``run-started``, to the first ``run-output`` and to ``run-result``. Then it
-starts a ``--long``-second CPU-bound run and pings the server from a second socket every
-100 ms while it runs, against the same pings with nothing running. Prints a Markdown table
-(docs/benchmarks.md, "Running code").
+``python -m bench exec [--runs 20] [--levels ...] [--long 10]`` (``--quick``: 3 runs, a 3 s
+long run). For each isolation level it starts ``server.py --enable-exec --exec-isolation
+LEVEL`` on a free port and, over one socket, runs ``print(1)`` ``--runs`` times, timing from
+sending ``run-code`` to ``run-started``, to the first ``run-output`` and to ``run-result``.
+Then it starts a ``--long``-second CPU-bound run and pings the server from a second socket
+every 100 ms while it runs, against the same pings with nothing running. Prints a Markdown
+table (docs/benchmarks.md, "Running code").
 """
 
 from __future__ import annotations
@@ -13,9 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,33 +23,9 @@ from typing import Any
 
 import aiohttp
 
-HOST = "127.0.0.1"
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import ALL_CPUS, HOST, ServerProcess, free_port, python
+
 BUSY = "import time\nend = time.time() + {seconds}\nwhile time.time() < end:\n    pass\n"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-async def wait_healthy(
-    http: aiohttp.ClientSession, base: str, server: asyncio.subprocess.Process
-) -> Any:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if server.returncode is not None:
-            raise RuntimeError("the server exited")
-        try:
-            async with http.get(f"{base}/health") as response:
-                if response.status == 200:
-                    return await response.json()
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.05)
-    raise RuntimeError("the server did not become healthy")
 
 
 async def joined(http: aiohttp.ClientSession, base: str, code: str) -> Any:
@@ -102,18 +77,18 @@ def ms(values: list[float]) -> str:
 
 async def measure(level: str, runs: int, long: float) -> dict[str, str]:
     port = free_port()
-    argv = [sys.executable, "server.py", "--port", str(port), "--enable-exec"]
+    argv = [python(), "server.py", "--port", str(port), "--enable-exec"]
     argv += ["--exec-isolation", level, "--exec-timeout-seconds", str(long + 5)]
     argv += ["--exec-cpu-seconds", str(int(long) + 5), "--log-level", "WARNING"]
-    with tempfile.TemporaryFile() as log:
-        server = await asyncio.create_subprocess_exec(
-            *argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
-        )
+    with tempfile.TemporaryDirectory(prefix="bench-exec-") as folder:
+        server = ServerProcess(argv, Path(folder) / "server.log", ALL_CPUS)  # runs use a core
+        server.start()
         try:
-            timings, idle, during = await _drive(f"http://{HOST}:{port}", server, level, runs, long)
+            health = await server.healthy(f"http://{HOST}:{port}/health")
+            assert health["execution"]["isolation"] == level, health
+            timings, idle, during = await _drive(f"http://{HOST}:{port}", runs, long)
         finally:
-            server.terminate()
-            await server.wait()
+            server.stop()
     return {
         "level": level,
         "started": ms([t[0] for t in timings]),
@@ -125,11 +100,9 @@ async def measure(level: str, runs: int, long: float) -> dict[str, str]:
 
 
 async def _drive(
-    base: str, server: asyncio.subprocess.Process, level: str, runs: int, long: float
+    base: str, runs: int, long: float
 ) -> tuple[list[tuple[float, float, float]], list[float], list[float]]:
     async with aiohttp.ClientSession() as http:
-        health = await wait_healthy(http, base, server)
-        assert health["execution"]["isolation"] == level, health
         ws = await joined(http, base, "print(1)")
         await one_run(ws)  # warm-up
         timings = [await one_run(ws) for _ in range(runs)]
@@ -143,12 +116,15 @@ async def _drive(
     return timings, idle, during
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.execbench", description=__doc__)
-    parser.add_argument("--runs", type=int, default=20)
+def main(argv: list[str], prog: str) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
+    parser.add_argument("--runs", type=int, default=None, help="of print(1) (20; quick 3)")
     parser.add_argument("--levels", default="bubblewrap,namespaces,rlimits")
-    parser.add_argument("--long", type=float, default=10.0)
+    parser.add_argument("--long", type=float, default=None, help="CPU-bound seconds (10; quick 3)")
+    parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
+    args.runs = args.runs or (3 if args.quick else 20)
+    args.long = args.long or (3.0 if args.quick else 10.0)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.runs} runs of print(1)")
     print()
     print(
@@ -165,7 +141,3 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("(milliseconds: median / p95 / max)")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -14,7 +14,8 @@ It keeps the text (so a joiner gets it and ``code-update`` can carry it) and sen
 and frame-size limit match the project's defaults, so per-socket memory compares like for
 like.
 
-Run: ``python -m bench.floor_server --port 8090 [--json orjson|stdlib] [--compress]``.
+Run: ``python -m bench floor-server --port 8090 [--json orjson|stdlib] [--compress]`` (the
+scenarios start it so).
 """
 
 from __future__ import annotations
@@ -249,13 +250,13 @@ async def _send(ws: web.WebSocketResponse, data: bytes) -> None:
         await ws.send_frame(data, TEXT)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def main(argv: list[str], prog: str) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--json", choices=("stdlib", "orjson"), default="stdlib")
     parser.add_argument("--compress", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     app = create_app(args.json, args.compress)
     started = time.monotonic()
     web.run_app(
@@ -265,7 +266,4 @@ def main() -> None:
         access_log=None,
         print=lambda *_: print(f"floor ({args.json}) ready in {time.monotonic() - started:.2f}s"),
     )
-
-
-if __name__ == "__main__":
-    main()
+    return 0

@@ -1,12 +1,12 @@
 """CPU per delivered message, ours against the floor, in interleaved pairs of short windows.
 
-``python -m bench.paired [--pairs 6] [--seconds 4] [--rate 20]`` starts both servers at once on
-CPU 0 (``ours`` and ``floor-orjson``), joins 200 sessions x 3 users on each, and then holds the
-fixed rate (20 edits/s per session: about 8,000 delivered msg/s) on one server at a time,
-alternating A B B A A B ... so that a drift of the shared machine's speed lands on both alike.
-Each pair gives a ratio; the median ratio is the figure to quote. ``make bench`` measures each
-server once, minutes apart, and the ratio it reports moves with the machine (see
-docs/benchmarks.md); this is the steadier reading of the same target.
+``python -m bench paired [--pairs 6] [--seconds 4] [--set fixed_rate=20]`` starts both
+servers at once on CPU 0 (``ours`` and ``floor-orjson``), joins 200 sessions x 3 users on
+each, and then holds the fixed rate (20 edits/s per session: about 8,000 delivered msg/s) on
+one server at a time, alternating A B B A A B ... so that a drift of the shared machine's
+speed lands on both alike. Each pair gives a ratio; the median ratio is the figure to quote.
+``make bench`` measures each server once, minutes apart, and the ratio it reports moves with
+the machine (see docs/benchmarks.md); this is the steadier reading of the same target.
 
 The idle server's sockets stay open while the other is measured (heartbeats only: a few
 dozen frames a second).
@@ -17,24 +17,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench import loadgen
-from bench.loadgen import Probe, StepResult
-from bench.procstat import ServerProcess, free_port, pin_self_to_loadgen_cpu
-from bench.run import (
+from bench.common import (
     FLOOR_ORJSON,
+    HOST,
     OURS,
-    REPO,
-    RESULTS,
     Plan,
+    ServerProcess,
     Variant,
-    raise_fd_limit,
-    wait_healthy,
+    add_plan_options,
+    free_port,
+    plan_of,
+    prepare_loadgen,
 )
-
-PLAN = Plan(quick=False)
+from bench.loadgen import Probe
+from bench.step import StepResult, run_step
 
 
 @dataclass
@@ -43,20 +43,17 @@ class Side:
     server: ServerProcess
     rooms: list[loadgen.Room]
 
-    async def step(self, rate: float, seconds: float) -> StepResult:
-        server = self.server
-        return await loadgen.run_step(
-            self.rooms, rate, seconds, server.cpu, server.rss, warmup=PLAN.warmup
-        )
+    async def step(self, rate: float, seconds: float, warmup: float) -> StepResult:
+        return await run_step(self.rooms, rate, seconds, self.server.cpu, self.server.rss, warmup)
 
 
-async def start(variant: Variant) -> Side:
+async def start(variant: Variant, plan: Plan, results: Path) -> Side:
     port = free_port()
-    server = ServerProcess(variant.argv(port), RESULTS / f"paired-{variant.key}.log", REPO)
+    server = ServerProcess(variant.argv(port), results / f"paired-{variant.key}.log")
     server.start()
-    await wait_healthy(port, server)
+    await server.healthy(f"http://{HOST}:{port}/health")
     rooms = await loadgen.build_rooms(
-        port, PLAN.rooms, PLAN.readers, PLAN.doc_size, "text", Probe(), False
+        port, plan.rooms, plan.readers, plan.doc_size, "text", Probe(), False
     )
     return Side(variant, server, rooms)
 
@@ -72,38 +69,42 @@ def check(step: StepResult, key: str) -> None:
         raise RuntimeError(f"{key}: the window was not clean: {step.to_json()}")
 
 
-async def run(pairs: int, seconds: float, rate: float) -> list[tuple[float, float]]:
-    sides = [await start(OURS), await start(FLOOR_ORJSON)]
+async def run(plan: Plan, pairs: int, seconds: float, results: Path) -> list[tuple[float, float]]:
+    sides: list[Side] = []
     try:
+        for variant in (OURS, FLOOR_ORJSON):
+            sides.append(await start(variant, plan, results))
         for side in sides:  # warm both up once at the rate
-            await side.step(rate, 1.0)
-        results: list[tuple[float, float]] = []
+            await side.step(plan.fixed_rate, 1.0, plan.warmup)
+        measured: list[tuple[float, float]] = []
         for first, second in order(pairs):
             per_msg = [0.0, 0.0]
             for index in (first, second):
-                step = await sides[index].step(rate, seconds)
+                step = await sides[index].step(plan.fixed_rate, seconds, plan.warmup)
                 check(step, sides[index].variant.key)
                 per_msg[index] = step.us_per_msg
-            results.append((per_msg[0], per_msg[1]))
+            measured.append((per_msg[0], per_msg[1]))
             ratio = per_msg[0] / per_msg[1]
             print(f"  pair: ours {per_msg[0]:.1f}, floor {per_msg[1]:.1f} µs/msg: {ratio:.2f}")
-        return results
+        return measured
     finally:
         for side in sides:
             loadgen.close_rooms(side.rooms)
             side.server.stop()
 
 
-def report(results: list[tuple[float, float]], rate: float, seconds: float) -> str:
-    ratios = sorted(ours / floor for ours, floor in results)
+def report(measured: list[tuple[float, float]], plan: Plan, seconds: float) -> str:
+    ratios = sorted(ours / floor for ours, floor in measured)
+    rate = plan.fixed_rate
     lines = [
         f"Paired CPU per delivered msg at {rate:g} edits/s per session "
-        f"({PLAN.rooms * PLAN.readers * rate:,.0f} msg/s), {len(results)} pairs of {seconds:g} s:",
+        f"({plan.rooms * plan.readers * rate:,.0f} msg/s), {len(measured)} pairs of "
+        f"{seconds:g} s:",
         "",
         "| pair | ours µs/msg | floor-orjson µs/msg | ours ÷ floor |",
         "|---:|---:|---:|---:|",
     ]
-    for number, (ours, floor) in enumerate(results, 1):
+    for number, (ours, floor) in enumerate(measured, 1):
         lines.append(f"| {number} | {ours:.1f} | {floor:.1f} | {ours / floor:.2f} |")
     lines += [
         "",
@@ -113,24 +114,17 @@ def report(results: list[tuple[float, float]], rate: float, seconds: float) -> s
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.paired", description=__doc__)
-    parser.add_argument("--pairs", type=int, default=6)
-    parser.add_argument("--seconds", type=float, default=4.0)
-    parser.add_argument("--rate", type=float, default=PLAN.fixed_rate)
+def main(argv: list[str], prog: str) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
+    add_plan_options(parser)
+    parser.add_argument("--pairs", type=int, default=None, help="pairs of windows (6; quick 2)")
+    parser.add_argument("--seconds", type=float, default=None, help="per window (4; quick 1)")
     args = parser.parse_args(argv)
-    raise_fd_limit(8 * PLAN.rooms * (PLAN.readers + 1) + 1024)
-    pin_self_to_loadgen_cpu()
-    try:
-        import uvloop
-
-        uvloop.install()
-    except ImportError:
-        pass
-    results = asyncio.run(run(args.pairs, args.seconds, args.rate))
-    print(report(results, args.rate, args.seconds))
+    plan = plan_of(args, parser)
+    pairs = args.pairs or (2 if args.quick else 6)
+    seconds = args.seconds or (1.0 if args.quick else 4.0)
+    args.results.mkdir(parents=True, exist_ok=True)
+    prepare_loadgen(8 * plan.rooms * (plan.readers + 1) + 1024)
+    measured = asyncio.run(run(plan, pairs, seconds, args.results))
+    print(report(measured, plan, seconds))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,8 +1,9 @@
 """Per-edit CPU in one process, no sockets: ours against the floor's work for the same frames.
 
-``python -m bench.perframe [edits]`` builds one session with a typist and two readers whose
-peers only count what they are handed, then runs the same full-text ``code-change`` frames
-(a one-character change of a 2 KB document each) through
+``python -m bench perframe [edits]`` (default 20,000; ``--quick`` 2,000) builds one session
+with a typist and two readers whose peers only count what they are handed, then runs the
+same full-text ``code-change`` frames (a one-character change of a 2 KB document each)
+through
 
 * ours: the frame guard (rate limit), ``handle_text`` (parse, route to the domain: OT
   document, op log, timeline, permissions; encode the ack and the broadcast, hand them to
@@ -17,7 +18,7 @@ docs/benchmarks.md.
 
 from __future__ import annotations
 
-import sys
+import argparse
 import time
 from collections.abc import Callable
 
@@ -74,8 +75,12 @@ def per_edit(run: Callable[[], None], count: int) -> float:
     return (time.perf_counter() - started) / count * 1e6
 
 
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+def main(argv: list[str], prog: str) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
+    parser.add_argument("edits", type=int, nargs="?", help="how many (20,000; --quick 2,000)")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    count = args.edits or (2_000 if args.quick else 20_000)
     app = create_app(Config(rate_limit_per_second=1e9, rate_limit_burst=10**9))
     session = app[STORE].create("perframe", "python", "x" * DOC_SIZE, max_candidates=10)
     peers = []
@@ -138,7 +143,4 @@ def main() -> None:
         f"ours:  {ours_us:.1f} µs per edit; by stage: "
         + ", ".join(f"{stage} {us:.1f}" for stage, us in stages.items())
     )
-
-
-if __name__ == "__main__":
-    main()
+    return 0

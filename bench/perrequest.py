@@ -1,19 +1,20 @@
 """Per-request CPU of ``POST /api/sessions`` in one process, no sockets: ours against the floor.
 
-``python -m bench.perrequest [requests]`` builds each app and hands it the same requests
-(``{"name":"bench","language":"python"}``) through ``Application._handle``: the router,
-the middleware, the handler and the response object, everything but aiohttp's HTTP parser
-and writer and the kernel, which cost both servers the same. It prints µs per request, the
-best of a few rounds, with the garbage collector paused while a round is timed (the mocked
-requests would otherwise make its work unrepresentative; what the collector costs in the
-running server is in docs/benchmarks.md). Every response is checked to be a 201.
+``python -m bench perrequest [requests]`` (default 3,000; ``--quick`` 300) builds each app
+and hands it the same requests (``{"name":"bench","language":"python"}``) through
+``Application._handle``: the router, the middleware, the handler and the response object,
+everything but aiohttp's HTTP parser and writer and the kernel, which cost both servers the
+same. It prints µs per request, the best of a few rounds, with the garbage collector paused
+while a round is timed (the mocked requests would otherwise make its work unrepresentative;
+what the collector costs in the running server is in docs/benchmarks.md). Every response is
+checked to be a 201.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gc
-import sys
 import time
 from typing import Any
 from unittest import mock
@@ -76,12 +77,13 @@ async def measure(count: int) -> dict[str, float]:
     return {"floor": await per_request(floor, count), "ours": await per_request(ours, count)}
 
 
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+def main(argv: list[str], prog: str) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
+    parser.add_argument("requests", type=int, nargs="?", help="how many (3,000; --quick 300)")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    count = args.requests or (300 if args.quick else 3000)
     result = asyncio.run(measure(count))
     print(f"floor: {result['floor']:.1f} µs per POST (router, handler, response; no sockets)")
     print(f"ours:  {result['ours']:.1f} µs per POST (the same, with our middleware)")
-
-
-if __name__ == "__main__":
-    main()
+    return 0

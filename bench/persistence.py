@@ -1,19 +1,20 @@
-"""Persistence benchmark: loop stall while saving, loss after ``kill -9``, the cost of
-``--durability always``, recovery time (docs/benchmarks.md, "Persistence").
+"""Persistence: loop stall while saving, loss after ``kill -9``, the cost of ``always``.
 
-``python -m bench.persistence [--sessions 100] [--events 10000] [--seconds 12] [--out F]``
+``python -m bench persistence [--sessions 100] [--events 10000] [--seconds 12] [--out F]``
+(docs/benchmarks.md, "Persistence"); ``--quick`` is 10 sessions of 500 events, 2 s windows
+and one ``kill -9`` per mode. Recovery time is measured in ``stall`` and ``replay``.
 
 * **stall**: a base snapshot of ``--sessions`` sessions with ``--events`` timeline events each
   is generated, and ``server.py --snapshot`` restores it (the **recovery** time is start to
   healthy). One typist per session edits at ``--rate`` edits/s, so every base snapshot
   (``--snapshot-interval 2``) re-serialises every session; a separate process sends a
   ``ping`` frame every 5 ms and records each round trip. The same load runs against the
-  same sessions with persistence off (bench/preloaded_server.py).
+  same sessions with persistence off (``python -m bench preloaded-server``).
 * **always**: 20 typists, each sending its next edit when the last is acknowledged, for
   ``--seconds``, on a fresh server without persistence, with ``interval`` and with
   ``always``: acknowledged edits per second and ack latency.
-* **loss**: 10 such typists; ``kill -9`` after 1-3 s; restart; how many acknowledged edits
-  are missing, per durability mode.
+* **loss**: 10 such typists; ``kill -9`` after 1-3 s (quick: 0.3-1 s); restart; how many
+  acknowledged edits are missing, per durability mode.
 * **replay**: the stall run's server is killed with ``kill -9``; starting again replays its
   journal on the base: start to healthy.
 """
@@ -25,10 +26,8 @@ import asyncio
 import json
 import random
 import shutil
-import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -36,7 +35,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.procstat import ServerProcess, free_port, python, rss_bytes
+from bench.common import HOST, REPO, ServerProcess, free_port, ours, python, rss_bytes
 from sessions.clock import iso, system_clock
 from sessions.collab.document import Document
 from sessions.config import Config
@@ -47,13 +46,6 @@ from sessions.persistence.journal import FileSystem
 from sessions.persistence.restore import restore
 from sessions.persistence.service import STEP_BUDGET
 from sessions.room.store import SessionStore
-
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
-FAST = (
-    *("--rate-limit-per-second", "100000", "--rate-limit-burst", "100000"),
-    *("--max-sockets-per-address", "1000"),
-)
 
 
 def make_base(path: Path, sessions: int, events: int) -> list[str]:
@@ -76,29 +68,16 @@ def make_base(path: Path, sessions: int, events: int) -> list[str]:
 
 def start(argv: list[str], folder: Path, name: str) -> tuple[ServerProcess, str]:
     port = free_port()
-    server = ServerProcess([python(), *argv, "--port", str(port)], folder / f"{name}.log", ROOT)
+    server = ServerProcess([*argv, "--port", str(port)], folder / f"{name}.log")
     server.start()
     return server, f"http://{HOST}:{port}"
 
 
-READY_TIMEOUT = 600.0
-
-
 async def wait_ready(url: str, server: ServerProcess) -> float:
-    """Seconds until ``/health`` answers."""
+    """Seconds until ``/health`` answers (a restore of a big base takes minutes)."""
     started = time.monotonic()
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() - started < READY_TIMEOUT:
-            if not server.alive():
-                raise RuntimeError(f"server exited; see {server.log_path}")
-            try:
-                async with http.get(f"{url}/health") as response:
-                    if response.status == 200:
-                        return time.monotonic() - started
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise RuntimeError(f"not ready after {READY_TIMEOUT} s")
+    await server.healthy(f"{url}/health", within=600.0)
+    return time.monotonic() - started
 
 
 class Typist:
@@ -184,8 +163,8 @@ def journal_bytes(folder: Path) -> int:
 async def stall(url: str, server: ServerProcess, ids: list[str], args: Any, snap: Path | None):
     """Typing on every session while a separate process pings; RSS and saves sampled."""
     pinger = await asyncio.create_subprocess_exec(
-        python(), "-m", "bench.persistence", "--ping", url, str(args.seconds),
-        cwd=ROOT, stdout=subprocess.PIPE,
+        python(), "-m", "bench", "persistence", "--ping", url, str(args.seconds),
+        cwd=REPO, stdout=subprocess.PIPE,
     )  # fmt: skip
     typing = asyncio.ensure_future(type_for(url, ids, args.seconds, args.rate))
     rss, saves, seen = [], 0, modified(snap)
@@ -215,15 +194,14 @@ async def bench_stall(args: Any, folder: Path) -> dict[str, Any]:
     results["base_mb"] = base.stat().st_size / 2**20
     snap = folder / "s.json"
     shutil.copy(base, snap)
-    flags = ["--snapshot-interval", "2", "--log-level", "WARNING", *FAST]
-    server, url = start(["server.py", "--snapshot", str(snap), *flags], folder, "stall")
+    flags = ["--snapshot-interval", "2"]
+    server, url = start(ours("--snapshot", str(snap), *flags), folder, "stall")
     try:
         results["recovery_s"] = await wait_ready(url, server)
         results["with_persistence"] = await stall(url, server, ids, args, snap)
-        server.proc.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
-        server.proc.wait()  # type: ignore[union-attr]
+        server.kill()
         journal = journal_bytes(folder)
-        again, url = start(["server.py", "--snapshot", str(snap), *flags], folder, "replay")
+        again, url = start(ours("--snapshot", str(snap), *flags), folder, "replay")
         results["replay"] = {
             "journal_mb": journal / 2**20,
             "recovery_s": await wait_ready(url, again),
@@ -231,9 +209,8 @@ async def bench_stall(args: Any, folder: Path) -> dict[str, Any]:
         again.stop()
     finally:
         server.stop()
-    plain, url = start(
-        ["-m", "bench.preloaded_server", "--preload", str(base), *flags], folder, "off"
-    )
+    preloaded = ("-m", "bench", "preloaded-server", "--preload", str(base))
+    plain, url = start(ours(*flags, entry=preloaded), folder, "off")
     try:
         results["preload_s"] = await wait_ready(url, plain)
         results["without_persistence"] = await stall(url, plain, ids, args, None)
@@ -284,7 +261,7 @@ async def bench_always(args: Any, folder: Path) -> dict[str, Any]:
     for mode in ("off", "interval", "always"):
         snap = folder / f"always-{mode}.json"
         flags = [] if mode == "off" else ["--snapshot", str(snap), "--durability", mode]
-        server, url = start(["server.py", *flags, *FAST, "--log-level", "WARNING"], folder, mode)
+        server, url = start(ours(*flags), folder, mode)
         try:
             await wait_ready(url, server)
             ids = await create_sessions(url, 20)
@@ -305,18 +282,18 @@ async def bench_loss(args: Any, folder: Path) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for mode in ("interval", "always"):
         runs = []
-        for attempt in range(3):
+        for attempt in range(args.kills):
             snap = folder / f"loss-{mode}-{attempt}.json"
-            flags = ["--snapshot", str(snap), "--durability", mode, *FAST, "--log-level", "WARNING"]
-            server, url = start(["server.py", *flags], folder, f"loss-{mode}")
+            flags = ours("--snapshot", str(snap), "--durability", mode)
+            server, url = start(flags, folder, f"loss-{mode}")
             await wait_ready(url, server)
             ids = await create_sessions(url, 10)
             typing = asyncio.ensure_future(type_for(url, ids, 60, 0))
-            await asyncio.sleep(rng.uniform(1, 3))
+            await asyncio.sleep(rng.uniform(*args.kill_after))
             killed = time.monotonic()
-            server.proc.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
+            server.kill()
             typists = await typing
-            again, url = start(["server.py", *flags], folder, f"loss-{mode}")
+            again, url = start(flags, folder, f"loss-{mode}")
             await wait_ready(url, again)
             lost, oldest = 0, 0.0
             async with aiohttp.ClientSession() as http:
@@ -334,19 +311,30 @@ async def bench_loss(args: Any, folder: Path) -> dict[str, Any]:
     return results
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.persistence")
-    parser.add_argument("--sessions", type=int, default=100)
-    parser.add_argument("--events", type=int, default=10_000)
-    parser.add_argument("--seconds", type=float, default=12.0)
+def main(argv: list[str], prog: str) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
+    parser.add_argument("--sessions", type=int, default=None, help="in the base (100)")
+    parser.add_argument("--events", type=int, default=None, help="per session (10,000)")
+    parser.add_argument("--seconds", type=float, default=None, help="per window (12)")
     parser.add_argument("--rate", type=float, default=5.0, help="edits/s per typist (stall)")
+    parser.add_argument("--kills", type=int, default=None, help="per durability mode (3)")
+    parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", choices=("lag", "stall", "always", "loss"), action="append")
     parser.add_argument("--out", type=Path)
-    parser.add_argument("--ping", nargs=2, metavar=("URL", "SECONDS"))
+    parser.add_argument("--ping", nargs=2, metavar=("URL", "SECONDS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.ping:
+    if args.ping:  # the separate pinging process of ``stall``
         print(json.dumps(asyncio.run(ping(args.ping[0], float(args.ping[1]), 0.005))))
         return 0
+    for name, full, quick in (
+        ("sessions", 100, 10),
+        ("events", 10_000, 500),
+        ("seconds", 12.0, 2.0),
+        ("kills", 3, 1),
+    ):
+        if getattr(args, name) is None:
+            setattr(args, name, quick if args.quick else full)
+    args.kill_after = (0.3, 1.0) if args.quick else (1.0, 3.0)  # seconds of typing
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-persist-") as tmp:
         folder = Path(tmp)
@@ -362,7 +350,3 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,14 +1,13 @@
 """``server.py`` without persistence, its store filled from a snapshot at start-up.
 
-``python -m bench.preloaded_server --preload FILE [server flags]``: the same app, routes and
+``python -m bench preloaded-server --preload FILE [server flags]``: the same app, routes and
 sessions as ``server.py --snapshot FILE``, but no journal and no saves, so the persistence
-benchmark (bench/persistence.py) can measure the same load with persistence off.
+scenario (bench/persistence.py) can measure the same load with persistence off.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 from aiohttp import web
@@ -19,7 +18,9 @@ from sessions.web.app import create_app
 from sessions.web.keys import PROBLEMS, STORE
 
 
-def main(argv: list[str]) -> None:
+def main(argv: list[str], prog: str) -> int:
+    if "--preload" not in argv:
+        raise SystemExit(f"usage: {prog} --preload FILE [server.py's flags]")
     at = argv.index("--preload")
     preload = Path(argv[at + 1])
     config = Config.from_args(argv[:at] + argv[at + 2 :])
@@ -32,7 +33,4 @@ def main(argv: list[str]) -> None:
 
     app.on_startup.append(fill)
     web.run_app(app, host=config.host, port=config.port, print=None)
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
+    return 0

@@ -4,7 +4,15 @@ every scenario's numbers for every server."""
 from __future__ import annotations
 
 import math
+import os
+import platform
+from pathlib import Path
 from typing import Any
+
+import aiohttp
+
+from bench import rest
+from bench.common import pinning_plan
 
 KIB = 1024
 RSS_TARGET = 16 * KIB
@@ -131,7 +139,6 @@ def render(
     notes: list[str],
     command: str,
     elapsed: float,
-    profile_md: str | None,
 ) -> str:
     ref = next((k for k in ("floor-orjson", "floor-json") if k in results), None)
     rooms, readers = plan["rooms"], plan["readers"]
@@ -241,6 +248,39 @@ def render(
     ]
     if notes:
         out += ["", "## Notes", "", *(f"- {n}" for n in notes)]
-    if profile_md:
-        out += ["", "## Profile of ours (py-spy)", "", profile_md]
     return "\n".join(out) + "\n"
+
+
+def machine_info() -> dict[str, Any]:
+    """The report's first line: the machine, the versions, how the processes were placed."""
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import uvloop  # noqa: F401
+
+        loop = "uvloop"
+    except ImportError:
+        loop = "asyncio"
+    try:
+        import orjson
+
+        orjson_version = orjson.__version__
+    except ImportError:
+        orjson_version = None
+    return {
+        "cpu": cpu,
+        "cpus": len(os.sched_getaffinity(0)),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "aiohttp": aiohttp.__version__,
+        "orjson": orjson_version,
+        "loadgen_loop": loop,
+        "pinning": pinning_plan()[1],
+        "rest_tool": "wrk" if rest.have_wrk() else "python (wrk not on PATH)",
+    }

@@ -1,8 +1,9 @@
 """REST load: ``POST /api/sessions`` and ``GET /api/sessions/{id}``, req/s and latency.
 
-With ``wrk`` on the PATH (Debian's ``wrk`` package) it does the load, pinned to the load
-generator's CPU; otherwise a small HTTP/1.1 keep-alive client on a raw asyncio protocol does,
-closed loop over ``connections`` sockets. Both report req/s, p50/p90/p99 and non-2xx counts.
+With ``wrk`` on the PATH (Debian's ``wrk`` package) it does the load, on the load
+generator's CPU (it inherits this process's affinity); otherwise a small HTTP/1.1 keep-alive
+client on a raw asyncio protocol does, closed loop over ``connections`` sockets. Both report
+req/s, p50/p90/p99 and non-2xx counts.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from bench.loadgen import HOST, percentiles
-from bench.procstat import loadgen_prefix
+from bench.common import HOST, ServerProcess
+from bench.step import percentiles
 
 CREATE_BODY = b'{"name":"bench","language":"python"}'
 
@@ -66,7 +67,6 @@ def run_wrk(
     """Run wrk; returns (requests, req/s, latency percentiles in ms, non-2xx count)."""
     with tempfile.TemporaryDirectory() as tmp:
         argv = [
-            *loadgen_prefix(),
             "wrk",
             "-t1",
             f"-c{connections}",
@@ -173,3 +173,34 @@ async def run_python(
     elapsed = time.perf_counter() - started
     n = len(stats["latencies"])
     return n, n / elapsed, percentiles(stats["latencies"]), stats["bad"]
+
+
+async def measure(
+    server: ServerProcess, port: int, route: str, path: str, seconds: int, connections: int
+) -> RestResult:
+    """Load ``path`` for ``seconds`` (wrk if installed): req/s, latency, server CPU.
+    ``route`` names it in the report (``POST /api/sessions``: a POST with CREATE_BODY)."""
+    post = route.startswith("POST ")
+    cpu0, lg0, t0 = server.cpu(), time.process_time(), time.perf_counter()
+    if have_wrk():
+        tool = "wrk"
+        url = f"http://{HOST}:{port}{path}"
+        requests, rps, latency, bad = await asyncio.to_thread(
+            run_wrk, url, seconds, connections, post
+        )
+    else:
+        tool = "python"
+        requests, rps, latency, bad = await run_python(port, path, seconds, connections, post)
+    elapsed = time.perf_counter() - t0
+    result = RestResult(
+        route=route,
+        tool=tool,
+        seconds=elapsed,
+        requests=requests,
+        req_per_s=rps,
+        latency_ms=latency,
+        bad_status=bad,
+        server_cpu_pct=100 * (server.cpu() - cpu0) / elapsed,
+        loadgen_cpu_pct=100 * (time.process_time() - lg0) / elapsed,
+    )
+    return result

@@ -25,12 +25,11 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
 from deploy import nginx, supervisor
+from deploy.health import NotHealthy, wait_healthy
 from deploy.topology import (
     DEFAULT_BASE_PORT,
     DEFAULT_LISTEN,
@@ -186,8 +185,8 @@ def run(cluster: Cluster, layout: supervisor.Layout) -> int:
         preexec_fn=_die_with_parent,
     )
     base = f"http://{cluster.listen}"
-    print(f"cluster: starting nginx on {base} and {len(cluster.workers)} worker(s)", flush=True)
-    if _wait_healthy(base, keeper, stopping):
+    print(f"cluster: starting {len(cluster.workers)} worker(s), then nginx on {base}", flush=True)
+    if _start(cluster, layout, keeper, stopping):
         workers = ", ".join(f"{worker.shard}@{worker.address}" for worker in cluster.workers)
         print(
             f"cluster: up on {base}: {workers}; one view at {base}/cluster/health; Ctrl-C stops",
@@ -221,19 +220,48 @@ def stop(layout: supervisor.Layout, keeper: subprocess.Popen[bytes], listen: str
     return code
 
 
-def _wait_healthy(base: str, keeper: subprocess.Popen[bytes], stopping: list[int]) -> bool:
+def _start(
+    cluster: Cluster,
+    layout: supervisor.Layout,
+    keeper: subprocess.Popen[bytes],
+    stopping: list[int],
+) -> bool:
+    """Each worker's own ``/health`` first, then nginx, then ``/cluster/health`` once through
+    it: nginx never tries a worker that does not listen yet (each try would be a ``connect()
+    failed`` line in its error log, and the worker taken out of rotation for a while)."""
     deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline and not stopping and keeper.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{base}/cluster/health", timeout=2) as response:
-                if response.status == 200:
-                    return True
-        except (urllib.error.URLError, OSError):
-            pass
-        _pause()
-    if not stopping and keeper.poll() is None:
+
+    def alive() -> bool:
+        return not stopping and keeper.poll() is None
+
+    everyone = True
+    try:
+        for worker in cluster.workers:
+            wait_healthy(f"{worker.url}/health", within=deadline - time.monotonic(), alive=alive)
+    except NotHealthy:
+        everyone = False
+    if not alive():
+        return False
+    conf = str(layout.directory / "supervisord.conf")
+    nginx_started = subprocess.run(
+        [layout.python, "-m", "supervisor.supervisorctl", "-c", conf, "start", "nginx"],
+        capture_output=True,
+        text=True,
+    )
+    if nginx_started.returncode != 0:
+        print(f"cluster: nginx did not start: {nginx_started.stdout.strip()}", file=sys.stderr)
+        return False
+    if not everyone:
         print(f"cluster: not every worker is up after {START_TIMEOUT:g}s", file=sys.stderr)
-    return False
+        return False
+    try:
+        url = f"http://{cluster.listen}/cluster/health"
+        wait_healthy(url, within=max(deadline - time.monotonic(), 1.0), alive=alive)
+    except NotHealthy as exc:
+        if alive():
+            print(f"cluster: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _wait_closed(listen: str) -> None:

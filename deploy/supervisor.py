@@ -6,7 +6,9 @@ together with SIGTERM (each tells its sockets ``server-shutdown`` and saves), an
 is stopped before nginx (supervisord stops the highest ``priority`` first and waits for it).
 nginx is stopped with SIGQUIT, its graceful stop: it closes its listening socket at once and
 lets open connections finish. ``python -m deploy.cluster up`` sends that SIGQUIT before
-anything else, so nothing new is accepted while the workers shut down.
+anything else, so nothing new is accepted while the workers shut down. nginx is not started
+with supervisord: ``up`` starts it (``supervisorctl start nginx``) once every worker answers
+its own ``/health``, so nginx never proxies to a worker that does not listen yet.
 """
 
 from __future__ import annotations
@@ -134,6 +136,7 @@ def _nginx(layout: Layout) -> str:
     return f"""[program:nginx]
 command={shlex.join(nginx_command(layout))}
 priority={NGINX_PRIORITY}
+autostart=false
 autorestart=unexpected
 exitcodes=0
 startsecs=1

@@ -18,9 +18,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +25,7 @@ from typing import Any
 import aiohttp
 
 from deploy.cluster import find_nginx
+from deploy.health import NotHealthy, wait_healthy
 from sessions.collab.ot import Operation
 from tests.needs import need
 from tests.polling import wait_until
@@ -123,6 +121,8 @@ class LocalCluster:
             *worker_args,
         ]
         self.process: subprocess.Popen[bytes] | None = None
+        self.error_log_at_start = ""
+        """nginx's error log as it was once the cluster was first healthy."""
 
     @property
     def output_path(self) -> Path:
@@ -143,22 +143,23 @@ class LocalCluster:
                 self.command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
             )
         self.wait_healthy()
+        self.error_log_at_start = self.nginx_error_log()
 
     def wait_healthy(self, within: float = START_TIMEOUT) -> dict[str, Any]:
         """Block until ``/cluster/health`` through nginx says every worker is up."""
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise AssertionError(f"cluster exited {self.process.returncode}:\n{self.output()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/cluster/health", timeout=2) as response:
-                    body: dict[str, Any] = json.load(response)
-                    return body
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.05)
-        raise AssertionError(f"cluster not healthy within {within}s:\n{self.output()}")
+        process = self.process
+        assert process is not None
+        try:
+            body: dict[str, Any] = wait_healthy(
+                f"{self.url}/cluster/health", within=within, alive=lambda: process.poll() is None
+            )
+        except NotHealthy as exc:
+            raise AssertionError(f"{exc} (exit {process.poll()}):\n{self.output()}") from None
+        return body
+
+    def nginx_error_log(self) -> str:
+        path = self.directory / "logs" / "nginx-error.log"
+        return path.read_text(errors="replace") if path.exists() else ""
 
     def supervisorctl(self, *args: str) -> str:
         conf = self.directory / "supervisord.conf"

@@ -1,10 +1,18 @@
-"""The benchmark's own pieces, small and fast: the floor relay's text handling, the raw
-WebSocket client's frames, the report's percentiles and profile summary, and one short
-measured step against the floor and against the project (so a protocol change that would break
-`make bench` fails here first)."""
+"""The benchmark tool (``python -m bench SCENARIO``), small and fast: its pieces (the raw
+WebSocket client's frames, the report's percentiles, the profile summary, one measured step
+against the floor relay and against the project), its shape (one entry point listing every
+scenario, no import circle), and every scenario run end to end in quick mode with the
+smallest load, each printing its table, so that a change that would break a benchmark
+fails here first."""
 
 from __future__ import annotations
 
+import ast
+import graphlib
+import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +20,22 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bench import floor_server, loadgen, paired, perframe, perrequest
+from bench import floor_server, loadgen, paired
+from bench.__main__ import COMMANDS, SCENARIOS
+from bench.__main__ import main as bench
+from bench.common import FULL, HOST
 from bench.loadgen import Probe
-from bench.profile import summarize
+from bench.profile import py_spy, summarize
+from bench.step import StepResult, percentiles, run_step
 from bench.wsclient import text_frame
 from sessions.config import Config
 from sessions.web.app import create_app
+from tests.clusterkit import nginx_or_skip
+from tests.needs import need, need_program
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = "rooms=2,readers=2,warmup=0.1"
+"""The least load a scenario can run with: two sessions of three users, short warm-up."""
 
 
 @pytest.mark.parametrize(("size", "header"), [(5, 2), (200, 4), (70_000, 10)])
@@ -36,7 +54,7 @@ def test_make_document_has_the_exact_size() -> None:
 
 
 def test_percentiles_in_milliseconds() -> None:
-    result = loadgen.percentiles([i * 1_000_000 for i in range(1, 101)])
+    result = percentiles([i * 1_000_000 for i in range(1, 101)])
     assert result["p50"] == 51.0
     assert result["p99"] == 100.0
     assert result["max"] == 100.0
@@ -52,17 +70,18 @@ def test_profile_summary_counts_self_and_inclusive_time(tmp_path: Path) -> None:
     assert profile.samples == 4
     assert profile.self_share[0] == ("dumps (json/__init__.py)", 75.0)
     assert dict(profile.inclusive_share)["handle (sessions/web/ws.py)"] == 100.0
+    assert "| 75.0 | json (stdlib) |" in profile.by_category()
 
 
-async def _one_step(app: web.Application) -> loadgen.StepResult:
-    server = TestServer(app, host=loadgen.HOST)
+async def _one_step(app: web.Application) -> StepResult:
+    server = TestServer(app, host=HOST)
     await server.start_server()
     port = server.port
     assert port is not None
     try:
         rooms = await loadgen.build_rooms(port, 2, 2, 512, "text", Probe())
         try:
-            step = await loadgen.run_step(
+            step = await run_step(
                 rooms, 20.0, 0.3, lambda: 0.0, lambda: 0, warmup=0.1, drain_timeout=2.0
             )
             assert await loadgen.check_convergence(port, rooms) == []
@@ -83,7 +102,7 @@ async def test_a_step_against_the_project_delivers_every_edit() -> None:
     _assert_clean(step)
 
 
-def _assert_clean(step: loadgen.StepResult) -> None:
+def _assert_clean(step: StepResult) -> None:
     summary: dict[str, Any] = step.to_json()
     assert step.edits > 0, summary
     assert step.expected == 2 * step.edits, summary
@@ -92,33 +111,202 @@ def _assert_clean(step: loadgen.StepResult) -> None:
     assert step.bad_acks == 0, summary
 
 
-def test_the_per_edit_measurement_runs_every_edit_through_both(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("sys.argv", ["perframe", "200"])
-    perframe.main()  # asserts itself that every edit reached the document and both readers
+def test_paired_windows_alternate_which_server_goes_first() -> None:
+    assert paired.order(4) == [(0, 1), (1, 0), (0, 1), (1, 0)]
+
+
+def test_paired_report_quotes_every_pair_and_the_median_ratio() -> None:
+    text = paired.report([(60.0, 50.0), (55.0, 50.0), (75.0, 50.0)], FULL, 4.0)
+    assert "| 1 | 60.0 | 50.0 | 1.20 |" in text
+    assert "| 3 | 75.0 | 50.0 | 1.50 |" in text
+    assert "Median ratio **1.20** (range 1.10 to 1.50)" in text
+    assert "8,000 msg/s" in text
+
+
+# --- the tool's shape -----------------------------------------------------------------------
+
+
+def _bench_imports(path: Path) -> set[str]:
+    """The bench modules ``path`` imports, at its top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module == "bench":
+            found |= {f"bench.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return {name for name in found if name.startswith("bench.")}
+
+
+def test_bench_has_no_import_circle_and_nothing_imports_a_scenario() -> None:
+    graph = {f"bench.{path.stem}": _bench_imports(path) for path in (ROOT / "bench").glob("*.py")}
+    graphlib.TopologicalSorter(graph).prepare()  # raises CycleError on a circle
+    scenarios = set(SCENARIOS.values())  # a server (the floor relay) may serve as a library
+    assert {
+        module: imports & scenarios for module, imports in graph.items() if imports & scenarios
+    } == {}
+
+
+def test_bench_is_the_only_entry_point() -> None:
+    mains = [
+        path.name
+        for path in (ROOT / "bench").glob("*.py")
+        if 'if __name__ == "__main__":' in path.read_text()
+    ]
+    assert mains == ["__main__.py"]
+
+
+def test_help_lists_every_scenario_with_its_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        bench(["--help"])
+    assert exit_.value.code == 0
+    listed = capsys.readouterr().out.split("scenarios (docs/benchmarks.md):\n")[1]
+    names = [line.split()[0] for line in listed.splitlines() if line.startswith("  ")]
+    assert names == [*SCENARIOS, "floor-server", "preloaded-server"]
+
+
+def test_an_unknown_scenario_is_refused_with_the_list(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        bench(["bogus"])
+    assert exit_.value.code == 2
+    assert "invalid choice: 'bogus' (choose from 'floor', 'paired'," in capsys.readouterr().err
+
+
+def test_every_bench_command_in_the_docs_and_makefile_names_a_scenario() -> None:
+    shown = "\n".join(
+        (ROOT / name).read_text() for name in ("README.md", "docs/benchmarks.md", "Makefile")
+    )
+    commands = re.findall(r"python -m\s+bench(\S*)\s+([^\s`]+)", shown)
+    assert len(commands) > 20
+    assert [dotted for dotted, _ in commands if dotted] == []  # no `python -m bench.x` left
+    names = {name for _, name in commands}
+    assert names - set(COMMANDS) == {"SCENARIO", "--help"}
+
+
+# --- every scenario, quick and tiny -----------------------------------------------------------
+
+
+def test_perframe_runs_every_edit_through_both(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench(["perframe", "200"]) == 0  # asserts that every edit reached both readers
     out = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in out] == ["floor", "ours"]
     assert "by stage: guard" in out[1]
 
 
 def test_perrequest_runs_both_apps_and_checks_every_response(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr("sys.argv", ["perrequest", "50"])
-    perrequest.main()  # asserts itself that every request was answered 201
+    assert bench(["perrequest", "50"]) == 0  # asserts that every request was answered 201
     out = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in out] == ["floor", "ours"]
     assert all("µs per POST" in line for line in out)
 
 
-def test_paired_windows_alternate_which_server_goes_first() -> None:
-    assert paired.order(4) == [(0, 1), (1, 0), (0, 1), (1, 0)]
+def _run(*argv: str, within: float = 100.0) -> str:
+    """``python -m bench ARGV`` in a process of its own (a scenario pins itself to a core);
+    its standard output, after checking it exited 0."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=within,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
 
 
-def test_paired_report_quotes_every_pair_and_the_median_ratio() -> None:
-    text = paired.report([(60.0, 50.0), (55.0, 50.0), (75.0, 50.0)], 20.0, 4.0)
-    assert "| 1 | 60.0 | 50.0 | 1.20 |" in text
-    assert "| 3 | 75.0 | 50.0 | 1.50 |" in text
-    assert "Median ratio **1.20** (range 1.10 to 1.50)" in text
-    assert "8,000 msg/s" in text
+@pytest.mark.timeout(120)
+def test_floor_quick_prints_every_table_for_both_servers(tmp_path: Path) -> None:
+    windows = "moderate_seconds=0.3,fixed_seconds=0.3,sat_steps=1,sat_seconds=0.3"
+    small = f"{TINY},{windows},big_rooms=1,big_seconds=0.3,idle_sockets=4"
+    out = _run(
+        "floor",
+        "--quick",
+        "--servers",
+        "ours,floor-json",
+        "--set",
+        small,
+        "--results",
+        str(tmp_path),
+    )
+    for title in (
+        "## Targets (ours against `floor-json` measured in this run)",
+        "## (a) moderate: 2 sessions x 3 users",
+        "## (b) saturation",
+        "## (c) big document: 1 sessions x 3 users",
+        "## (d) idle: 4 joined idle sockets",
+        "## (e) REST: 1 s per route",
+    ):
+        assert title in out
+    assert "| floor-json | `GET /api/sessions/{id}` |" in out
+    assert "## Notes" not in out  # no server failed, warned or diverged
+    assert [path.suffix for path in sorted(tmp_path.glob("*.*"))] == [".json", ".md"]
+
+
+@pytest.mark.timeout(60)
+def test_paired_quick_prints_the_pairs_and_the_median(tmp_path: Path) -> None:
+    out = _run(
+        "paired",
+        "--quick",
+        "--pairs",
+        "1",
+        "--seconds",
+        "0.3",
+        "--set",
+        TINY,
+        "--results",
+        str(tmp_path),
+    )
+    assert "| pair | ours µs/msg | floor-orjson µs/msg | ours ÷ floor |" in out
+    assert "Median ratio **" in out
+
+
+@pytest.mark.timeout(120)
+def test_persistence_quick_measures_each_part(tmp_path: Path) -> None:
+    out_file = tmp_path / "persistence.json"
+    out = _run(
+        "persistence", "--quick", "--sessions", "2", "--seconds", "1", "--out", str(out_file)
+    )
+    parts = [line.split()[0] for line in out.splitlines() if not line.startswith((" ", "}"))]
+    assert parts == ["lag", "stall", "always", "loss"]
+    results = json.loads(out_file.read_text())
+    assert set(results["always"]) == {"off", "interval", "always"}
+    assert [len(results["loss"][mode]) for mode in ("interval", "always")] == [1, 1]
+
+
+@pytest.mark.timeout(60)
+def test_cluster_quick_prints_the_proxy_table(tmp_path: Path) -> None:
+    nginx_or_skip()
+    small = f"{TINY},fixed_seconds=0.3,sat_steps=1,sat_seconds=0.3"
+    argv = ["--setups", "direct,nginx-1", "--rounds", "1", "--set", small]
+    out = _run("cluster", "--quick", *argv, "--results", str(tmp_path))
+    assert out.startswith("| setup | µs CPU / msg at the fixed rate")
+    assert [line.split()[1] for line in out.splitlines()[2:4]] == ["direct", "nginx-1"]
+    [folder] = tmp_path.glob("cluster-*")
+    assert (folder / "nginx-1" / "error.log").read_text() == ""  # workers answered first
+
+
+@pytest.mark.timeout(60)
+def test_exec_quick_prints_a_row_per_level() -> None:
+    out = _run("exec", "--quick", "--levels", "rlimits", "--runs", "1", "--long", "2")
+    assert "| isolation | run-code → run-started |" in out
+    assert [line.split()[1] for line in out.splitlines() if line.startswith("| r")] == ["rlimits"]
+
+
+@pytest.mark.timeout(90)
+def test_browser_quick_reports_typing_and_first_load() -> None:
+    need_program("chromium")
+    report = json.loads(_run("browser", "--quick", "--keystrokes", "3"))
+    assert report["typing"]["keystrokes"] == 3
+    assert set(report["first_load"]) == {"cold", "warm"}
+
+
+@pytest.mark.timeout(90)
+def test_profile_quick_samples_each_load(tmp_path: Path) -> None:
+    need("py-spy", py_spy() is not None, "py-spy is not installed (make bench-quick installs it)")
+    out = _run("profile", "--quick", "--seconds", "1", "--results", str(tmp_path))
+    assert "### full-text clients, 20 x 3, 2 KB, 20 edits/s" in out
+    assert "### op clients, 2 x 3, 100 KB, 50 edits/s" in out
+    assert "| self % | function |" in out

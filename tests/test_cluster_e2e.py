@@ -75,6 +75,14 @@ async def type_markers(client: RoutedClient, prefix: str, stop: asyncio.Event) -
     return acked
 
 
+def test_start_up_leaves_nginx_no_failed_connect_to_a_worker(cluster: LocalCluster):
+    """``up`` polls each worker's own /health and starts nginx only once all answer, so
+    nginx never tries a worker that does not listen yet (each try used to be a
+    ``connect() failed`` line, then ``no live upstreams`` for every later poll)."""
+    assert "connect() failed" not in cluster.error_log_at_start
+    assert cluster.error_log_at_start == ""  # nothing at warn or above: no retries, no 502s
+
+
 async def test_sessions_created_through_nginx_land_on_every_worker_and_rest_reaches_the_owner(
     cluster: LocalCluster, http: aiohttp.ClientSession
 ):

@@ -166,6 +166,7 @@ def test_supervisord_config_restarts_workers_and_stops_them_before_nginx(tmp_pat
         assert process.command.endswith("--log-level WARNING")
     [nginx_process] = groups["nginx"].process_configs
     assert nginx_process.stopsignal == 3  # SIGQUIT: graceful, stop accepting first
+    assert nginx_process.autostart is False  # `up` starts it once the workers answer
 
 
 def test_cluster_nginx_command_prints_the_http_block(capsys: pytest.CaptureFixture[str]):

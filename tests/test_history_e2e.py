@@ -44,7 +44,7 @@ async def test_a_client_back_from_before_a_crash_is_reset_and_ends_equal(tmp_pat
     snapshot = tmp_path / "sessions.json"
     flags = ("--snapshot", str(snapshot), "--snapshot-interval", "3600")
     async with aiohttp.ClientSession() as http:
-        async with served(tmp_path, *flags, http=http) as first:
+        async with served(tmp_path, *flags) as first:
             async with http.post(
                 f"{first.url}/api/sessions", json={"code": "base", "maxCandidates": 5}
             ) as response:
@@ -55,7 +55,7 @@ async def test_a_client_back_from_before_a_crash_is_reset_and_ends_equal(tmp_pat
         running = [Server(*flags, port=first.port)]  # the same URL: clients come back to it
         running[0].start(tmp_path / "second.log")
         try:
-            await running[0].wait_healthy(http)
+            await running[0].wait_healthy()
             ada = typing_client(http, running, session_id, "Ada")
             state = await ada.join()
             before_crash = state["historyId"]
@@ -73,7 +73,7 @@ async def test_a_client_back_from_before_a_crash_is_reset_and_ends_equal(tmp_pat
         running[0] = Server(*flags, port=first.port)
         running[0].start(tmp_path / "third.log")
         try:
-            await running[0].wait_healthy(http)
+            await running[0].wait_healthy()
             bo = typing_client(http, running, session_id, "Bo")
             bo_state = await bo.join()
             assert bo_state["session"]["revision"] == 0  # the crash lost revisions 1 and 2

@@ -59,7 +59,7 @@ async def test_debug_shows_frame_types_and_sizes_never_contents(
 
 @pytest.mark.timeout(60)
 async def test_shutdown_logs_the_close_code_the_clients_receive(tmp_path: Path):
-    async with aiohttp.ClientSession() as http, served(tmp_path, http=http) as server:
+    async with aiohttp.ClientSession() as http, served(tmp_path) as server:
         async with http.post(f"{server.url}/api/sessions", json={"name": "x"}) as response:
             session = await response.json()
         ws = await http.ws_connect(f"{server.url}/ws/{session['id']}?name=Ada")

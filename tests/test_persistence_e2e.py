@@ -98,14 +98,14 @@ async def test_kill_9_while_typing_restores_what_was_acknowledged_and_nothing_el
     rng = random.Random(seed)
     flags = ("--snapshot", str(tmp_path / "s.json"), *FLAGS)
     async with aiohttp.ClientSession() as http:
-        async with served(tmp_path, *flags, http=http) as server:
+        async with served(tmp_path, *flags) as server:
             typists, tasks = await start_typing(http, server.url)
             await wait_for_acks(typists, rng.randint(20, 400))
             killed_at = time.monotonic()
             server.signal(signal.SIGKILL)
             assert await server.wait_exit() == -signal.SIGKILL
             await asyncio.gather(*tasks)
-        async with served(tmp_path, *flags, http=http) as again:
+        async with served(tmp_path, *flags) as again:
             for typist in typists:
                 session = await restored_code(http, again.url, typist)
                 revision = session["revision"]
@@ -132,14 +132,14 @@ async def test_with_durability_always_kill_9_right_after_an_ack_loses_nothing(
     rng = random.Random(seed)
     flags = ("--snapshot", str(tmp_path / "s.json"), "--durability", "always", *FLAGS)
     async with aiohttp.ClientSession() as http:
-        async with served(tmp_path, *flags, http=http) as server:
+        async with served(tmp_path, *flags) as server:
             typists, tasks = await start_typing(http, server.url)
             await wait_for_acks(typists, rng.randint(20, 200))
             server.signal(signal.SIGKILL)  # as soon as the ack is in: no time to fsync after
             acked = [typist.acked_by(time.monotonic()) for typist in typists]
             assert await server.wait_exit() == -signal.SIGKILL
             await asyncio.gather(*tasks)
-        async with served(tmp_path, *flags, http=http) as again:
+        async with served(tmp_path, *flags) as again:
             for typist, revision_acked in zip(typists, acked, strict=True):
                 session = await restored_code(http, again.url, typist)
                 assert session["revision"] >= revision_acked

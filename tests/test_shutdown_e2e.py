@@ -24,6 +24,7 @@ import pytest
 from aiohttp import WSMsgType, web
 
 import server
+from deploy import health
 from tests.needs import need_program
 from tests.polling import wait_until
 
@@ -64,20 +65,20 @@ class Server:
         assert self.log_path is not None
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
-    async def wait_healthy(self, http: aiohttp.ClientSession) -> None:
-        assert self.process is not None
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"server exited with {self.process.returncode}:\n{self.output}")
-            try:
-                async with http.get(f"{self.url}/health") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-        pytest.fail(f"server not healthy within {START_TIMEOUT}s:\n{self.output}")
+    async def wait_healthy(self, context: ssl.SSLContext | None = None) -> None:
+        """Until ``/health`` answers 200 (``deploy.health``); ``context`` trusts an https one."""
+        process = self.process
+        assert process is not None
+        try:
+            await asyncio.to_thread(
+                health.wait_healthy,
+                f"{self.url}/health",
+                within=START_TIMEOUT,
+                alive=lambda: process.poll() is None,
+                context=context,
+            )
+        except health.NotHealthy as exc:
+            pytest.fail(f"{exc} (exit {process.poll()}):\n{self.output}")
 
     async def wait_exit(self) -> int:
         process = self.process
@@ -101,12 +102,12 @@ class Server:
 
 @asynccontextmanager
 async def served(
-    tmp_path: Path, *flags: str, http: aiohttp.ClientSession, scheme: str = "http"
+    tmp_path: Path, *flags: str, scheme: str = "http", context: ssl.SSLContext | None = None
 ) -> AsyncIterator[Server]:
     server = Server(*flags, scheme=scheme)
     server.start(tmp_path / "server.log")
     try:
-        await server.wait_healthy(http)
+        await server.wait_healthy(context)
         yield server
     finally:
         server.ensure_stopped()
@@ -180,7 +181,7 @@ async def test_sigterm_tells_sockets_saves_everything_and_a_restart_restores_it(
     snapshot = tmp_path / "sessions.json"
     flags = ("--snapshot", str(snapshot), "--snapshot-interval", "3600")
     async with aiohttp.ClientSession() as http:
-        async with served(tmp_path, *flags, http=http) as server:
+        async with served(tmp_path, *flags) as server:
             expected = await edit_a_few_sessions(http, server)
             listener, _ = await join(http, server, expected[0]["created"], "Listener")
             server.signal(signal.SIGTERM)
@@ -193,7 +194,7 @@ async def test_sigterm_tells_sockets_saves_everything_and_a_restart_restores_it(
         for item in expected:  # secrets stay out of the log
             assert item["created"]["interviewerToken"] not in output
             assert item["code"] not in output
-        async with served(tmp_path, *flags, http=http) as again:
+        async with served(tmp_path, *flags) as again:
             await assert_restored(http, again, expected)
             async with http.get(f"{again.url}/health") as response:
                 assert (await response.json())["sessions"] == len(expected)
@@ -206,7 +207,7 @@ async def test_the_server_process_freezes_its_start_up_heap_out_of_the_collector
 ):
     async with (
         aiohttp.ClientSession() as http,
-        served(tmp_path, http=http) as server,
+        served(tmp_path) as server,
         http.get(f"{server.url}/metrics") as response,
     ):
         text = await response.text()
@@ -238,7 +239,7 @@ def start_an_upload(port: int) -> socket.socket:
 @pytest.mark.timeout(120)
 async def test_after_sigterm_the_server_stops_accepting_while_it_finishes(tmp_path: Path):
     flags = ("--shutdown-grace-seconds", "2")
-    async with aiohttp.ClientSession() as http, served(tmp_path, *flags, http=http) as server:
+    async with served(tmp_path, *flags) as server:
         upload = start_an_upload(server.port)  # holds the shutdown for its grace period
         server.signal(signal.SIGTERM)
         await wait_until(lambda: refuses_connections(server.port), "refusing connections")
@@ -254,7 +255,7 @@ async def test_sigkill_loses_at_most_the_last_snapshot_interval(tmp_path: Path):
     interval = 0.3
     flags = ("--snapshot", str(snapshot), "--snapshot-interval", str(interval))
     async with aiohttp.ClientSession() as http:
-        async with served(tmp_path, *flags, http=http) as server:
+        async with served(tmp_path, *flags) as server:
             expected = await edit_a_few_sessions(http, server, count=2)
             last = expected[-1]
             edited_at = time.monotonic()
@@ -268,7 +269,7 @@ async def test_sigkill_loses_at_most_the_last_snapshot_interval(tmp_path: Path):
             assert time.monotonic() - edited_at < interval + 2
             server.signal(signal.SIGKILL)
             assert await server.wait_exit() == -signal.SIGKILL
-        async with served(tmp_path, *flags, http=http) as again:
+        async with served(tmp_path, *flags) as again:
             await assert_restored(http, again, expected)
 
 
@@ -307,7 +308,7 @@ async def test_ssl_cert_and_key_serve_https_and_wss(tmp_path: Path, self_signed:
     connector = aiohttp.TCPConnector(ssl=trust)
     async with aiohttp.ClientSession(connector=connector) as https:
         flags = ("--ssl-cert", str(cert), "--ssl-key", str(key))
-        async with served(tmp_path, *flags, http=https, scheme="https") as server:
+        async with served(tmp_path, *flags, scheme="https", context=trust) as server:
             async with https.post(f"{server.url}/api/sessions") as response:
                 created = await response.json()
             ws = await https.ws_connect(f"wss://127.0.0.1:{server.port}/ws")

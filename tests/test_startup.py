@@ -3,6 +3,7 @@ no traceback. Each cause is run as the real ``server.py`` process."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import socket
@@ -13,9 +14,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from deploy.health import wait_healthy
 from sessions.version import VERSION
 from tests.needs import need_program
-from tests.polling import wait_until
 from tests.test_shutdown_e2e import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,7 +172,8 @@ async def test_the_aiohttp_web_form_logs_in_the_same_format_and_freezes_the_heap
     process = start_aiohttp_web(port, log_path)
     try:
         async with aiohttp.ClientSession() as http:
-            await wait_until(lambda: healthy(http, port), "healthy", within=20)
+            url, alive = f"http://127.0.0.1:{port}/health", lambda: process.poll() is None
+            await asyncio.to_thread(wait_healthy, url, within=20, alive=alive)
             async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
                 metrics = await response.text()
     finally:
@@ -193,11 +195,3 @@ def start_aiohttp_web(port: int, log_path: Path) -> subprocess.Popen[bytes]:
     command += ["server:create_app", "--log-level", "INFO"]
     with log_path.open("wb") as log:
         return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-
-
-async def healthy(http: aiohttp.ClientSession, port: int) -> bool:
-    try:
-        async with http.get(f"http://127.0.0.1:{port}/health") as response:
-            return response.status == 200
-    except aiohttp.ClientError:
-        return False
