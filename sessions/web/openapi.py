@@ -1,11 +1,17 @@
 """The OpenAPI 3 description of the REST API, served at ``GET /openapi.json``.
 
 Built from the :class:`~sessions.config.Config` so the limits it states are the running
-server's. ``docs/openapi.json`` is the description with the default settings; regenerate it
-with ``python -m sessions.web.openapi > docs/openapi.json`` (a test checks it is current, and
-another that every route of the app is described and nothing else). Response schemas name
-the fields a client can rely on and allow more, so adding a field is not a breaking change.
-"""
+server's, and from the declarations the server reads requests with, so that what it says a
+request may hold is what the server accepts: the bodies' fields
+(:func:`sessions.protocol.validation.session_fields`), the query parameters
+(``sessions/web/rest_interview.py``, :func:`sessions.protocol.validation.url_join_fields`)
+and the WebSocket handshake (:data:`sessions.web.guards.HANDSHAKE`); ``problem`` lists the
+running bank's slugs. ``docs/openapi.json`` is the description with the default settings;
+regenerate it with ``python -m sessions.web.openapi > docs/openapi.json`` (a test checks it is
+current, another that every route of the app is described and nothing else, and
+``tests/test_openapi.py`` runs schemathesis with every check against a live server). Response
+schemas name the fields a client can rely on and allow more, so adding a field is not a
+breaking change."""
 
 from __future__ import annotations
 
@@ -16,9 +22,14 @@ from typing import Any
 from aiohttp import web
 
 from sessions.config import Config
-from sessions.languages import LANGUAGES
+from sessions.interview.problems import load_bank
+from sessions.protocol.inputs import Field
+from sessions.protocol.validation import session_fields, url_join_fields
 from sessions.version import VERSION
-from sessions.web.keys import CONFIG
+from sessions.web.guards import HANDSHAKE
+from sessions.web.keys import CONFIG, PROBLEMS
+from sessions.web.rest import problem_slugs
+from sessions.web.rest_interview import PROBLEM_FILTERS, REPLAY_POINT
 
 Schema = dict[str, Any]
 OPENAPI_JSON = web.AppKey("openapi_json", bytes)
@@ -38,8 +49,8 @@ ERROR_MEANINGS = {
     400: "malformed request: bad JSON, a wrong field, a bad query parameter",
     401: "no or malformed 'Authorization: Bearer <interviewerToken>'",
     403: "wrong token, or a browser origin that is not allowed",
-    404: "no such session, problem or route",
-    409: "the session has ended",
+    404: "no such session, problem or route; for a replay, a revision not reached yet",
+    409: "the session has ended; for a replay, a revision older than the record keeps",
     413: "body over --max-body-bytes, or code over --max-code-bytes",
     415: "the body is not application/json in UTF-8",
     429: "too many requests or sockets from one address (see Retry-After)",
@@ -102,6 +113,13 @@ def _responses(ok: dict[int, Schema], *errors: int) -> dict[str, Schema]:
     responses = {str(status): response for status, response in ok.items()}
     for status in errors:
         responses[str(status)] = _json(_ref("Error"), ERROR_MEANINGS[status])
+    if "429" in responses:
+        responses["429"]["headers"] = {
+            "Retry-After": {
+                "description": "seconds to wait, when waiting helps",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        }
     return responses
 
 
@@ -115,14 +133,17 @@ def _path_param(name: str, description: str) -> Schema:
     }
 
 
-def _query(name: str, schema: Schema, description: str, *, required: bool = False) -> Schema:
-    return {
-        "name": name,
-        "in": "query",
-        "required": required,
-        "description": description,
-        "schema": schema,
-    }
+def _headers(fields: tuple[Field[str], ...]) -> list[Schema]:
+    return [
+        {
+            "name": field.name,
+            "in": "header",
+            "required": True,
+            "description": field.description,
+            "schema": field.kind.schema(),
+        }
+        for field in fields
+    ]
 
 
 SESSION_ID = _path_param("session_id", "the session's id")
@@ -130,8 +151,7 @@ SLUG = _path_param("slug", "a problem's slug, as GET /api/problems lists it")
 BEARER: list[dict[str, list[str]]] = [{"interviewerToken": []}]
 
 
-def _schemas(config: Config) -> dict[str, Schema]:
-    name = {"type": "string", "minLength": 1, "maxLength": config.max_name_length}
+def _schemas(config: Config, problems: list[str]) -> dict[str, Schema]:
     timestamp = {"type": "string", "format": "date-time"}
     session_properties = {
         "id": {"type": "string"},
@@ -146,19 +166,7 @@ def _schemas(config: Config) -> dict[str, Schema]:
         "maxCandidates": {"type": "integer", "minimum": 1},
     }
     session_required = ["id", "name", "language", "code", "revision", "createdAt", "updatedAt"]
-    editable = {
-        "name": name,
-        "language": {"type": "string", "enum": list(LANGUAGES)},
-        "code": {
-            "type": "string",
-            "description": f"at most {config.max_code_bytes} UTF-8 bytes",
-        },
-        "maxCandidates": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": config.max_candidates_limit,
-        },
-    }
+    fields = session_fields(config, problems)
     return {
         "Error": ERROR,
         "Session": {
@@ -175,17 +183,8 @@ def _schemas(config: Config) -> dict[str, Schema]:
                 "observerToken": {"type": "string"},
             },
         },
-        "CreateSession": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {**editable, "problem": {"type": "string", "minLength": 1}},
-        },
-        "PatchSession": {
-            "type": "object",
-            "additionalProperties": False,
-            "minProperties": 1,
-            "properties": editable,
-        },
+        "CreateSession": fields.create().schema(),
+        "PatchSession": fields.patch().schema(),
         "Users": {
             "type": "object",
             "required": ["users", "count"],
@@ -314,14 +313,7 @@ def _session_paths() -> dict[str, Schema]:
             "parameters": [SESSION_ID],
             "get": {
                 "summary": "The code as it was at a revision or a moment.",
-                "parameters": [
-                    _query(
-                        "at",
-                        {"type": "string"},
-                        "a revision number or an ISO 8601 time with a time zone",
-                        required=True,
-                    )
-                ],
+                "parameters": REPLAY_POINT.parameters(),
                 "responses": _responses(
                     {
                         200: _json(
@@ -340,6 +332,7 @@ def _session_paths() -> dict[str, Schema]:
                     },
                     400,
                     404,
+                    409,
                 ),
             },
         },
@@ -393,10 +386,7 @@ def _other_paths() -> dict[str, Schema]:
         "/api/problems": {
             "get": {
                 "summary": "The problem bank, optionally filtered.",
-                "parameters": [
-                    _query("difficulty", {"type": "string"}, "easy, medium or hard"),
-                    _query("tag", {"type": "string"}, "only problems with this tag"),
-                ],
+                "parameters": PROBLEM_FILTERS.parameters(),
                 "responses": _responses({200: _json(problem_list, "the problems")}, 400),
             }
         },
@@ -493,17 +483,20 @@ def _other_paths() -> dict[str, Schema]:
     }
 
 
-def _socket_paths() -> dict[str, Schema]:
-    upgrade = {"101": {"description": "switched to the WebSocket protocol (docs/protocol.md)"}}
-    url_join = [
-        _query("name", {"type": "string"}, "display name", required=True),
-        _query("role", {"type": "string"}, "interviewer, candidate (default) or observer"),
-        _query("token", {"type": "string"}, "for interviewer and observer; or send 'auth'"),
-        _query("clientId", {"type": "string"}, "this client's own id (22-64 base64url chars)"),
-        _query("revision", {"type": "string"}, "last revision seen, to get missed ops"),
-        _query("historyId", {"type": "string"}, "the historyId that revision belongs to"),
-        _query("fullCode", {"type": "string"}, "false: code-update frames without code"),
-    ]
+def _socket_paths(config: Config) -> dict[str, Schema]:
+    upgrade = {
+        "101": {
+            "description": "switched to the WebSocket protocol (docs/protocol.md)",
+            "headers": {
+                "Sec-WebSocket-Accept": {
+                    "description": "the key's digest (RFC 6455)",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
+            },
+        }
+    }
+    handshake = _headers(HANDSHAKE)
     frames = (
         "JSON text frames both ways (docs/protocol.md). The reply to a join is session-state, "
         "with the session, its historyId (the history its revisions belong to), and for a "
@@ -518,6 +511,7 @@ def _socket_paths() -> dict[str, Schema]:
             "get": {
                 "summary": "Open a WebSocket (JSON protocol: docs/protocol.md).",
                 "description": frames,
+                "parameters": handshake,
                 "responses": {**upgrade, **_responses({}, 400, 403, 429)},
             }
         },
@@ -526,7 +520,7 @@ def _socket_paths() -> dict[str, Schema]:
             "get": {
                 "summary": "Open a WebSocket and join the session at connect.",
                 "description": frames,
-                "parameters": url_join,
+                "parameters": [*handshake, *url_join_fields(config).query().parameters()],
                 "responses": {**upgrade, **_responses({}, 400, 403, 404, 429, 503)},
             },
         },
@@ -569,8 +563,9 @@ def _page_paths() -> dict[str, Schema]:
     }
 
 
-def build_spec(config: Config) -> Schema:
-    """The OpenAPI 3.0 document for a server running with ``config``."""
+def build_spec(config: Config, problems: list[str]) -> Schema:
+    """The OpenAPI 3.0 document for a server running with ``config`` and the problem bank
+    whose slugs are ``problems``."""
     return {
         "openapi": "3.0.3",
         "info": {
@@ -580,9 +575,14 @@ def build_spec(config: Config) -> Schema:
             "WebSocket JSON protocol for editing (docs/protocol.md). Every error is "
             '{"error": {"code", "message"}}.',
         },
-        "paths": {**_session_paths(), **_other_paths(), **_socket_paths(), **_page_paths()},
+        "paths": {
+            **_session_paths(),
+            **_other_paths(),
+            **_socket_paths(config),
+            **_page_paths(),
+        },
         "components": {
-            "schemas": _schemas(config),
+            "schemas": _schemas(config, problems),
             "securitySchemes": {
                 "interviewerToken": {
                     "type": "http",
@@ -605,9 +605,15 @@ async def serve_openapi(request: web.Request) -> web.Response:
 
 def add_routes(app: web.Application) -> None:
     """``GET /openapi.json``, rendered once for the app's config."""
-    app[OPENAPI_JSON] = render(build_spec(app[CONFIG])).encode("utf-8")
+    spec = build_spec(app[CONFIG], problem_slugs(app[PROBLEMS]))
+    app[OPENAPI_JSON] = render(spec).encode("utf-8")
     app.router.add_get("/openapi.json", serve_openapi)
 
 
+def default_spec() -> Schema:
+    """The document with the default settings: what ``docs/openapi.json`` holds."""
+    return build_spec(Config(), problem_slugs(load_bank()))
+
+
 if __name__ == "__main__":
-    sys.stdout.write(render(build_spec(Config())))
+    sys.stdout.write(render(default_spec()))
