@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from sessions.config import Config
 from sessions.errors import DomainError
 from sessions.protocol.inputs import (
+    AnyOf,
     Body,
     Choice,
     Exclusive,
@@ -53,6 +54,7 @@ KINDS: dict[str, tuple[Kind[Any], st.SearchStrategy[Any]]] = {
     "integer": (Integer(1, 20), st.integers(-3, 23) | st.sampled_from([1.0, 2.5, True]) | JSON),
     "flag": (Flag(), JSON),
     "moment": (Moment(), TIMES | st.datetimes(timezones=st.timezones()).map(str) | JSON),
+    "any of": (AnyOf((Integer(0, 10), Moment()), "a count or a time"), TIMES | JSON),
 }
 
 

@@ -67,6 +67,10 @@ class Text(Kind[str]):
     shape: str = ""
     """The pattern in words, for the error message."""
 
+    def __post_init__(self) -> None:
+        if self.pattern is not None and self.trimmed:  # the schema states one pattern only
+            raise ValueError("a Text is either trimmed or patterned, not both")
+
     def read(self, value: object, where: str) -> str:
         if not isinstance(value, str):
             raise InvalidMessage(f"{where} must be a string")
@@ -215,16 +219,19 @@ class Moment(Kind[float]):
 
 @dataclass(frozen=True, slots=True)
 class AnyOf(Kind[Any]):
-    """The first of ``kinds`` whose shape the text has; ``what`` names them all for the error
-    when none has. A kind that claims the text and refuses it says why itself."""
+    """A value of one of ``kinds``, tried in order; ``what`` names them all for the error. In a
+    query, the first kind whose shape the text has reads it, and says why if it refuses it."""
 
     kinds: tuple[Kind[Any], ...]
     what: str
 
     def read(self, value: object, where: str) -> Any:
-        if not isinstance(value, str):
-            raise InvalidMessage(f"{where} must be {self.what}")
-        return self.parse(value, where)
+        for kind in self.kinds:
+            try:
+                return kind.read(value, where)
+            except DomainError:
+                continue
+        raise InvalidMessage(f"{where} must be {self.what}")
 
     def parse(self, text: str, where: str) -> Any:
         for kind in self.kinds:
