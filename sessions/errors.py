@@ -19,6 +19,7 @@ The tree::
     ├── Forbidden                    forbidden       403
     ├── SessionNotFound              session-not-found 404
     │   └── WrongShard               wrong-shard     404
+    ├── RevisionNotFound             revision-not-found 404
     ├── SessionFull                  session-full    409
     ├── SessionEnded                 session-ended   409
     ├── RunInProgress                run-in-progress 409
@@ -151,6 +152,13 @@ class SessionNotFound(DomainError):
     """No session has that id (never existed, deleted, or expired)."""
 
     code = "session-not-found"
+    status = 404
+
+
+class RevisionNotFound(DomainError):
+    """A replay asked for a revision the session has not reached yet."""
+
+    code = "revision-not-found"
     status = 404
 
 

@@ -43,6 +43,7 @@ def _error_codes() -> set[str]:
             errors.BadRequest,
             errors.Unauthorized,
             errors.UnsupportedMediaType,
+            errors.RevisionNotFound,
         )
     }
 

@@ -359,7 +359,13 @@ async def test_replay_returns_the_code_each_client_saw(client: Client, clock: Fa
             "2026-05-28T20:26:40",
             "query parameter 'at' needs a time zone, e.g. 2026-11-24T09:00:00Z",
         ),
-        ("7", "revision 7 does not exist yet (latest: 0)"),
+        ("²", "query parameter 'at' must be a revision number or an ISO 8601 time"),
+        ("20260528T202640Z", "query parameter 'at' must be a revision number or an ISO 8601 time"),
+        (
+            "2026-02-30T00:00:00Z",
+            "query parameter 'at' is not a valid time: '2026-02-30T00:00:00Z'",
+        ),
+        ("9" * 5000, "query parameter 'at' must be an integer from 0 to 9007199254740991"),
     ],
 )
 async def test_replay_rejects_bad_points(client: Client, at: str, message: str):
@@ -367,6 +373,22 @@ async def test_replay_rejects_bad_points(client: Client, at: str, message: str):
     response = await client.get(f"/api/sessions/{session['id']}/replay", params={"at": at})
     assert response.status == 400
     assert await response.json() == {"error": {"code": "bad-request", "message": message}}
+
+
+async def test_replay_of_a_revision_not_reached_yet_is_404(client: Client):
+    session = await create_session(client)
+    response = await client.get(f"/api/sessions/{session['id']}/replay?at=7")
+    assert response.status == 404
+    assert await response.json() == {
+        "error": {"code": "not-found", "message": "revision 7 does not exist yet (latest: 0)"}
+    }
+
+
+async def test_replay_reads_any_rfc_3339_time_lowercase_and_leap_second_included(client: Client):
+    session = await create_session(client)
+    for at in ("2026-05-28t20:26:40.5z", "2026-05-28T23:59:60Z", "0000-01-01T00:00:00+01:00"):
+        response = await client.get(f"/api/sessions/{session['id']}/replay", params={"at": at})
+        assert (response.status, (await response.json())["revision"]) == (200, 0)
 
 
 @pytest.mark.parametrize("config", [Config(timeline_size=3)])
@@ -381,8 +403,9 @@ async def test_a_full_timeline_folds_old_edits_and_keeps_replay_exact(client: Cl
     latest = await (await client.get(f"/api/sessions/{session['id']}/replay?at=6")).json()
     assert latest["code"] == "012345"
     old = await client.get(f"/api/sessions/{session['id']}/replay?at=1")
-    assert (await old.json())["error"]["message"] == (
-        "revision 1 is older than the record keeps (oldest: 3)"
+    assert (old.status, (await old.json())["error"]["message"]) == (
+        409,
+        "revision 1 is older than the record keeps (oldest: 3)",
     )
 
 

@@ -99,6 +99,18 @@ async def test_get_unknown_session_is_404(client: Client):
         ),
         ({"code": ["x"]}, 400, error("bad-request", "field 'code' must be a string")),
         (
+            {"name": "  " + "x" * 99},
+            400,
+            error("bad-request", "field 'name' must be at most 100 characters"),
+        ),
+        (
+            {"problem": "two-sum", "code": "x"},
+            400,
+            error(
+                "bad-request", "give either 'code' or 'problem': a problem brings its starter code"
+            ),
+        ),
+        (
             {"nmae": "typo"},
             400,
             error(
@@ -114,6 +126,24 @@ async def test_create_session_rejects_bad_fields(
     response = await client.post("/api/sessions", json=body)
     assert response.status == status
     assert await response.json() == expected
+
+
+async def test_create_session_reads_null_fields_as_absent(client: Client):
+    fields = ("name", "language", "code", "problem", "maxCandidates")
+    response = await client.post("/api/sessions", json=dict.fromkeys(fields))
+    body = await response.json()
+    assert response.status == 201
+    assert {field: body[field] for field in fields} == {
+        "name": "Untitled interview",
+        "language": "python",
+        "code": "",
+        "problem": None,
+        "maxCandidates": 1,
+    }
+
+
+async def test_create_session_keeps_a_name_without_its_surrounding_whitespace(client: Client):
+    assert (await create_session(client, name="  Pairing\n"))["name"] == "Pairing"
 
 
 async def test_create_session_rejects_malformed_json(client: Client):
@@ -227,6 +257,19 @@ async def test_patch_with_no_fields_is_400(client: Client):
     response = await client.patch(
         f"/api/sessions/{created['id']}",
         json={},
+        headers={"Authorization": f"Bearer {created['interviewerToken']}"},
+    )
+    assert response.status == 400
+    assert await response.json() == error(
+        "bad-request", "body must set at least one of 'code', 'language', 'maxCandidates', 'name'"
+    )
+
+
+async def test_patch_of_null_fields_only_is_400(client: Client):
+    created = await create_session(client)
+    response = await client.patch(
+        f"/api/sessions/{created['id']}",
+        json={"name": None, "code": None},
         headers={"Authorization": f"Bearer {created['interviewerToken']}"},
     )
     assert response.status == 400
@@ -416,3 +459,26 @@ async def test_cors_only_allows_configured_origins(client: Client):
     assert bad.status == 403
     assert await bad.json() == error("forbidden", "origin is not allowed to call this API")
     assert "Access-Control-Allow-Origin" not in plain_bad.headers
+
+
+async def test_problems_refuses_an_empty_difficulty_filter(client: Client):
+    response = await client.get("/api/problems?difficulty=")
+    assert response.status == 400
+    assert await response.json() == error(
+        "bad-request",
+        "query parameter 'difficulty' must be one of easy, medium, hard (got '')",
+    )
+
+
+async def test_a_websocket_key_that_rfc_6455_refuses_is_400_naming_the_header(client: Client):
+    handshake = {
+        "Upgrade": "websocket",
+        "Connection": "keep-alive, Upgrade",  # as Firefox sends it: accepted
+        "Sec-WebSocket-Key": "AAAAAAAAAAAAAAAAAAAAAA==*",  # aiohttp alone would take it
+        "Sec-WebSocket-Version": "13",
+    }
+    response = await client.get("/ws", headers=handshake)
+    assert response.status == 400
+    assert await response.json() == error(
+        "bad-request", "header 'Sec-WebSocket-Key' must be 16 bytes in base64 (RFC 6455)"
+    )

@@ -444,7 +444,10 @@ async def test_url_join_without_a_name_is_a_json_400(client: Client):
     response = await client.get(f"/ws/{created['id']}")
     assert response.status == 400
     assert await response.json() == {
-        "error": {"code": "bad-request", "message": "query parameter 'name' is required"}
+        "error": {
+            "code": "bad-request",
+            "message": "query parameter 'name' is required: display name",
+        }
     }
 
 

@@ -18,7 +18,7 @@ import orjson
 from sessions.clock import iso
 from sessions.collab import ot
 from sessions.collab.chunked import EMPTY, ChunkedLog, FrozenLog, growable
-from sessions.errors import BadRequest
+from sessions.errors import RevisionNotFound, RevisionTooOld
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,9 +213,14 @@ class Timeline:
         self.base_at = entry[_AT]
 
     def state_at(self, *, revision: int | None = None, at: float | None = None) -> dict[str, Any]:
-        """The code and language as they were at a revision or a moment."""
+        """The code and language as they were at a revision or a moment.
+
+        Raises :class:`RevisionTooOld` for a revision before the record's window and
+        :class:`RevisionNotFound` for one not reached yet; a moment before the first event
+        is the base state, one after the last is the latest state.
+        """
         if revision is not None and revision < self.base_revision:
-            raise BadRequest(
+            raise RevisionTooOld(
                 f"revision {revision} is older than the record keeps (oldest: {self.base_revision})"
             )
         text, language, current = self.base_text, self.base_language, self.base_revision
@@ -233,5 +238,5 @@ class Timeline:
             elif type_ == "language-change":
                 language = _unpack(packed)["language"]
         if revision is not None and current != revision:
-            raise BadRequest(f"revision {revision} does not exist yet (latest: {current})")
+            raise RevisionNotFound(f"revision {revision} does not exist yet (latest: {current})")
         return {"revision": current, "at": iso(moment), "code": text, "language": language}

@@ -7,6 +7,8 @@ Every reader raises :class:`~sessions.errors.InvalidMessage` (or a more precise
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 from typing import Any, Literal
 
 import orjson
@@ -85,14 +87,18 @@ def encode(message: dict[str, Any]) -> bytes:
 # --- field readers --------------------------------------------------------------------------
 
 
-def check_text(value: str, field: str) -> str:
-    """Reject strings that cannot be encoded as UTF-8 (lone surrogates from ``\\udXXX`` escapes)."""
+def check_text(value: str, field: str, *, where: str | None = None) -> str:
+    """Reject strings that cannot be encoded as UTF-8 (lone surrogates from ``\\udXXX`` escapes).
+
+    The error names ``field '<field>'``, or ``where`` when given (``query parameter 'tag'``).
+    """
     if value.isascii():  # O(1): a flag on the string; the common case costs no encoding
         return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidMessage(f"field '{field}' contains an unpaired surrogate") from None
+        named = where if where is not None else f"field '{field}'"
+        raise InvalidMessage(f"{named} contains an unpaired surrogate") from None
     return value
 
 
@@ -182,3 +188,48 @@ def read_ref(frame: dict[str, Any]) -> Ref:
         # as an integer on the fast path (orjson reads it as a float).
         raise InvalidMessage(f"field 'ref' must be an integer of at most {MAX_SAFE_INTEGER}")
     return ref
+
+
+# An RFC 3339 date-time (the ISO 8601 profile JSON Schema's "date-time" names): the date, "T",
+# the time with optional fractions of a second, and the offset from UTC ("Z" or +hh:mm).
+_MOMENT = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})?"
+)
+_UNIX_EPOCH = date(1970, 1, 1).toordinal()
+_DAYS_IN_400_YEARS = 146_097  # the Gregorian calendar repeats every 400 years
+
+
+def read_moment(text: str, where: str) -> float:
+    """An RFC 3339 date-time as seconds since the Unix epoch.
+
+    Exactly what JSON Schema's ``"format": "date-time"`` accepts: "T" and "Z" in either case,
+    any number of fractional digits, year 0000, and a leap second (``:60``) only at 23:59 UTC.
+    A time without its offset is refused with a message saying so.
+    """
+    match = _MOMENT.fullmatch(text)
+    if match is None:
+        raise InvalidMessage(f"{where} must be an ISO 8601 time, e.g. 2026-11-24T09:00:00Z")
+    year, month, day, hour, minute, second = (int(part) for part in match.groups()[:6])
+    fraction, offset = match.group(7), match.group(8)
+    if offset is None:
+        raise InvalidMessage(f"{where} needs a time zone, e.g. 2026-11-24T09:00:00Z")
+    offset_hours, offset_minutes = (0, 0) if offset in "Zz" else (int(offset[1:3]), int(offset[4:]))
+    shift = (offset_hours * 60 + offset_minutes) * (-1 if offset[0] == "-" else 1)
+    leap_second = second == 60 and (hour * 60 + minute - shift) % 1440 == 23 * 60 + 59
+    days = _day_number(year, month, day)
+    valid_time = hour <= 23 and minute <= 59 and (second <= 59 or leap_second)
+    if days is None or not valid_time or offset_hours > 23 or offset_minutes > 59:
+        raise InvalidMessage(f"{where} is not a valid time: {text[:40]!r}")
+    seconds = days * 86_400 + (hour * 60 + minute - shift) * 60 + second
+    return seconds + (float(fraction) if fraction else 0.0)
+
+
+def _day_number(year: int, month: int, day: int) -> int | None:
+    """Days from 1970-01-01 to a date of the proleptic Gregorian calendar; None if no such date.
+    Year 0 is allowed: its calendar is that of year 400, 400 years (146,097 days) later."""
+    try:
+        ordinal = date(year or 400, month, day).toordinal()
+    except ValueError:
+        return None
+    return ordinal - _UNIX_EPOCH - (0 if year else _DAYS_IN_400_YEARS)

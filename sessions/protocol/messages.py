@@ -15,8 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from functools import cache
+from typing import Any, ClassVar, TypeVar
 
+from sessions.config import Config
 from sessions.errors import DomainError, InvalidMessage, UnknownMessageType
 from sessions.protocol.fields import (
     MAX_REF_LENGTH,
@@ -26,13 +28,13 @@ from sessions.protocol.fields import (
     decode_json,
     read_bool,
     read_language,
-    read_name,
     read_ref,
     read_revision,
     read_role,
     read_str,
     require_str,
 )
+from sessions.protocol.inputs import Choice, Field, Flag, Integer, Query, Text
 
 __all__ = ["ROLES", "Ref", "Role"]
 
@@ -48,6 +50,10 @@ class Limits:
     max_name_length: int = 100
     max_chat_length: int = 4000
     max_json_depth: int = 32
+
+    @classmethod
+    def of(cls, config: Config) -> Limits:
+        return cls(config.max_name_length, config.max_chat_length, config.max_json_depth)
 
 
 MAX_OP_ID_LENGTH = 128
@@ -90,16 +96,88 @@ MESSAGES: dict[str, type[ClientMessage]] = {}
 """Every client message class by its wire ``type``, in declaration order."""
 
 
-def read_client_id(value: object, where: str = "field 'clientId'") -> str | None:
-    """A client's self-chosen id (:data:`CLIENT_ID_PATTERN`), or None when absent."""
-    if value is None:
-        return None
-    if not isinstance(value, str) or CLIENT_ID_PATTERN.fullmatch(value) is None:
-        raise InvalidMessage(
-            f"{where} must be 22 to 64 characters of A-Z, a-z, 0-9, '-' and '_' "
-            "(at least 128 random bits, e.g. 16 random bytes in base64url)"
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class JoinFields:
+    """A join's fields, declared once: read from a ``join-session`` frame, from a
+    ``/ws/{sessionId}`` URL's query, and shown as that URL's parameters in the OpenAPI
+    document (:mod:`sessions.web.openapi_paths`)."""
+
+    session_id: Field[str]
+    name: Field[str]
+    role: Field[str]
+    token: Field[str]
+    client_id: Field[str]
+    revision: Field[int]
+    history_id: Field[str]
+    full_code: Field[bool]
+
+    def query(self) -> Query:
+        """The URL's parameters: every field but the session's id, which is in the path."""
+        return Query(
+            (
+                self.name,
+                self.role,
+                self.token,
+                self.client_id,
+                self.revision,
+                self.history_id,
+                self.full_code,
+            )
         )
-    return value
+
+
+def _unknown_role(where: str, value: str) -> InvalidMessage:
+    return InvalidMessage(f"{where} must be one of {', '.join(ROLES)}")
+
+
+@cache
+def join_fields(limits: Limits) -> JoinFields:
+    """The join's fields with ``limits``."""
+    return JoinFields(
+        session_id=Field(
+            "sessionId", Text(max_length=MAX_TOKEN_LENGTH), "the session to join", required=True
+        ),
+        name=Field(
+            "name", Text(max_length=limits.max_name_length, trimmed=True), "display name", True
+        ),
+        role=Field(
+            "role", Choice(ROLES, _unknown_role), "interviewer, candidate (default) or observer"
+        ),
+        token=Field(
+            "token",
+            Text(max_length=MAX_TOKEN_LENGTH),
+            "for interviewer and observer; or send it in an 'auth' frame",
+        ),
+        client_id=Field(
+            "clientId",
+            Text(
+                pattern=CLIENT_ID_PATTERN.pattern,
+                shape="22 to 64 characters of A-Z, a-z, 0-9, '-' and '_' (at least 128 random "
+                "bits, e.g. 16 random bytes in base64url)",
+            ),
+            "this client's own id, the same on every reconnect",
+        ),
+        revision=Field("revision", Integer(0), "the last revision seen, to get the missed ops"),
+        history_id=Field(
+            "historyId",
+            Text(max_length=MAX_HISTORY_ID_LENGTH),
+            "the historyId that revision belongs to",
+        ),
+        full_code=Field("fullCode", Flag(), "false: code-update frames without the code"),
+    )
+
+
+def _read(frame: dict[str, Any], field: Field[_T]) -> _T | None:
+    """A declared field of a frame; None when absent and not required."""
+    value = frame.get(field.name)
+    if value is None:
+        if field.required:
+            raise InvalidMessage(f"field '{field.name}' is required")
+        return None
+    return field.kind.read(value, f"field '{field.name}'")
 
 
 @dataclass(slots=True)
@@ -116,46 +194,39 @@ class JoinSession(ClientMessage, type="join-session", joined=False):
 
     @classmethod
     def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> JoinSession:
+        fields = join_fields(limits)
+        full_code = _read(frame, fields.full_code)
+        role: str | None = _read(frame, fields.role)
         return cls(
-            session_id=require_str(frame, "sessionId", max_length=MAX_TOKEN_LENGTH),
-            name=read_name(frame, "name", limits.max_name_length),
-            role=read_role(frame.get("role")),
-            token=read_str(frame, "token", required=False, max_length=MAX_TOKEN_LENGTH),
-            revision=read_revision(frame),
-            full_code=read_bool(frame, "fullCode", True),
+            session_id=_read(frame, fields.session_id) or "",
+            name=_read(frame, fields.name) or "",
+            role=read_role(role),
+            token=_read(frame, fields.token),
+            revision=_read(frame, fields.revision),
+            full_code=True if full_code is None else full_code,
             ref=ref,
-            client_id=read_client_id(frame.get("clientId")),
-            history_id=read_str(
-                frame, "historyId", required=False, max_length=MAX_HISTORY_ID_LENGTH
-            ),
+            client_id=_read(frame, fields.client_id),
+            history_id=_read(frame, fields.history_id),
         )
 
     @classmethod
     def from_query(cls, session_id: str, query: Mapping[str, str], limits: Limits) -> JoinSession:
-        """The join a ``/ws/{sessionId}?name=&role=...`` URL asks for, read by :meth:`parse`
-        (its numbers and booleans from their text): errors name the query parameter."""
-        frame: dict[str, Any] = dict(query)
-        frame["sessionId"] = session_id
-        for key, read in _QUERY_VALUES.items():
-            if key in frame:
-                frame[key] = read(frame[key])
-        try:
-            return cls.parse(frame, None, limits)
-        except DomainError as exc:
-            exc.message = exc.message.replace("field '", "query parameter '", 1)
-            raise
-
-
-def _query_integer(text: str) -> int | str:
-    return int(text) if text.isdigit() else text
-
-
-def _query_boolean(text: str) -> bool | str:
-    return {"true": True, "false": False}.get(text.lower(), text)
-
-
-_QUERY_VALUES = {"revision": _query_integer, "fullCode": _query_boolean}
-"""How a join's non-string fields are written in a URL's query."""
+        """The join a ``/ws/{sessionId}?name=&role=...`` URL asks for, read with the same
+        declarations as the frame (errors name the query parameter)."""
+        fields = join_fields(limits)
+        values = fields.query().read(query)
+        full_code = values.get(fields.full_code)
+        role: str | None = values.get(fields.role)
+        return cls(
+            session_id=session_id,
+            name=values.get(fields.name) or "",
+            role=read_role(role),
+            token=values.get(fields.token),
+            revision=values.get(fields.revision),
+            full_code=True if full_code is None else full_code,
+            client_id=values.get(fields.client_id),
+            history_id=values.get(fields.history_id),
+        )
 
 
 @dataclass(slots=True)

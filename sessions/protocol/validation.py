@@ -1,18 +1,39 @@
-"""REST request bodies: decoded, checked field by field, turned into typed requests."""
+"""REST request bodies: decoded, then read with the fields declared here, into typed requests.
+
+The session's fields a request may set are declared once, in :func:`session_fields`, with
+the running server's limits; :data:`CREATE` and :data:`PATCH` are built from them, and the
+OpenAPI document states the same declarations (``sessions/web/openapi.py``). Decisions that
+a client can rely on (README, "REST API"):
+
+* ``null`` is the same as an absent field (``"problem": null`` creates a session without a
+  problem, as ``GET`` shows one), so a ``PATCH`` of nulls alone sets nothing and is refused;
+* ``code`` and ``problem`` exclude each other: a problem brings its own starter code;
+* ``problem`` is one of the bank's slugs, which the document lists;
+* a name is measured as sent, surrounding whitespace included, and kept without it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sessions.config import Config
-from sessions.errors import BadRequest, PayloadTooLarge
-from sessions.languages import DEFAULT_LANGUAGE
-from sessions.protocol.fields import check_text, decode_json, read_language
+from sessions.errors import BadRequest, UnknownLanguage
+from sessions.languages import DEFAULT_LANGUAGE, LANGUAGES
+from sessions.protocol.fields import decode_json
+from sessions.protocol.inputs import (
+    Body,
+    Choice,
+    Exclusive,
+    Field,
+    Integer,
+    Text,
+    Values,
+)
 
 DEFAULT_SESSION_NAME = "Untitled interview"
-CREATE_FIELDS = frozenset({"name", "language", "code", "problem", "maxCandidates"})
-PATCH_FIELDS = frozenset({"name", "language", "code", "maxCandidates"})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +51,72 @@ class PatchSession:
     language: str | None
     code: str | None
     max_candidates: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFields:
+    """The fields of a session that a request may set."""
+
+    name: Field[str]
+    language: Field[str]
+    code: Field[str]
+    problem: Field[str]
+    max_candidates: Field[int]
+
+    def create(self) -> Body:
+        """``POST /api/sessions``: every field optional."""
+        return Body(
+            (self.name, self.language, self.code, self.problem, self.max_candidates),
+            exclusive=(
+                Exclusive(
+                    "code",
+                    "problem",
+                    "give either 'code' or 'problem': a problem brings its starter code",
+                ),
+            ),
+        )
+
+    def patch(self) -> Body:
+        """``PATCH /api/sessions/{id}``: at least one field."""
+        return Body((self.name, self.language, self.code, self.max_candidates), at_least_one=True)
+
+
+def session_fields(config: Config, problems: Iterable[str]) -> SessionFields:
+    """The fields with ``config``'s limits; ``problems``: the slugs of the problem bank."""
+    return SessionFields(
+        name=Field(
+            "name",
+            Text(max_length=config.max_name_length, trimmed=True),
+            f"the session's name, kept without surrounding whitespace (default "
+            f"{DEFAULT_SESSION_NAME!r})",
+        ),
+        language=Field(
+            "language", Choice(LANGUAGES, _unknown_language), f"default {DEFAULT_LANGUAGE!r}"
+        ),
+        code=Field(
+            "code",
+            Text(max_bytes=config.max_code_bytes),
+            f"at most {config.max_code_bytes} UTF-8 bytes (x-maxBytes; over it: 413)",
+        ),
+        problem=Field(
+            "problem",
+            Choice(tuple(problems), _unknown_problem),
+            "a problem's slug (GET /api/problems): the session starts with its starter code",
+        ),
+        max_candidates=Field(
+            "maxCandidates",
+            Integer(1, config.max_candidates_limit),
+            "how many candidates may be in the session at once (default 1)",
+        ),
+    )
+
+
+def _unknown_language(where: str, value: str) -> UnknownLanguage:
+    return UnknownLanguage(f"{where}: unknown language {value[:40]!r}")
+
+
+def _unknown_problem(where: str, value: str) -> BadRequest:
+    return BadRequest(f"{where}: no problem {value[:60]!r} in the bank")
 
 
 def parse_body(raw: bytes, max_depth: int | None = None) -> dict[str, Any]:
@@ -50,80 +137,33 @@ def parse_body(raw: bytes, max_depth: int | None = None) -> dict[str, Any]:
     return body
 
 
-def _reject_unknown(body: dict[str, Any], allowed: frozenset[str]) -> None:
-    if body.keys() <= allowed:
-        return
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        names = ", ".join(repr(name[:40]) for name in unknown[:5])
-        raise BadRequest(f"unknown field(s) {names}; allowed: {', '.join(sorted(allowed))}")
-
-
-def _name(value: object, config: Config) -> str:
-    if not isinstance(value, str):
-        raise BadRequest("field 'name' must be a string")
-    name = check_text(value, "name").strip()
-    if not name:
-        raise BadRequest("field 'name' must not be blank")
-    if len(name) > config.max_name_length:
-        raise BadRequest(f"field 'name' must be at most {config.max_name_length} characters")
-    return name
-
-
-def _code(value: object, config: Config) -> str:
-    if not isinstance(value, str):
-        raise BadRequest("field 'code' must be a string")
-    size = len(check_text(value, "code").encode("utf-8"))
-    if size > config.max_code_bytes:
-        raise PayloadTooLarge(
-            f"field 'code' is {size} bytes, over the limit of {config.max_code_bytes} bytes"
-        )
-    return value
-
-
-def _max_candidates(value: object, config: Config) -> int:
-    limit = config.max_candidates_limit
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
-        raise BadRequest(f"field 'maxCandidates' must be an integer from 1 to {limit}")
-    return value
-
-
-def _slug(value: object) -> str:
-    if not isinstance(value, str) or not value:
-        raise BadRequest("field 'problem' must be a problem slug (see GET /api/problems)")
-    return value
-
-
-def create_request(body: dict[str, Any], config: Config) -> CreateSession:
-    """``POST /api/sessions``: every field optional."""
-    _reject_unknown(body, CREATE_FIELDS)
-    if body.get("code") is not None and body.get("problem") is not None:
-        raise BadRequest("give either 'code' or 'problem': a problem brings its starter code")
+def create_request(
+    body: dict[str, Any], config: Config, problems: Iterable[str] = ()
+) -> CreateSession:
+    """``POST /api/sessions``, read with :meth:`SessionFields.create`."""
+    fields = session_fields(config, problems)
+    values = fields.create().read(body)
     return CreateSession(
-        name=_name(body["name"], config) if body.get("name") is not None else DEFAULT_SESSION_NAME,
-        language=read_language(body["language"])
-        if body.get("language") is not None
-        else DEFAULT_LANGUAGE,
-        code=_code(body["code"], config) if body.get("code") is not None else "",
-        problem=_slug(body["problem"]) if body.get("problem") is not None else None,
-        max_candidates=_max_candidates(body["maxCandidates"], config)
-        if body.get("maxCandidates") is not None
-        else 1,
+        name=_given(values, fields.name, DEFAULT_SESSION_NAME),
+        language=_given(values, fields.language, DEFAULT_LANGUAGE),
+        code=_given(values, fields.code, ""),
+        problem=values.get(fields.problem),
+        max_candidates=_given(values, fields.max_candidates, 1),
     )
 
 
 def patch_request(body: dict[str, Any], config: Config) -> PatchSession:
-    """``PATCH /api/sessions/{id}``: at least one of name, language, code."""
-    _reject_unknown(body, PATCH_FIELDS)
-    if not any(body.get(name) is not None for name in PATCH_FIELDS):
-        raise BadRequest(
-            "body must set at least one of 'code', 'language', 'maxCandidates', 'name'"
-        )
+    """``PATCH /api/sessions/{id}``, read with :meth:`SessionFields.patch`."""
+    fields = session_fields(config, ())
+    values = fields.patch().read(body)
     return PatchSession(
-        name=_name(body["name"], config) if body.get("name") is not None else None,
-        language=read_language(body["language"]) if body.get("language") is not None else None,
-        code=_code(body["code"], config) if body.get("code") is not None else None,
-        max_candidates=_max_candidates(body["maxCandidates"], config)
-        if body.get("maxCandidates") is not None
-        else None,
+        name=values.get(fields.name),
+        language=values.get(fields.language),
+        code=values.get(fields.code),
+        max_candidates=values.get(fields.max_candidates),
     )
+
+
+def _given(values: Values, field: Field[T], default: T) -> T:
+    value = values.get(field)
+    return default if value is None else value

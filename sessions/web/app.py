@@ -61,7 +61,7 @@ def create_app(
     app[STARTED_AT] = now()
     app[METRICS] = Metrics(CLIENT_MESSAGE_TYPES)
     app[COMMIT] = Commit(app[METRICS])
-    app[LIMITS] = Limits(config.max_name_length, config.max_chat_length, config.max_json_depth)
+    app[LIMITS] = Limits.of(config)
     app[PROBLEMS] = load_bank(
         [Path(path) for path in config.problems], include_default=config.default_problems
     )

@@ -1,8 +1,10 @@
 """What a client may open and send, checked before the domain sees anything.
 
 * the WebSocket handshake: the browser's ``Origin`` against ``--allowed-origins``
-  (cross-site WebSocket hijacking), sockets per client address, and for a
-  ``/ws/{sessionId}`` join, room in the session: each refused as JSON before the upgrade;
+  (cross-site WebSocket hijacking), the handshake headers that are sent (:data:`HANDSHAKE`,
+  as RFC 6455 spells them; aiohttp alone would take a key with junk around it), sockets per
+  client address, and for a ``/ws/{sessionId}`` join, room in the session: each refused as
+  JSON before the upgrade;
 * each frame: the socket's rate limit (an ``error`` frame, then close 1008 for sustained
   abuse);
 * ``POST /api/sessions``: sessions per address per minute (``429`` with ``Retry-After``) and
@@ -39,6 +41,7 @@ from sessions.limits import (
     Verdict,
     client_address,
 )
+from sessions.protocol.inputs import Choice, Field, Text
 from sessions.room.session import Session
 from sessions.web.commit import COMMIT
 from sessions.web.connection import Connection
@@ -111,12 +114,42 @@ def check_room(session: Session, config: Config, *, freeing: int = 0) -> None:
         )
 
 
+def _any_case(word: str) -> str:
+    return "".join(f"[{char.upper()}{char.lower()}]" for char in word)
+
+
+HANDSHAKE: tuple[Field[str], ...] = (
+    Field("Upgrade", Text(pattern=_any_case("websocket"), shape="'websocket'"), "websocket"),
+    Field(
+        "Connection",
+        Text(
+            pattern=rf"(?:.*,)?[ \t]*{_any_case('upgrade')}[ \t]*(?:,.*)?",
+            shape="a list holding 'Upgrade'",
+        ),
+        "a list holding Upgrade",
+    ),
+    Field(
+        "Sec-WebSocket-Key",
+        Text(pattern="[A-Za-z0-9+/]{21}[AQgw]==", shape="16 bytes in base64 (RFC 6455)"),
+        "16 random bytes in base64 (RFC 6455)",
+    ),
+    Field("Sec-WebSocket-Version", Choice(("13",)), "13"),
+)
+"""The WebSocket handshake's request headers. One that is sent must be as declared here; a
+missing one is refused by aiohttp after the join in the URL has been checked."""
+
+
 def admit_socket(request: web.Request) -> str:
-    """Before the upgrade on ``/ws``: origin, room in the session, sockets per address.
+    """Before the upgrade on ``/ws``: the handshake headers sent, origin, room in the
+    session, sockets per address.
 
     Returns the address one socket was counted under: give it back with
     :func:`release_socket` when the socket ends. Raises the refusal, counting nothing.
     """
+    for header in HANDSHAKE:
+        value = request.headers.get(header.name)
+        if value is not None:
+            header.kind.read(value, f"header '{header.name}'")
     config = request.app[CONFIG]
     origin = request.headers.get(hdrs.ORIGIN)
     if not origin_allowed(origin, request.host, config.allowed_origins):

@@ -1,137 +1,49 @@
 """The OpenAPI 3 description of the REST API, served at ``GET /openapi.json``.
 
 Built from the :class:`~sessions.config.Config` so the limits it states are the running
-server's. ``docs/openapi.json`` is the description with the default settings; regenerate it
-with ``python -m sessions.web.openapi > docs/openapi.json`` (a test checks it is current, and
-another that every route of the app is described and nothing else). Response schemas name
-the fields a client can rely on and allow more, so adding a field is not a breaking change.
-"""
+server's, and from the declarations the server reads requests with, so that what it says a
+request may hold is what the server accepts: the bodies' fields
+(:func:`sessions.protocol.validation.session_fields`), the query parameters
+(``sessions/web/rest_interview.py``, :func:`sessions.protocol.messages.join_fields`)
+and the WebSocket handshake (:data:`sessions.web.guards.HANDSHAKE`); ``problem`` lists the
+running bank's slugs. ``docs/openapi.json`` is the description with the default settings;
+regenerate it with ``python -m sessions.web.openapi > docs/openapi.json`` (a test checks it is
+current, another that every route of the app is described and nothing else, and
+``tests/test_openapi.py`` runs schemathesis with every check against a live server). Response
+schemas name the fields a client can rely on and allow more, so adding a field is not a
+breaking change."""
 
 from __future__ import annotations
 
 import json
 import sys
-from typing import Any
 
 from aiohttp import web
 
 from sessions.config import Config
-from sessions.languages import LANGUAGES
+from sessions.interview.problems import load_bank
+from sessions.protocol.inputs import Schema
+from sessions.protocol.validation import session_fields
 from sessions.version import VERSION
-from sessions.web.keys import CONFIG
+from sessions.web.keys import CONFIG, PROBLEMS
+from sessions.web.openapi_paths import (
+    BEARER,
+    ERROR,
+    SESSION_ID,
+    json_body,
+    other_paths,
+    page_paths,
+    ref,
+    responses,
+    socket_paths,
+)
+from sessions.web.rest import problem_slugs
+from sessions.web.rest_interview import REPLAY_POINT
 
-Schema = dict[str, Any]
 OPENAPI_JSON = web.AppKey("openapi_json", bytes)
 
-ERROR: Schema = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-        }
-    },
-}
-ERROR_MEANINGS = {
-    400: "malformed request: bad JSON, a wrong field, a bad query parameter",
-    401: "no or malformed 'Authorization: Bearer <interviewerToken>'",
-    403: "wrong token, or a browser origin that is not allowed",
-    404: "no such session, problem or route",
-    409: "the session has ended",
-    413: "body over --max-body-bytes, or code over --max-code-bytes",
-    415: "the body is not application/json in UTF-8",
-    429: "too many requests or sockets from one address (see Retry-After)",
-    503: "the server or the session is full (--max-sessions, --max-sockets-per-session)",
-}
 
-
-EXECUTION: dict[str, Any] = {
-    "type": "object",
-    "description": "code execution: whether it is on, the containment in force (README: "
-    "Running code) and the languages that run",
-    "required": ["enabled", "isolation", "runnable"],
-    "properties": {
-        "enabled": {"type": "boolean"},
-        "isolation": {
-            "type": "string",
-            "enum": ["bubblewrap", "namespaces", "rlimits", "off"],
-        },
-        "runnable": {"type": "array", "items": {"type": "string"}},
-    },
-}
-
-
-CLUSTER_HEALTH: Schema = {
-    "type": "object",
-    "required": ["status", "workers", "up", "sessions", "connections"],
-    "properties": {
-        "status": {"type": "string", "enum": ["ok", "degraded"]},
-        "workers": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["shard", "url", "status", "sessions", "connections"],
-                "properties": {
-                    "shard": {"type": "string", "nullable": True},
-                    "url": {"type": "string", "nullable": True},
-                    "status": {"type": "string", "enum": ["ok", "down"]},
-                    "sessions": {"type": "integer", "nullable": True},
-                    "connections": {"type": "integer", "nullable": True},
-                    "error": {"type": "string"},
-                },
-            },
-        },
-        "up": {"type": "integer"},
-        "sessions": {"type": "integer"},
-        "connections": {"type": "integer"},
-    },
-}
-
-
-def _ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: Schema, description: str) -> Schema:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _responses(ok: dict[int, Schema], *errors: int) -> dict[str, Schema]:
-    responses = {str(status): response for status, response in ok.items()}
-    for status in errors:
-        responses[str(status)] = _json(_ref("Error"), ERROR_MEANINGS[status])
-    return responses
-
-
-def _path_param(name: str, description: str) -> Schema:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "description": description,
-        "schema": {"type": "string"},
-    }
-
-
-def _query(name: str, schema: Schema, description: str, *, required: bool = False) -> Schema:
-    return {
-        "name": name,
-        "in": "query",
-        "required": required,
-        "description": description,
-        "schema": schema,
-    }
-
-
-SESSION_ID = _path_param("session_id", "the session's id")
-SLUG = _path_param("slug", "a problem's slug, as GET /api/problems lists it")
-BEARER: list[dict[str, list[str]]] = [{"interviewerToken": []}]
-
-
-def _schemas(config: Config) -> dict[str, Schema]:
-    name = {"type": "string", "minLength": 1, "maxLength": config.max_name_length}
+def _schemas(config: Config, problems: list[str]) -> dict[str, Schema]:
     timestamp = {"type": "string", "format": "date-time"}
     session_properties = {
         "id": {"type": "string"},
@@ -146,19 +58,7 @@ def _schemas(config: Config) -> dict[str, Schema]:
         "maxCandidates": {"type": "integer", "minimum": 1},
     }
     session_required = ["id", "name", "language", "code", "revision", "createdAt", "updatedAt"]
-    editable = {
-        "name": name,
-        "language": {"type": "string", "enum": list(LANGUAGES)},
-        "code": {
-            "type": "string",
-            "description": f"at most {config.max_code_bytes} UTF-8 bytes",
-        },
-        "maxCandidates": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": config.max_candidates_limit,
-        },
-    }
+    fields = session_fields(config, problems)
     return {
         "Error": ERROR,
         "Session": {
@@ -175,17 +75,8 @@ def _schemas(config: Config) -> dict[str, Schema]:
                 "observerToken": {"type": "string"},
             },
         },
-        "CreateSession": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {**editable, "problem": {"type": "string", "minLength": 1}},
-        },
-        "PatchSession": {
-            "type": "object",
-            "additionalProperties": False,
-            "minProperties": 1,
-            "properties": editable,
-        },
+        "CreateSession": fields.create().schema(),
+        "PatchSession": fields.patch().schema(),
         "Users": {
             "type": "object",
             "required": ["users", "count"],
@@ -225,12 +116,12 @@ def _session_paths() -> dict[str, Schema]:
                 "summary": "Create a session; the reply holds its interviewer token, once.",
                 "requestBody": {
                     "required": False,
-                    "content": {"application/json": {"schema": _ref("CreateSession")}},
+                    "content": {"application/json": {"schema": ref("CreateSession")}},
                 },
-                "responses": _responses(
+                "responses": responses(
                     {
                         201: {
-                            **_json(_ref("CreatedSession"), "the new session"),
+                            **json_body(ref("CreatedSession"), "the new session"),
                             "headers": {
                                 "Location": {
                                     "description": "the session's URL",
@@ -251,17 +142,17 @@ def _session_paths() -> dict[str, Schema]:
             "parameters": [SESSION_ID],
             "get": {
                 "summary": "The session, without tokens.",
-                "responses": _responses({200: _json(_ref("Session"), "the session")}, 404),
+                "responses": responses({200: json_body(ref("Session"), "the session")}, 404),
             },
             "patch": {
                 "summary": "Change code, language, name or maxCandidates; broadcast to sockets.",
                 "security": BEARER,
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": _ref("PatchSession")}},
+                    "content": {"application/json": {"schema": ref("PatchSession")}},
                 },
-                "responses": _responses(
-                    {200: _json(_ref("Session"), "the updated session")},
+                "responses": responses(
+                    {200: json_body(ref("Session"), "the updated session")},
                     400,
                     401,
                     403,
@@ -274,14 +165,14 @@ def _session_paths() -> dict[str, Schema]:
             "delete": {
                 "summary": "End and remove the session; sockets get session-ended.",
                 "security": BEARER,
-                "responses": _responses({204: {"description": "deleted"}}, 401, 403, 404),
+                "responses": responses({204: {"description": "deleted"}}, 401, 403, 404),
             },
         },
         "/api/sessions/{session_id}/users": {
             "parameters": [SESSION_ID],
             "get": {
                 "summary": "Who is connected.",
-                "responses": _responses({200: _json(_ref("Users"), "the members")}, 404),
+                "responses": responses({200: json_body(ref("Users"), "the members")}, 404),
             },
         },
         "/api/sessions/{session_id}/timeline": {
@@ -289,9 +180,9 @@ def _session_paths() -> dict[str, Schema]:
             "get": {
                 "summary": "The session's record, private notes included (interviewers only).",
                 "security": BEARER,
-                "responses": _responses(
+                "responses": responses(
                     {
-                        200: _json(
+                        200: json_body(
                             {
                                 "type": "object",
                                 "required": ["events", "count"],
@@ -314,17 +205,10 @@ def _session_paths() -> dict[str, Schema]:
             "parameters": [SESSION_ID],
             "get": {
                 "summary": "The code as it was at a revision or a moment.",
-                "parameters": [
-                    _query(
-                        "at",
-                        {"type": "string"},
-                        "a revision number or an ISO 8601 time with a time zone",
-                        required=True,
-                    )
-                ],
-                "responses": _responses(
+                "parameters": REPLAY_POINT.parameters(),
+                "responses": responses(
                     {
-                        200: _json(
+                        200: json_body(
                             {
                                 "type": "object",
                                 "required": ["revision", "code", "language"],
@@ -340,6 +224,7 @@ def _session_paths() -> dict[str, Schema]:
                     },
                     400,
                     404,
+                    409,
                 ),
             },
         },
@@ -347,230 +232,15 @@ def _session_paths() -> dict[str, Schema]:
             "parameters": [SESSION_ID],
             "get": {
                 "summary": "A summary of the interview.",
-                "responses": _responses({200: _json({"type": "object"}, "the report")}, 404),
+                "responses": responses({200: json_body({"type": "object"}, "the report")}, 404),
             },
         },
     }
 
 
-def _other_paths() -> dict[str, Schema]:
-    problem_list = {
-        "type": "object",
-        "required": ["problems", "count"],
-        "properties": {
-            "problems": {"type": "array", "items": _ref("Problem")},
-            "count": {"type": "integer"},
-        },
-    }
-    return {
-        "/api/languages": {
-            "get": {
-                "summary": "The supported languages, and which of them can run here.",
-                "responses": _responses(
-                    {
-                        200: _json(
-                            {
-                                "type": "object",
-                                "required": ["languages", "default", "runnable"],
-                                "properties": {
-                                    "languages": {"type": "array", "items": {"type": "string"}},
-                                    "default": {"type": "string"},
-                                    "runnable": {
-                                        "type": "object",
-                                        "description": "every language: true when run-code "
-                                        "can run it on this server (all false without "
-                                        "--enable-exec)",
-                                        "additionalProperties": {"type": "boolean"},
-                                    },
-                                },
-                            },
-                            "the languages",
-                        )
-                    }
-                ),
-            }
-        },
-        "/api/problems": {
-            "get": {
-                "summary": "The problem bank, optionally filtered.",
-                "parameters": [
-                    _query("difficulty", {"type": "string"}, "easy, medium or hard"),
-                    _query("tag", {"type": "string"}, "only problems with this tag"),
-                ],
-                "responses": _responses({200: _json(problem_list, "the problems")}, 400),
-            }
-        },
-        "/api/problems/{slug}": {
-            "parameters": [SLUG],
-            "get": {
-                "summary": "One problem in full.",
-                "responses": _responses({200: _json(_ref("Problem"), "the problem")}, 404),
-            },
-        },
-        "/api/problems/{slug}/next": {
-            "parameters": [SLUG],
-            "get": {
-                "summary": "A suggestion for the problem to pose after this one.",
-                "responses": _responses(
-                    {
-                        200: _json(
-                            {
-                                "type": "object",
-                                "required": ["suggestion"],
-                                "properties": {"suggestion": {"type": "object", "nullable": True}},
-                            },
-                            "the suggestion, or null",
-                        )
-                    },
-                    404,
-                ),
-            },
-        },
-        "/health": {
-            "get": {
-                "summary": "Liveness and counts.",
-                "responses": _responses(
-                    {
-                        200: _json(
-                            {
-                                "type": "object",
-                                "required": [
-                                    "status",
-                                    "sessions",
-                                    "connections",
-                                    "uptimeSeconds",
-                                    "version",
-                                    "execution",
-                                ],
-                                "properties": {
-                                    "status": {"type": "string", "enum": ["ok", "degraded"]},
-                                    "sessions": {"type": "integer"},
-                                    "connections": {"type": "integer"},
-                                    "uptimeSeconds": {"type": "number"},
-                                    "version": {"type": "string"},
-                                    "persistence": {
-                                        "type": "object",
-                                        "description": "with --snapshot: 'degraded' and "
-                                        "its cause while the disk fails (docs/persistence.md)",
-                                    },
-                                    "execution": EXECUTION,
-                                    "shard": {"type": "string"},
-                                },
-                            },
-                            "the server is up",
-                        )
-                    }
-                ),
-            }
-        },
-        "/cluster/health": {
-            "get": {
-                "summary": "Every worker of the cluster (--peers) with its status and counts.",
-                "responses": {
-                    "200": _json(CLUSTER_HEALTH, "every worker answered"),
-                    "503": _json(CLUSTER_HEALTH, "a worker is down: the same body"),
-                },
-            }
-        },
-        "/metrics": {
-            "get": {
-                "summary": "Counters and gauges in the Prometheus text format.",
-                "responses": {
-                    "200": {
-                        "description": "connections, sessions by status, frames in and out by "
-                        "type, errors by code, slow-peer drops, broadcast time histogram",
-                        "content": {"text/plain": {"schema": {"type": "string"}}},
-                    }
-                },
-            }
-        },
-        "/openapi.json": {
-            "get": {
-                "summary": "This description.",
-                "responses": {"200": _json({"type": "object"}, "the OpenAPI document")},
-            }
-        },
-    }
-
-
-def _socket_paths() -> dict[str, Schema]:
-    upgrade = {"101": {"description": "switched to the WebSocket protocol (docs/protocol.md)"}}
-    url_join = [
-        _query("name", {"type": "string"}, "display name", required=True),
-        _query("role", {"type": "string"}, "interviewer, candidate (default) or observer"),
-        _query("token", {"type": "string"}, "for interviewer and observer; or send 'auth'"),
-        _query("clientId", {"type": "string"}, "this client's own id (22-64 base64url chars)"),
-        _query("revision", {"type": "string"}, "last revision seen, to get missed ops"),
-        _query("historyId", {"type": "string"}, "the historyId that revision belongs to"),
-        _query("fullCode", {"type": "string"}, "false: code-update frames without code"),
-    ]
-    frames = (
-        "JSON text frames both ways (docs/protocol.md). The reply to a join is session-state, "
-        "with the session, its historyId (the history its revisions belong to), and for a "
-        "rejoin with revision and historyId either missed (the ops since, each with its opId) "
-        "or reset: true. code-update frames carry the author's opId. A join whose clientId is "
-        "already a member of the session replaces it: the old socket gets "
-        '{"type":"replaced"} and close code 4002. A refused join leaves the socket where it '
-        "was; the error frame's joined field says where."
-    )
-    return {
-        "/ws": {
-            "get": {
-                "summary": "Open a WebSocket (JSON protocol: docs/protocol.md).",
-                "description": frames,
-                "responses": {**upgrade, **_responses({}, 400, 403, 429)},
-            }
-        },
-        "/ws/{session_id}": {
-            "parameters": [SESSION_ID],
-            "get": {
-                "summary": "Open a WebSocket and join the session at connect.",
-                "description": frames,
-                "parameters": url_join,
-                "responses": {**upgrade, **_responses({}, 400, 403, 404, 429, 503)},
-            },
-        },
-    }
-
-
-def _page_paths() -> dict[str, Schema]:
-    """The browser pages (sessions/web/pages.py): HTML, revalidated with ETags."""
-
-    def page(summary: str, *parameters: Schema) -> Schema:
-        html = {"text/html": {"schema": {"type": "string"}}}
-        get: Schema = {
-            "summary": summary,
-            "responses": {"200": {"description": "the page", "content": html}},
-        }
-        return {"parameters": list(parameters), "get": get} if parameters else {"get": get}
-
-    static_types = ["text/javascript", "text/css", "text/html", "text/plain", "image/svg+xml"]
-    return {
-        "/": page("The landing page: start an interview and get its three links."),
-        "/s/{session_id}": page(
-            "The interview room (the role's token travels in the URL fragment).", SESSION_ID
-        ),
-        "/s/{session_id}/replay": page(
-            "The interview played back (the interviewer token in the URL fragment).", SESSION_ID
-        ),
-        "/static/{path}": {
-            "parameters": [_path_param("path", "a file under sessions/web/static/")],
-            "get": {
-                "summary": "The pages' scripts, styles and the vendored CodeMirror bundle.",
-                "responses": {
-                    "200": {
-                        "description": "the file (Cache-Control: no-cache, with an ETag)",
-                        "content": {kind: {"schema": {"type": "string"}} for kind in static_types},
-                    },
-                    **_responses({}, 404),
-                },
-            },
-        },
-    }
-
-
-def build_spec(config: Config) -> Schema:
-    """The OpenAPI 3.0 document for a server running with ``config``."""
+def build_spec(config: Config, problems: list[str]) -> Schema:
+    """The OpenAPI 3.0 document for a server running with ``config`` and the problem bank
+    whose slugs are ``problems``."""
     return {
         "openapi": "3.0.3",
         "info": {
@@ -580,9 +250,14 @@ def build_spec(config: Config) -> Schema:
             "WebSocket JSON protocol for editing (docs/protocol.md). Every error is "
             '{"error": {"code", "message"}}.',
         },
-        "paths": {**_session_paths(), **_other_paths(), **_socket_paths(), **_page_paths()},
+        "paths": {
+            **_session_paths(),
+            **other_paths(),
+            **socket_paths(config),
+            **page_paths(),
+        },
         "components": {
-            "schemas": _schemas(config),
+            "schemas": _schemas(config, problems),
             "securitySchemes": {
                 "interviewerToken": {
                     "type": "http",
@@ -605,9 +280,15 @@ async def serve_openapi(request: web.Request) -> web.Response:
 
 def add_routes(app: web.Application) -> None:
     """``GET /openapi.json``, rendered once for the app's config."""
-    app[OPENAPI_JSON] = render(build_spec(app[CONFIG])).encode("utf-8")
+    spec = build_spec(app[CONFIG], problem_slugs(app[PROBLEMS]))
+    app[OPENAPI_JSON] = render(spec).encode("utf-8")
     app.router.add_get("/openapi.json", serve_openapi)
 
 
+def default_spec() -> Schema:
+    """The document with the default settings: what ``docs/openapi.json`` holds."""
+    return build_spec(Config(), problem_slugs(load_bank()))
+
+
 if __name__ == "__main__":
-    sys.stdout.write(render(build_spec(Config())))
+    sys.stdout.write(render(default_spec()))

@@ -12,7 +12,8 @@ from typing import Any
 
 from aiohttp import hdrs, web
 
-from sessions.errors import BadRequest, Forbidden, Unauthorized, UnsupportedMediaType
+from sessions.errors import Forbidden, Unauthorized, UnsupportedMediaType
+from sessions.interview.problems import ProblemBank
 from sessions.languages import DEFAULT_LANGUAGE, LANGUAGES
 from sessions.protocol.validation import create_request, parse_body, patch_request
 from sessions.room import editing, frames, interview
@@ -54,6 +55,11 @@ def _is_json(content_type: str) -> bool:
     return content_type in JSON_TYPES or content_type.endswith("+json")
 
 
+def problem_slugs(bank: ProblemBank) -> list[str]:
+    """The slugs a request may name, in the bank's order (what the OpenAPI document lists)."""
+    return [problem.slug for problem in bank.list()]
+
+
 def session_of(request: web.Request) -> Session:
     """The session named in the URL, or 404."""
     return request.app[STORE].get(request.match_info["session_id"])
@@ -81,10 +87,8 @@ def authorize(request: web.Request, session: Session) -> None:
 async def create_session(request: web.Request) -> web.Response:
     app = request.app
     guards.check_create(request)
-    spec = create_request(await read_json_body(request), app[CONFIG])
     bank = app[PROBLEMS]
-    if spec.problem is not None and spec.problem not in bank:
-        raise BadRequest(f"field 'problem': no problem {spec.problem[:60]!r} in the bank")
+    spec = create_request(await read_json_body(request), app[CONFIG], problem_slugs(bank))
     problem = bank.get(spec.problem) if spec.problem is not None else None
     session = app[STORE].create(
         spec.name, spec.language, spec.code, max_candidates=spec.max_candidates

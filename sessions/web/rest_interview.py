@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from aiohttp import web
 
-from sessions.errors import BadRequest
-from sessions.interview.problems import suggest_next
+from sessions.interview.problems import DIFFICULTIES, suggest_next
+from sessions.protocol.fields import MAX_SAFE_INTEGER
+from sessions.protocol.inputs import AnyOf, Choice, Field, Integer, Moment, Query, Text
 from sessions.room.report import build_report
 from sessions.web.keys import CLOCK, PROBLEMS
 from sessions.web.responses import json_response
 from sessions.web.rest import authorize, session_of
 
+DIFFICULTY = Field("difficulty", Choice(DIFFICULTIES), "only problems of this difficulty")
+TAG = Field("tag", Text(), "only problems with this tag")
+PROBLEM_FILTERS = Query((DIFFICULTY, TAG))
+"""``GET /api/problems``: an empty ``difficulty`` is refused like any other unknown one."""
+
+AT = Field(
+    "at",
+    AnyOf(
+        (Integer(0, MAX_SAFE_INTEGER), Moment()),
+        "a revision number or an ISO 8601 time",
+    ),
+    "a revision number, or an ISO 8601 (RFC 3339) time with its offset from UTC",
+    required=True,
+)
+REPLAY_POINT = Query((AT,))
+
 
 async def list_problems(request: web.Request) -> web.Response:
-    problems = request.app[PROBLEMS].list(
-        difficulty=request.query.get("difficulty"), tag=request.query.get("tag")
-    )
+    filters = PROBLEM_FILTERS.read(request.query)
+    problems = request.app[PROBLEMS].list(difficulty=filters.get(DIFFICULTY), tag=filters.get(TAG))
     return json_response({"problems": [p.summary() for p in problems], "count": len(problems)})
 
 
@@ -46,32 +60,13 @@ async def timeline(request: web.Request) -> web.Response:
     )
 
 
-def _parse_at(value: str) -> dict[str, float | int]:
-    if value.isdigit():
-        return {"revision": int(value)}
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(
-            "query parameter 'at' must be a revision number or an ISO 8601 time"
-        ) from None
-    if moment.tzinfo is None:
-        raise BadRequest("query parameter 'at' needs a time zone, e.g. 2026-11-24T09:00:00Z")
-    return {"at": moment.timestamp()}
-
-
 async def replay(request: web.Request) -> web.Response:
     """The code as it was at ``?at=<revision>`` or ``?at=<ISO time>``."""
     session = session_of(request)
-    at = request.query.get("at")
-    if at is None:
-        raise BadRequest("query parameter 'at' is required (a revision or an ISO 8601 time)")
-    point = _parse_at(at)
-    state = session.timeline.state_at(
-        revision=int(point["revision"]) if "revision" in point else None,
-        at=point.get("at"),
-    )
-    return json_response(state)
+    point = REPLAY_POINT.read(request.query).get(AT)
+    if isinstance(point, int):  # a revision; a moment is a float (seconds since the epoch)
+        return json_response(session.timeline.state_at(revision=point))
+    return json_response(session.timeline.state_at(at=point))
 
 
 async def report(request: web.Request) -> web.Response:
