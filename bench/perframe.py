@@ -79,6 +79,13 @@ def main(argv: list[str], prog: str) -> int:
     parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     parser.add_argument("edits", type=int, nargs="?", help="how many (20,000; --quick 2,000)")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--only",
+        choices=("ours", "journal"),
+        help="run one loop over every edit and print nothing (for valgrind --tool=callgrind "
+        "at two sizes: the difference is the instructions per edit): handle_text, or the "
+        "stages with the journal's record",
+    )
     args = parser.parse_args(argv)
     count = args.edits or (2_000 if args.quick else 20_000)
     app = create_app(Config(rate_limit_per_second=1e9, rate_limit_burst=10**9))
@@ -133,6 +140,14 @@ def main(argv: list[str], prog: str) -> int:
                 times[stage] += seconds
         return {stage: seconds / len(second) * 1e6 for stage, seconds in times.items()}
 
+    if args.only == "ours":
+        first = texts
+        ours_whole()
+        return 0
+    if args.only == "journal":
+        second = texts
+        ours_in_stages()
+        return 0
     floor_us = per_edit(floor, count)
     ours_us = per_edit(ours_whole, half)
     stages = ours_in_stages()
