@@ -305,7 +305,11 @@ def test_browser_quick_reports_typing_and_first_load() -> None:
 
 @pytest.mark.timeout(90)
 def test_profile_quick_samples_each_load(tmp_path: Path) -> None:
-    need("py-spy", py_spy() is not None, "py-spy is not installed (the dev extras install it: make test)")
+    need(
+        "py-spy",
+        py_spy() is not None,
+        "py-spy is not installed (the dev extras install it: make test)",
+    )
     out = _run("profile", "--quick", "--seconds", "1", "--results", str(tmp_path))
     assert "### full-text clients, 20 x 3, 2 KB, 20 edits/s" in out
     assert "### op clients, 2 x 3, 100 KB, 50 edits/s" in out
