@@ -72,18 +72,20 @@ class CompileCache:
             except OSError:  # another run put the same key first, or another file system
                 if not os.path.isdir(folder):
                     shutil.copytree(out, folder)
-            self._evict()
+            self._evict(keep=key)
         return folder
 
-    def _evict(self) -> None:
+    def _evict(self, keep: str) -> None:
         try:
             names = os.listdir(self.root)
         except OSError:
             return
         if len(names) <= self.entries:
             return
-        aged = sorted(names, key=lambda n: _mtime(os.path.join(self.root, n)))
-        for name in aged[: len(names) - self.entries]:
+        aged = sorted(
+            (n for n in names if n != keep), key=lambda n: _mtime(os.path.join(self.root, n))
+        )
+        for name in aged[: len(names) - max(self.entries, 1)]:
             shutil.rmtree(os.path.join(self.root, name), ignore_errors=True)
 
     def clear(self) -> None:
