@@ -9,6 +9,7 @@ import {
   highlightSpecialChars, history, historyKeymap, indentOnInput, indentUnit, indentWithTab, java,
   javascript, go, keymap, lineNumbers, python, rust, searchKeymap, sql, syntaxHighlighting,
 } from "../vendor/codemirror.js";
+import { compileMarks, setDiagnostics } from "./marks.js";
 
 /** Four spaces: the usual indent of Python, Java, C++ and most interview code. */
 const INDENT = "    ";
@@ -185,6 +186,7 @@ export class RoomEditor {
           this.language.of(languageSupport(language)),
           this.editable.of(editability(readOnly)),
           remoteCursors,
+          compileMarks,
           listener,
           EditorView.contentAttributes.of({
             "aria-label": label,
@@ -241,6 +243,20 @@ export class RoomEditor {
   }
 
   focus() {
+    this.view.focus();
+  }
+
+  /** Mark compile errors on their lines ([] clears them). */
+  markDiagnostics(diagnostics) {
+    this.view.dispatch({ effects: setDiagnostics.of(diagnostics) });
+  }
+
+  /** Put the caret on `line` (1-based), column `column`, and scroll it into view. */
+  goTo(line, column) {
+    const doc = this.view.state.doc;
+    const at = doc.line(Math.min(Math.max(line, 1), doc.lines));
+    const pos = Math.min(at.from + Math.max((column || 1) - 1, 0), at.to);
+    this.view.dispatch({ selection: { anchor: pos }, scrollIntoView: true });
     this.view.focus();
   }
 }

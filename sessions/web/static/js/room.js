@@ -10,7 +10,7 @@ import { OTClient, OutOfStep } from "./ot_client.js";
 import { Palette } from "./palette.js";
 import { PeoplePanel } from "./people.js";
 import { ProblemPanel } from "./problem.js";
-import { RunPanel } from "./run.js";
+import { RunPanel, languageOption } from "./run.js";
 import { RoomSocket } from "./socket.js";
 
 const CURSOR_THROTTLE_MS = 60;
@@ -45,7 +45,7 @@ class Room {
     this.notes = role === "candidate" ? null : new NotesPanel({ send });
     if (this.notes === null) removeNotesPanel();
     this.problem = new ProblemPanel({ canPick: role === "interviewer", send });
-    this.run = new RunPanel({ send, visible: role !== "observer" });
+    this.run = new RunPanel({ send, visible: role !== "observer", editor: () => this.editor });
     this.run.load();
     this.socket = new RoomSocket({
       url: () => this.joinUrl(),
@@ -359,8 +359,8 @@ class Room {
   async start() {
     try {
       const response = await fetch("/api/languages");
-      const { languages } = await response.json();
-      byId("language").replaceChildren(...languages.map((id) => h("option", { value: id, text: id })));
+      const { languages, runnable = {}, reasons = {} } = await response.json();
+      byId("language").replaceChildren(...languages.map((id) => languageOption(id, runnable, reasons)));
     } catch {
       // the session-state still names the language; the selector stays as it is
     }

@@ -1,5 +1,7 @@
-// The Run button and the output panel: streaming output and per-test results. The button is
-// hidden for observers, and disabled with the reason when the server cannot run the language.
+// The Run button and the output panel: streaming output, the compile and run phases, compiler
+// messages marked on their lines, per-test results, and standard input for a run. The button
+// is hidden for observers, and disabled with the server's reason when it cannot run the
+// language; Ctrl/Cmd-Enter runs from anywhere in the room.
 
 import { byId, h } from "./dom.js";
 
@@ -10,17 +12,27 @@ const STATUS_TEXT = {
   "memory-limit": "memory limit exceeded",
   "output-limit": "output limit exceeded",
   killed: "stopped",
+  "compile-error": "compile error",
 };
 
+const PHASE_TEXT = { compile: "Compiling", run: "Running" };
+
 export class RunPanel {
-  constructor({ send, visible }) {
+  /** `editor()`: the room's editor, or null before it exists (compile errors mark it). */
+  constructor({ send, visible, editor = () => null }) {
     this.button = byId("run");
     this.reason = byId("run-reason");
     this.panel = byId("output-panel");
     this.status = byId("run-status");
     this.output = byId("output");
     this.tests = byId("tests");
+    this.diagnostics = byId("diagnostics");
+    this.stdinBox = byId("stdin-box");
+    this.stdin = byId("stdin");
+    this.stdinBox.hidden = !visible;
+    this.editor = editor;
     this.runnable = {};
+    this.reasons = {};
     this.language = null;
     this.ended = false;
     this.running = null;
@@ -28,8 +40,19 @@ export class RunPanel {
     this.button.hidden = !visible;
     this.button.addEventListener("click", () => {
       if (this.running !== null) send({ type: "cancel-run" });
-      else send({ type: "run-code" });
+      else send(this.stdin.value ? { type: "run-code", stdin: this.stdin.value } : { type: "run-code" });
     });
+    // Capture phase: before CodeMirror, whose default keymap inserts a blank line on Mod-Enter.
+    window.addEventListener("keydown", (event) => this.shortcut(event), true);
+  }
+
+  /** Ctrl-Enter (Cmd-Enter on a Mac) runs when Run is offered and enabled. */
+  shortcut(event) {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
+    if (!this.visible || this.running !== null || this.button.disabled || this.button.hidden) return;
+    event.preventDefault();
+    event.stopPropagation();
+    this.button.click();
   }
 
   async load() {
@@ -37,8 +60,10 @@ export class RunPanel {
       const response = await fetch("/api/languages");
       const body = await response.json();
       this.runnable = body.runnable || {};
+      this.reasons = body.reasons || {};
     } catch {
       this.runnable = {};
+      this.reasons = {};
     }
     this.refresh();
   }
@@ -58,7 +83,7 @@ export class RunPanel {
     let reason = "";
     if (this.ended) reason = "The interview has ended.";
     else if (!Object.values(this.runnable).some(Boolean)) reason = "Running code is off on this server.";
-    else if (!this.runnable[this.language]) reason = `${this.language} cannot be run on this server.`;
+    else if (!this.runnable[this.language]) reason = notRunnable(this.language, this.reasons[this.language]);
     this.button.disabled = reason !== "" && this.running === null;
     this.button.textContent = this.running !== null ? "Stop" : "Run";
     this.reason.hidden = reason === "";
@@ -75,7 +100,13 @@ export class RunPanel {
       this.running = frame.runId;
       this.output.textContent = "";
       this.tests.replaceChildren();
-      this.status.textContent = `Running ${frame.language} (revision ${frame.revision}) for ${frame.name}…`;
+      this.diagnostics.replaceChildren();
+      this.editor()?.markDiagnostics([]);
+      this.started = `${frame.language} (revision ${frame.revision}) for ${frame.name}`;
+      this.status.textContent = `Running ${this.started}…`;
+    } else if (frame.type === "run-phase") {
+      this.status.textContent = `${PHASE_TEXT[frame.phase] ?? frame.phase} ${this.started ?? ""}…`;
+      this.status.dataset.phase = frame.phase;
     } else if (frame.type === "run-output") {
       this.output.append(h("span", { class: frame.stream, text: frame.data }));
     } else if (frame.type === "run-result") {
@@ -84,6 +115,8 @@ export class RunPanel {
       const exit = frame.exitCode === null || frame.exitCode === undefined ? "" : `, exit code ${frame.exitCode}`;
       const seconds = typeof frame.wallSeconds === "number" ? ` in ${frame.wallSeconds.toFixed(2)} s` : "";
       this.status.textContent = `Finished: ${STATUS_TEXT[frame.status] ?? frame.status}${exit}${seconds}${tests}`;
+      delete this.status.dataset.phase;
+      this.showDiagnostics(frame.compile?.diagnostics || []);
       this.tests.replaceChildren(
         ...(frame.tests || []).map((t) =>
           h(
@@ -98,10 +131,39 @@ export class RunPanel {
     this.refresh();
   }
 
+  /** The compiler's messages: a list under the status (each jumps to its line) and marks on
+   * the lines in the editor. */
+  showDiagnostics(diagnostics) {
+    this.editor()?.markDiagnostics(diagnostics);
+    this.diagnostics.replaceChildren(
+      ...diagnostics.map((d) => {
+        const where = d.line ? `line ${d.line}${d.column ? `:${d.column}` : ""}` : "";
+        const text = `${where ? `${where}: ` : ""}${d.severity || "error"}: ${d.message}`;
+        if (!d.line) return h("li", { text });
+        const go = h("button", { type: "button", text });
+        go.addEventListener("click", () => this.editor()?.goTo(d.line, d.column));
+        return h("li", {}, go);
+      }),
+    );
+  }
+
   error(message) {
     this.panel.hidden = false;
     this.running = null;
     this.status.textContent = message;
     this.refresh();
   }
+}
+
+/** Why `language` does not run here, as the room says it. */
+export function notRunnable(language, reason) {
+  return reason ? `${language} cannot be run on this server: ${reason}.` : `${language} cannot be run on this server.`;
+}
+
+/** The picker's entry for `language`: a language the server cannot run says so (and why, as
+ * its tooltip) before anyone switches to it. Editing works either way. */
+export function languageOption(language, runnable, reasons) {
+  const runs = Boolean(runnable[language]) || !Object.values(runnable).some(Boolean);
+  const text = runs ? language : `${language} (cannot run here)`;
+  return h("option", { value: language, text, title: runs ? null : notRunnable(language, reasons[language]), "data-runnable": String(Boolean(runnable[language])) });
 }
