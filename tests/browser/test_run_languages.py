@@ -65,9 +65,12 @@ async def test_ctrl_enter_compiles_and_marks_the_compile_error_on_its_line(
     need("lang-c", languages["runnable"]["c"], languages["reasons"].get("c", ""))
     page = await _room_with(browser, exec_server, "c", BROKEN_C)
     await page.evaluate(
-        """() => { window.statuses = [];
-        new MutationObserver(() => statuses.push(document.getElementById('run-status').textContent))
-          .observe(document.getElementById('run-status'), {childList: true, characterData: true, subtree: true}); }"""
+        """() => {
+          const status = document.getElementById('run-status');
+          window.statuses = [];
+          new MutationObserver(() => statuses.push(status.textContent))
+            .observe(status, {childList: true, characterData: true, subtree: true});
+        }"""
     )
     await page.click(".cm-content")
     await page.keyboard.press("Control+Enter")
