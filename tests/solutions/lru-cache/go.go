@@ -12,8 +12,8 @@ type LRUCache struct {
 	items    map[int]*list.Element
 }
 
-func Constructor(capacity int) LRUCache {
-	return LRUCache{capacity: capacity, order: list.New(), items: map[int]*list.Element{}}
+func NewLRUCache(capacity int) *LRUCache {
+	return &LRUCache{capacity: capacity, order: list.New(), items: map[int]*list.Element{}}
 }
 
 func (c *LRUCache) Get(key int) int {
