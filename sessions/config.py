@@ -445,6 +445,25 @@ class Config:
             Numeric(int, 1, RUN_OPEN_FILES_MAX, rlimit="RLIMIT_NOFILE"),
         ),
     )
+    exec_compile_timeout_seconds: float = field(
+        default=60.0,
+        metadata=_option("wall-clock time a compile phase may take before it is killed", SECONDS),
+    )
+    exec_compile_cpu_seconds: int = field(
+        default=60,
+        metadata=_option(
+            "CPU time a compile phase may use (RLIMIT_CPU)",
+            Numeric(int, 1, YEAR_SECONDS, rlimit="RLIMIT_CPU"),
+        ),
+    )
+    exec_compile_memory_bytes: int = field(
+        default=1536 * MIB,
+        metadata=_option(
+            "memory of a compile phase (as --exec-memory-bytes is for a run); a JVM "
+            "compiler's heap gets the same cap",
+            Numeric(int, 1, RUN_BYTES_MAX, rlimit="RLIMIT_AS"),
+        ),
+    )
     exec_max_concurrent: int = field(
         default=os.cpu_count() or 1,
         metadata=_option("runs at once, server-wide; more wait in a queue", COUNT),

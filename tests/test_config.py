@@ -173,6 +173,8 @@ RUN_RLIMITS = {
     "exec_file_bytes": "RLIMIT_FSIZE",
     "exec_processes": "RLIMIT_NPROC",
     "exec_open_files": "RLIMIT_NOFILE",
+    "exec_compile_cpu_seconds": "RLIMIT_CPU",
+    "exec_compile_memory_bytes": "RLIMIT_AS",
 }
 
 
@@ -186,14 +188,23 @@ def test_with_exec_on_a_run_limit_over_the_servers_hard_rlimit_cannot_start(name
     def hard(asked: str) -> int:
         return 100 if asked == rlimit else resource.RLIM_INFINITY
 
-    argv = ["--enable-exec", flag_name(name), "101"]
+    # the other flags bound by the same rlimit (a run's and a compile's) are set within it
+    within = [
+        part
+        for other, limit in RUN_RLIMITS.items()
+        if limit == rlimit and other != name
+        for part in (flag_name(other), "100")
+    ]
+    argv = ["--enable-exec", *within, flag_name(name), "101"]
     with pytest.raises(ConfigError) as refused:
         Config.from_args(argv, {}, hard_limit=hard)
     assert str(refused.value) == (
         f"argument {flag_name(name)}: must be at most 100, the server's own hard {rlimit}, "
         "which a run cannot exceed (raise it first: ulimit -H), got 101"
     )
-    at_the_limit = Config.from_args(["--enable-exec", flag_name(name), "100"], {}, hard_limit=hard)
+    at_the_limit = Config.from_args(
+        ["--enable-exec", *within, flag_name(name), "100"], {}, hard_limit=hard
+    )
     assert getattr(at_the_limit, name) == 100
     assert getattr(Config.from_args(argv[1:], {}, hard_limit=hard), name) == 101  # exec off
 

@@ -39,6 +39,12 @@ class Job:
     script: str
     harnessed: bool
     total: int | None
+    main: str = ""
+    """The class or file the run phase starts (``{main}`` in a command template)."""
+    sources: tuple[str, ...] = ()
+    """The files the compile phase compiles (``{sources}``); empty: every file written."""
+    candidate: str = ""
+    """The file holding the candidate's code as typed (compiler messages are mapped to it)."""
 
 
 def entry_point(problem: Problem, language: str) -> str | None:
@@ -63,6 +69,10 @@ def build_job(spec: LanguageSpec, code: str, problem: Problem | None) -> Job:
     """The job for ``code`` in ``spec``'s language, with ``problem``'s tests when it has some
     for that language (a problem without them runs the code as a plain program)."""
     plain = Job({spec.source_name: code}, spec.source_name, harnessed=False, total=None)
+    if spec.id not in HARNESS_SOURCES:
+        from sessions.execution.jobs import plain_job
+
+        return plain_job(spec, code)
     if problem is None:
         return plain
     tests: Any = problem.tests

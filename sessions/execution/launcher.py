@@ -101,6 +101,10 @@ child = os.fork()
 if child == 0:
     try:
         os.setpgid(0, 0)
+        if spec.get("stdin"):
+            fd = os.open(spec["stdin"], os.O_RDONLY)
+            os.dup2(fd, 0)
+            os.close(fd)
         os.nice(spec["nice"])
         for name, soft, hard in spec["rlimits"]:
             resource.setrlimit(getattr(resource, name), (soft, hard))

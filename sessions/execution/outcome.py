@@ -16,8 +16,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-Status = Literal["ok", "error", "timeout", "memory-limit", "output-limit", "killed"]
-STATUSES: tuple[Status, ...] = ("ok", "error", "timeout", "memory-limit", "output-limit", "killed")
+Status = Literal[
+    "ok", "error", "timeout", "memory-limit", "output-limit", "killed", "compile-error"
+]
+STATUSES: tuple[Status, ...] = (
+    "ok",
+    "error",
+    "timeout",
+    "memory-limit",
+    "output-limit",
+    "killed",
+    "compile-error",
+)
 MAX_TESTS = 1000
 WATCHDOG = ("processes", "memory")
 MAX_TEXT = 2000
@@ -27,6 +37,9 @@ MEMORY_MARKERS = (
     "Fatal process out of memory",
     "Array buffer allocation failed",
     "std::bad_alloc",
+    "java.lang.OutOfMemoryError",
+    "out of memory",
+    "memory allocation of",
     "Cannot allocate memory",
 )
 """What Python, node and the C library say on stderr when an allocation fails."""
@@ -170,9 +183,13 @@ class RunResult:
     tests: tuple[TestResult, ...] | None
     passed: int | None
     total: int | None
+    compile: dict[str, Any] | None = None
+    """A compiled language's compile phase: ``status``, ``cached``, ``wallSeconds``,
+    ``diagnostics`` (``line``, ``column``, ``severity``, ``message`` in the candidate's
+    file), ``exitCode`` when it failed; None for an interpreted language."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "status": self.status,
             "exitCode": self.exit_code,
             "wallSeconds": self.wall_seconds,
@@ -181,6 +198,9 @@ class RunResult:
             "passed": self.passed,
             "total": self.total,
         }
+        if self.compile is not None:
+            body["compile"] = self.compile
+        return body
 
 
 def status_of(facts: Facts) -> Status:

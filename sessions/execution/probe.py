@@ -33,7 +33,11 @@ SYSTEM_FILES = (
     "/etc/passwd",
     "/etc/group",
     "/etc/nsswitch.conf",
+    "/etc/java-17-openjdk",
+    "/etc/mono",
 )
+"""Shown read-only when they exist: the C library's files, and the configuration the JVM
+(its security properties) and mono (its library map) cannot start without."""
 CGROUP_ROOTS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")
 CGROUP_FOLDER = "interview-exec"
 TRIAL_SECONDS = 20.0
@@ -54,6 +58,10 @@ class Capabilities:
     sandbox: Sandbox
     runtimes: dict[str, Runtime] = field(default_factory=dict)
     attempts: tuple[str, ...] = ()
+    reasons: dict[str, str] = field(default_factory=dict)
+    """Why each language that does not run here does not (:mod:`.toolchain_probe`)."""
+    versions: dict[str, str] = field(default_factory=dict)
+    """The Debian packages of the toolchains found, and their versions."""
 
     @property
     def isolation(self) -> Isolation:
@@ -62,6 +70,14 @@ class Capabilities:
     def runnable(self) -> dict[str, bool]:
         """Every editor language, true for those that run here."""
         return {language: language in self.runtimes for language in LANGUAGES}
+
+    def reason(self, language: str) -> str | None:
+        """Why ``language`` does not run here (None when it does)."""
+        if language in self.runtimes:
+            return None
+        if self.isolation is Isolation.OFF:
+            return "code execution is off on this server (--enable-exec)"
+        return self.reasons.get(language, "no toolchain for this language")
 
 
 def _root(path: str) -> str | None:

@@ -26,10 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sessions.execution.compiling import CompileCache, PhaseSink, run_compiled
 from sessions.execution.harness import Job, harness_args
 from sessions.execution.outcome import Facts, RunResult, build_result, parse_launcher, parse_records
 from sessions.execution.sandbox import CGROUP_SLACK, KILL_GRACE_SECONDS, Sandbox, inside_paths
-from sessions.execution.spec import Isolation, RunLimits, Runtime
+from sessions.execution.spec import Isolation, RunLimits, Runtime, expand
 
 log = logging.getLogger("interview.exec")
 OutputSink = Callable[[str, str], None]
@@ -41,6 +42,7 @@ RESULTS_CAP_BYTES = 4 * 1024 * 1024
 DRAIN_FACTOR = 16
 REAP_SECONDS = 2.0
 PACE_SECONDS = 0.025
+STDIN_FILE = ".stdin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,24 @@ class RunSpec:
     job: Job
     limits: RunLimits
     tmp_root: str | None = None
+    compile_limits: RunLimits | None = None
+    """The compile phase's limits (compiled languages); None: the run's."""
+    stdin: str | None = None
+    """The program's standard input (a free-form run); None: empty."""
+    cache: CompileCache | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """One process in the sandbox: its command (given the results descriptor), its limits."""
+
+    program: Callable[[int], list[str]]
+    limits: RunLimits
+    address_space_extra: int = 0
+    binds: tuple[tuple[str, str, bool], ...] = ()
+    harnessed: bool = False
+    total: int | None = None
+    stdin: str | None = None
 
 
 class _Output:
@@ -185,6 +205,7 @@ class _Place:
     host: str
     src: str
     work: str
+    out: str = ""
     cgroup: str | None = None
     procs: int | None = None
     """``cgroup.procs`` of the run's cgroup, open for writing (the command's stdin)."""
@@ -192,11 +213,16 @@ class _Place:
 
 def _prepare(spec: RunSpec) -> _Place:
     host = tempfile.mkdtemp(prefix="interview-run-", dir=spec.tmp_root)
-    place = _Place(host, os.path.join(host, "src"), os.path.join(host, "work"))
+    place = _Place(
+        host, os.path.join(host, "src"), os.path.join(host, "work"), os.path.join(host, "out")
+    )
     os.mkdir(place.src, 0o755)
     os.mkdir(place.work, 0o700)
+    os.mkdir(place.out, 0o755)
     for name, text in spec.job.files.items():
         Path(place.src, name).write_text(text, encoding="utf-8")
+    if spec.stdin is not None:
+        Path(place.src, STDIN_FILE).write_text(spec.stdin, encoding="utf-8")
     if spec.sandbox.cgroup is not None:
         cgroup = os.path.join(spec.sandbox.cgroup, os.path.basename(host))
         try:
@@ -245,8 +271,16 @@ def _kill(pgid: int | None) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-async def execute(spec: RunSpec, on_output: OutputSink, stop: asyncio.Event) -> RunResult:
+async def execute(
+    spec: RunSpec,
+    on_output: OutputSink,
+    stop: asyncio.Event,
+    on_phase: PhaseSink | None = None,
+) -> RunResult:
     """Run ``spec`` to its end, to its timeout, or until ``stop`` is set (``killed``).
+
+    A compiled language runs in two phases (:mod:`.compiling`): ``on_phase("compile")`` and
+    ``on_phase("run")`` say when each starts.
 
     Cancelling the task kills the run too (and re-raises); the folder is removed either way.
     """
@@ -258,29 +292,62 @@ async def execute(spec: RunSpec, on_output: OutputSink, stop: asyncio.Event) -> 
             await asyncio.to_thread(_clean, await preparing)
         raise
     try:
-        return await _spawn_and_wait(spec, on_output, stop, place)
+        if spec.runtime.spec.compiled:
+            return await run_compiled(spec, place, on_output, stop, on_phase, _run_phase)
+        return await _run_phase(spec, place, interpreted(spec, place), on_output, stop)
     finally:
         await asyncio.to_thread(_clean, place)
 
 
-async def _spawn_and_wait(
-    spec: RunSpec, on_output: OutputSink, stop: asyncio.Event, place: _Place
+def interpreted(spec: RunSpec, place: _Place) -> Phase:
+    """The one phase of an interpreted language's run."""
+    runtime, job, limits = spec.runtime, spec.job, spec.limits
+    src_in, _ = inside_paths(spec.sandbox.isolation, place.src, place.work)
+
+    def program(results_fd: int) -> list[str]:
+        script = os.path.join(src_in, job.script)
+        if runtime.spec.run:
+            values = {"src": src_in, "script": script, "memory_mib": str(limits.memory_mib)}
+            argv = expand(runtime.spec.run, values, [])
+        else:
+            argv = runtime.spec.argv(runtime.interpreter, script, limits)
+        return argv + harness_args(job, results_fd, src_in)
+
+    return Phase(
+        program,
+        limits,
+        runtime.spec.address_space_extra,
+        harnessed=job.harnessed,
+        total=job.total,
+        stdin=stdin_path(spec, place),
+    )
+
+
+def stdin_path(spec: RunSpec, place: _Place) -> str | None:
+    """Where the program finds its standard input, or None (``/dev/null``)."""
+    if spec.stdin is None:
+        return None
+    src_in, _ = inside_paths(spec.sandbox.isolation, place.src, place.work)
+    return os.path.join(src_in, STDIN_FILE)
+
+
+async def _run_phase(
+    spec: RunSpec, place: _Place, phase: Phase, on_output: OutputSink, stop: asyncio.Event
 ) -> RunResult:
-    sandbox, runtime, job, limits = spec.sandbox, spec.runtime, spec.job, spec.limits
+    sandbox, limits = spec.sandbox, phase.limits
     src, work = place.src, place.work
     pipes = [os.pipe() for _ in range(4)]  # stdout, stderr, harness records, launcher report
     (_, stdout_w), (_, stderr_w), (_, results_w), (_, stats_w) = pipes
-    src_in, _ = inside_paths(sandbox.isolation, src, work)
-    program = runtime.spec.argv(runtime.interpreter, os.path.join(src_in, job.script), limits)
-    program += harness_args(job, results_w, src_in)
     command = sandbox.command(
-        program,
+        phase.program(results_w),
         limits,
         host_src=src,
         host_work=work,
         stats_fd=stats_w,
-        address_space_extra=runtime.spec.address_space_extra,
+        address_space_extra=phase.address_space_extra,
         in_cgroup=place.procs is not None,
+        binds=phase.binds,
+        stdin=phase.stdin,
     )
     started = time.monotonic()
     try:
@@ -301,18 +368,20 @@ async def _spawn_and_wait(
     finally:
         for _, write_end in pipes:
             os.close(write_end)
-    return await _supervise(spec, process, [r for r, _ in pipes], on_output, stop, started)
+    fds = [r for r, _ in pipes]
+    return await _supervise(spec, phase, process, fds, on_output, stop, started)
 
 
 async def _supervise(
     spec: RunSpec,
+    phase: Phase,
     process: asyncio.subprocess.Process,
     fds: list[int],
     on_output: OutputSink,
     stop: asyncio.Event,
     started: float,
 ) -> RunResult:
-    limits = spec.limits
+    limits = phase.limits
     output = _Output(limits.output_bytes, on_output)
     overflow = asyncio.Event()
     results, stats = _Buffer(RESULTS_CAP_BYTES), _Buffer(RESULTS_CAP_BYTES)
@@ -363,8 +432,8 @@ async def _supervise(
         records=records,
         wall_seconds=wall,
         cpu_limit=limits.cpu_seconds,
-        harnessed=spec.job.harnessed,
-        total=spec.job.total,
+        harnessed=phase.harnessed,
+        total=phase.total,
         cancelled=cancelled,
         wall_expired=expired,
         output_capped=output.capped,

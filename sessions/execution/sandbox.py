@@ -63,6 +63,14 @@ class Command:
     cwd: str
 
 
+SANDBOX_OUT = "/sandbox/out"
+
+
+def inside_out(isolation: Isolation, host_out: str) -> str:
+    """Where a run sees the compile phase's output folder."""
+    return SANDBOX_OUT if isolation is Isolation.BUBBLEWRAP else host_out
+
+
 def inside_paths(isolation: Isolation, host_src: str, host_work: str) -> tuple[str, str]:
     """Where the program sees its sources and its working directory."""
     if isolation is Isolation.BUBBLEWRAP:
@@ -101,6 +109,7 @@ def launcher_argv(
     stats_fd: int,
     address_space_extra: int = 0,
     pid_namespace: bool = False,
+    stdin: str | None = None,
 ) -> list[str]:
     """``python -I -S -c LAUNCHER <spec> <stats fd> -- <program...>``.
 
@@ -115,6 +124,7 @@ def launcher_argv(
         "nice": NICE,
         "pidns": pid_namespace,
         "env": dict(env),
+        "stdin": stdin,
     }
     return [python, "-I", "-S", "-c", LAUNCHER, json.dumps(spec), str(stats_fd), "--", *program]
 
@@ -148,6 +158,8 @@ class Sandbox:
         stats_fd: int,
         address_space_extra: int = 0,
         in_cgroup: bool = False,
+        binds: Sequence[tuple[str, str, bool]] = (),
+        stdin: str | None = None,
     ) -> Command:
         """The full command of a run whose program (as it sees its paths) is ``program``.
 
@@ -161,6 +173,8 @@ class Sandbox:
             host_work=host_work,
             stats_fd=stats_fd,
             address_space_extra=address_space_extra,
+            binds=binds,
+            stdin=stdin,
         )
         if in_cgroup:
             return Command([*CGROUP_WRAPPER, *command.argv], command.env, command.cwd)
@@ -175,6 +189,8 @@ class Sandbox:
         host_work: str,
         stats_fd: int,
         address_space_extra: int,
+        binds: Sequence[tuple[str, str, bool]],
+        stdin: str | None,
     ) -> Command:
         if self.isolation is Isolation.BUBBLEWRAP:
             env = program_env(SANDBOX_WORK, "/tmp")
@@ -188,16 +204,19 @@ class Sandbox:
             stats_fd,
             address_space_extra,
             pid_namespace=self.isolation.isolates_processes,
+            stdin=stdin,
         )
         if self.isolation is Isolation.BUBBLEWRAP:
-            return Command(self._bwrap(limits, host_src) + inner, env, host_work)
+            return Command(self._bwrap(limits, host_src, binds) + inner, env, host_work)
         if self.isolation is Isolation.NAMESPACES:
             return Command(self._unshare() + inner, env, host_work)
         if self.isolation is Isolation.RLIMITS:
             return Command(inner, env, host_work)
         raise ValueError("execution is off: there is no command to build")
 
-    def _bwrap(self, limits: RunLimits, host_src: str) -> list[str]:
+    def _bwrap(
+        self, limits: RunLimits, host_src: str, binds: Sequence[tuple[str, str, bool]] = ()
+    ) -> list[str]:
         argv = [
             self.bwrap,
             "--unshare-all",
@@ -219,6 +238,8 @@ class Sandbox:
         argv += ["--size", tmpfs, "--tmpfs", "/tmp"]
         argv += ["--ro-bind", host_src, SANDBOX_SRC]
         argv += ["--size", tmpfs, "--tmpfs", SANDBOX_WORK]
+        for host, inside, writable in binds:  # a compile's output: written, then read
+            argv += ["--bind" if writable else "--ro-bind", host, inside]
         argv += ["--remount-ro", "/dev", "--remount-ro", "/"]
         argv += ["--chdir", SANDBOX_WORK, "--clearenv", "--"]
         return argv

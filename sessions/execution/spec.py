@@ -71,11 +71,36 @@ class LanguageSpec:
     program: str
     flags: tuple[str, ...]
     address_space_extra: int = 0
+    run: tuple[str, ...] = ()
+    """The run's command line as a template (see :func:`expand`); empty: ``program flags
+    script``, with ``program`` resolved at start-up (python, node)."""
+    compile: tuple[str, ...] = ()
+    """The compile phase's command line as a template; empty: nothing to compile."""
+    compile_address_space_extra: int = 0
+    packages: tuple[str, ...] = ()
+    """The Debian packages that bring the toolchain (said when it is missing)."""
+
+    @property
+    def compiled(self) -> bool:
+        return bool(self.compile)
 
     def argv(self, interpreter: str, script: str, limits: RunLimits) -> list[str]:
         """The program's command line (paths as the program sees them)."""
         flags = [flag.format(memory_mib=limits.memory_mib) for flag in self.flags]
         return [interpreter, *flags, script]
+
+
+def expand(template: tuple[str, ...], values: dict[str, str], sources: list[str]) -> list[str]:
+    """A command template filled in: ``{sources}`` alone is replaced by every source file;
+    any other ``{name}`` by ``values[name]`` (``src``, ``out``, ``script``, ``main``,
+    ``memory_mib``)."""
+    argv: list[str] = []
+    for part in template:
+        if part == "{sources}":
+            argv += sources
+        else:
+            argv.append(part.format(**values))
+    return argv
 
 
 PYTHON = LanguageSpec(

@@ -396,9 +396,22 @@ class RemoveUser(ClientMessage, type="remove-user"):
 
 @dataclass(slots=True)
 class RunCode(ClientMessage, type="run-code"):
-    """Run the session's code at its current revision (:mod:`sessions.web.runs`)."""
+    """Run the session's code at its current revision (:mod:`sessions.web.runs`).
 
+    ``stdin``: the program's standard input for a free-form run (at most
+    :data:`MAX_STDIN_CHARS` characters); absent: empty."""
+
+    stdin: str | None = None
     ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> RunCode:
+        return cls(
+            stdin=read_str(frame, "stdin", required=False, max_length=MAX_STDIN_CHARS), ref=ref
+        )
+
+
+MAX_STDIN_CHARS = 64 * 1024
 
 
 @dataclass(slots=True)

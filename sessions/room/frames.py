@@ -239,6 +239,12 @@ def run_output(run_id: str, stream: str, data: str) -> dict[str, Any]:
     return {"type": "run-output", "runId": run_id, "stream": stream, "data": data}
 
 
+@builds("run-phase")
+def run_phase(run_id: str, phase: str) -> dict[str, Any]:
+    """A compiled language's run enters ``phase``: ``compile``, then ``run``."""
+    return {"type": "run-phase", "runId": run_id, "phase": phase}
+
+
 @builds("run-result")
 def run_result(run_id: str, result: dict[str, Any]) -> dict[str, Any]:
     """A run's end; ``result`` is :meth:`~sessions.execution.outcome.RunResult.to_json`."""

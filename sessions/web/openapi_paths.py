@@ -49,6 +49,16 @@ EXECUTION: dict[str, Any] = {
             "enum": ["bubblewrap", "namespaces", "rlimits", "off"],
         },
         "runnable": {"type": "array", "items": {"type": "string"}},
+        "reasons": {
+            "type": "object",
+            "description": "why each language that does not run here does not",
+            "additionalProperties": {"type": "string"},
+        },
+        "toolchains": {
+            "type": "object",
+            "description": "the Debian packages of the toolchains found, and their versions",
+            "additionalProperties": {"type": "string"},
+        },
     },
 }
 
@@ -148,7 +158,7 @@ def other_paths() -> dict[str, Schema]:
                         200: json_body(
                             {
                                 "type": "object",
-                                "required": ["languages", "default", "runnable"],
+                                "required": ["languages", "default", "runnable", "reasons"],
                                 "properties": {
                                     "languages": {"type": "array", "items": {"type": "string"}},
                                     "default": {"type": "string"},
@@ -158,6 +168,13 @@ def other_paths() -> dict[str, Schema]:
                                         "can run it on this server (all false without "
                                         "--enable-exec)",
                                         "additionalProperties": {"type": "boolean"},
+                                    },
+                                    "reasons": {
+                                        "type": "object",
+                                        "description": "every language that does not run "
+                                        "here: why (the packages to install, for a missing "
+                                        "toolchain)",
+                                        "additionalProperties": {"type": "string"},
                                     },
                                 },
                             },

@@ -148,6 +148,7 @@ async def list_languages(request: web.Request) -> web.Response:
             "languages": list(LANGUAGES),
             "default": DEFAULT_LANGUAGE,
             "runnable": request.app[RUNS].runnable(),
+            "reasons": request.app[RUNS].reasons(),
         }
     )
 

@@ -21,7 +21,7 @@ import os
 import secrets
 from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aiohttp import web
@@ -29,11 +29,12 @@ from aiohttp import web
 from sessions.clock import Clock
 from sessions.config import Config
 from sessions.errors import Capacity, ExecDisabled, LanguageNotRunnable, RunInProgress
-from sessions.execution import probe
+from sessions.execution import probe, toolchain_probe
+from sessions.execution.compiling import CompileCache
 from sessions.execution.harness import build_job
 from sessions.execution.outcome import RunResult
 from sessions.execution.runner import RunSpec, execute
-from sessions.execution.spec import Isolation, RunLimits, Runtime
+from sessions.execution.spec import MIB, Isolation, RunLimits, Runtime
 from sessions.interview.permissions import Action, require
 from sessions.protocol.messages import CancelRun, RunCode
 from sessions.room import frames
@@ -45,6 +46,8 @@ from sessions.web.commit import COMMIT, Commit
 from sessions.web.keys import CLOCK, CONFIG
 
 log = logging.getLogger("interview.exec")
+COMPILE_FILE_BYTES = 64 * MIB
+COMPILE_TMPFS_BYTES = 256 * MIB
 
 
 def limits_of(config: Config) -> RunLimits:
@@ -58,6 +61,18 @@ def limits_of(config: Config) -> RunLimits:
         open_files=config.exec_open_files,
         output_bytes=config.exec_output_bytes,
         tmpfs_bytes=config.exec_tmpfs_bytes,
+    )
+
+
+def compile_limits_of(config: Config) -> RunLimits:
+    """The containment of a compile phase: its own time and memory, room for its files."""
+    return replace(
+        limits_of(config),
+        wall_seconds=config.exec_compile_timeout_seconds,
+        cpu_seconds=config.exec_compile_cpu_seconds,
+        memory_bytes=config.exec_compile_memory_bytes,
+        file_bytes=max(config.exec_file_bytes, COMPILE_FILE_BYTES),
+        tmpfs_bytes=max(config.exec_tmpfs_bytes, COMPILE_TMPFS_BYTES),
     )
 
 
@@ -90,6 +105,8 @@ class Runs:
         self.commit = commit
         self.clock = clock
         self.limits = limits_of(config)
+        self.compile_limits = compile_limits_of(config)
+        self.cache: CompileCache | None = None
         self.capabilities = probe.disabled()
         self.by_session: dict[str, Run] = {}
         self.waiting: deque[Run] = deque()
@@ -105,10 +122,17 @@ class Runs:
             "enabled": self.enabled,
             "isolation": str(self.capabilities.isolation),
             "runnable": sorted(self.capabilities.runtimes),
+            "reasons": self.reasons(),
+            "toolchains": dict(self.capabilities.versions),
         }
 
     def runnable(self) -> dict[str, bool]:
         return self.capabilities.runnable()
+
+    def reasons(self) -> dict[str, str]:
+        """Why each language that does not run here does not."""
+        found = {lang: self.capabilities.reason(lang) for lang in self.capabilities.runnable()}
+        return {lang: why for lang, why in found.items() if why is not None}
 
     # --- the two actions --------------------------------------------------------------
 
@@ -138,7 +162,15 @@ class Runs:
             language=session.language,
             revision=session.document.revision,
             runtime=runtime,
-            spec=RunSpec(self.capabilities.sandbox, runtime, job, self.limits),
+            spec=RunSpec(
+                self.capabilities.sandbox,
+                runtime,
+                job,
+                self.limits,
+                compile_limits=self.compile_limits,
+                stdin=message.stdin,
+                cache=self.cache,
+            ),
         )
         self.by_session[session.id] = run
         if not full:
@@ -203,8 +235,11 @@ class Runs:
         def on_output(stream: str, data: str) -> None:
             self._broadcast(run.session, frames.run_output(run.id, stream, data))
 
+        def on_phase(phase: str) -> None:
+            self._broadcast(run.session, frames.run_phase(run.id, phase))
+
         try:
-            result = await execute(run.spec, on_output, run.stop)
+            result = await execute(run.spec, on_output, run.stop, on_phase)
         except asyncio.CancelledError:
             self._release(run)
             raise
@@ -260,6 +295,8 @@ class Runs:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self.by_session.clear()
+        if self.cache is not None:
+            self.cache.clear()
 
 
 RUNS = web.AppKey("runs", Runs)
@@ -275,7 +312,11 @@ async def _runs_context(app: web.Application) -> AsyncIterator[None]:
     runs = app[RUNS]
     config = app[CONFIG]
     if config.enable_exec:
-        runs.capabilities = await asyncio.to_thread(probe.detect, config.exec_isolation)
+        capabilities = await asyncio.to_thread(probe.detect, config.exec_isolation)
+        runs.capabilities = await toolchain_probe.extend(
+            capabilities, runs.limits, runs.compile_limits
+        )
+        runs.cache = CompileCache()
         _announce(runs)
     try:
         yield
@@ -308,6 +349,10 @@ def _announce(runs: Runs) -> None:
             languages,
             tried,
         )
+    versions = ", ".join(f"{name} {v}" for name, v in sorted(capabilities.versions.items()))
+    log.info("toolchains found: %s", versions or "none beyond the server's Python")
+    for language, why in sorted(runs.reasons().items()):
+        log.info("%s does not run here: %s", language, why)
     cgroup = capabilities.sandbox.cgroup
     if cgroup is not None:
         log.info("each run gets a pids cgroup under %s", cgroup)
