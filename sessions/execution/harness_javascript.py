@@ -134,7 +134,7 @@ def build(spec: LanguageSpec, code: str, problem: Problem) -> Job | None:
     plan = call_plan(problem, spec.id)
     files = {spec.harness_name: SOURCE}
     if plan is not None:
-        files[spec.source_name] = code + _export_footer(plan.entry)
+        files[spec.source_name] = code + export_footer(plan.entry)
         return function_job(files, plan, script=spec.harness_name)
     text = test_file(problem, spec.id)
     if text is None:
@@ -144,7 +144,7 @@ def build(spec: LanguageSpec, code: str, problem: Problem) -> Job | None:
     return tests_job(files, None, script=spec.harness_name)
 
 
-def _export_footer(entry: str) -> str:
+def export_footer(entry: str) -> str:
     # Appended on a line of its own (line numbers are unchanged): a solution that declares
     # the function but forgot ``module.exports`` still gets called.
     name = entry.split(".")[0]

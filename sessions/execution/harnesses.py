@@ -7,10 +7,11 @@ program even when a problem is set.
 
 from __future__ import annotations
 
-from sessions.execution import harness_javascript, harness_python
+from sessions.execution import harness_javascript, harness_python, harness_typescript
 from sessions.execution.harness import Builder
 
 BUILDERS: dict[str, Builder] = {
     "python": harness_python.build,
     "javascript": harness_javascript.build,
+    "typescript": harness_typescript.build,
 }
