@@ -7,11 +7,17 @@ program even when a problem is set.
 
 from __future__ import annotations
 
-from sessions.execution import harness_javascript, harness_python, harness_typescript
+from sessions.execution import (
+    harness_javascript,
+    harness_python,
+    harness_sql,
+    harness_typescript,
+)
 from sessions.execution.harness import Builder
 
 BUILDERS: dict[str, Builder] = {
     "python": harness_python.build,
     "javascript": harness_javascript.build,
     "typescript": harness_typescript.build,
+    "sql": harness_sql.build,
 }
