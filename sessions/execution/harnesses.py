@@ -8,6 +8,7 @@ program even when a problem is set.
 from __future__ import annotations
 
 from sessions.execution import (
+    harness_java,
     harness_javascript,
     harness_python,
     harness_sql,
@@ -20,4 +21,5 @@ BUILDERS: dict[str, Builder] = {
     "javascript": harness_javascript.build,
     "typescript": harness_typescript.build,
     "sql": harness_sql.build,
+    "java": harness_java.build,
 }
