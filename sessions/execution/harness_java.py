@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (the Java source below keeps its own line lengths)
 """The Java harness: ``Main.java`` compiled with the candidate's file (and the test file).
 
 ``Main`` reads ``job.json`` with a small JSON reader of its own (no JSON library in the
