@@ -64,7 +64,7 @@ def build(spec: LanguageSpec, code: str, problem: Problem) -> Job | None:
         )
         call = f"return new {_class_of(plan.entry)}().{plan.function}({args});"
         files = {candidate: code, spec.harness_name: _source(call, "")}
-        sources = (candidate, spec.harness_name)
+        sources: tuple[str, ...] = (candidate, spec.harness_name)
         return function_job(files, plan, script=candidate, main="Main", sources=sources,
                             candidate=candidate)  # fmt: skip
     text = test_file(problem, spec.id)
@@ -77,7 +77,7 @@ def build(spec: LanguageSpec, code: str, problem: Problem) -> Job | None:
         TESTS_FILE: text,
         spec.harness_name: _source("throw new IllegalStateException();", cases),
     }
-    sources = (candidate, TESTS_FILE, spec.harness_name)
+    sources: tuple[str, ...] = (candidate, TESTS_FILE, spec.harness_name)
     return tests_job(files, names, script=candidate, main="Main", sources=sources,
                      candidate=candidate)  # fmt: skip
 
