@@ -77,7 +77,7 @@ def build(spec: LanguageSpec, code: str, problem: Problem) -> Job | None:
         TESTS_FILE: text,
         spec.harness_name: _source("throw new IllegalStateException();", cases),
     }
-    sources: tuple[str, ...] = (candidate, TESTS_FILE, spec.harness_name)
+    sources = (candidate, TESTS_FILE, spec.harness_name)
     return tests_job(files, names, script=candidate, main="Main", sources=sources,
                      candidate=candidate)  # fmt: skip
 
