@@ -8,6 +8,7 @@ program even when a problem is set.
 from __future__ import annotations
 
 from sessions.execution import (
+    harness_csharp,
     harness_java,
     harness_javascript,
     harness_python,
@@ -22,4 +23,5 @@ BUILDERS: dict[str, Builder] = {
     "typescript": harness_typescript.build,
     "sql": harness_sql.build,
     "java": harness_java.build,
+    "csharp": harness_csharp.build,
 }
