@@ -11,6 +11,7 @@ from sessions.execution import (
     harness_csharp,
     harness_java,
     harness_javascript,
+    harness_kotlin,
     harness_python,
     harness_sql,
     harness_typescript,
@@ -24,4 +25,5 @@ BUILDERS: dict[str, Builder] = {
     "sql": harness_sql.build,
     "java": harness_java.build,
     "csharp": harness_csharp.build,
+    "kotlin": harness_kotlin.build,
 }
