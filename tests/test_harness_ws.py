@@ -1,0 +1,142 @@
+"""A problem's tests in each harnessed language, over the real socket: the tests that should
+pass pass, a failing one is reported failed with what was expected and what came back.
+
+One run per language (the JVM compilers are slow): a binary search with an off-by-one bug
+that never looks at the last element fails exactly the two tests whose answer is there.
+SQL: the reference query passes, a wrong one fails with both tables, and the result table is
+shown in the run's output.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sessions.interview.signature import function_name
+from tests.helpers import Json, create_session, join
+from tests.test_languages_ws import Client, receive, runnable, runner, stdout
+
+pytestmark = pytest.mark.timeout(300)
+__all__ = ["runner"]  # the fixture, imported
+SOLUTIONS = Path(__file__).parent / "solutions"
+MISSES_THE_LAST: dict[str, str] = {
+    "typescript": (
+        "export function search(nums: number[], target: number): number {\n"
+        "  for (let i = 0; i < nums.length - 1; i++) if (nums[i] === target) return i;\n"
+        "  return -1;\n}\n"
+    ),
+    "java": (
+        "class Solution {\n    public int search(int[] nums, int target) {\n"
+        "        for (int i = 0; i < nums.length - 1; i++) if (nums[i] == target) return i;\n"
+        "        return -1;\n    }\n}\n"
+    ),
+    "csharp": (
+        "public class Solution\n{\n    public int Search(int[] nums, int target)\n    {\n"
+        "        for (int i = 0; i < nums.Length - 1; i++) if (nums[i] == target) return i;\n"
+        "        return -1;\n    }\n}\n"
+    ),
+    "kotlin": (
+        "fun search(nums: IntArray, target: Int): Int {\n"
+        "    for (i in 0 until nums.size - 1) if (nums[i] == target) return i\n"
+        "    return -1\n}\n"
+    ),
+    "scala": (
+        "object Solution {\n  def search(nums: Array[Int], target: Int): Int =\n"
+        "    (0 until nums.length - 1).find(nums(_) == target).getOrElse(-1)\n}\n"
+    ),
+}
+FAILED = [("([5], 5)", 0), ("([1, 3, 5, 7, 9, 11], 11)", 5)]
+
+
+async def run_problem(
+    client: Client, language: str, slug: str, code: str
+) -> tuple[Json, list[Json]]:
+    await runnable(client, language)
+    session = await create_session(client, language=language, problem=slug)
+    ws, _ = await join(client, session, "Cara")
+    await ws.send_json({"type": "code-change", "code": code})  # over the starter code
+    await ws.send_json({"type": "run-code"})
+    seen: list[Json] = []
+    while True:
+        frame = await receive(ws)
+        if frame["type"] == "run-result":
+            await ws.close()
+            return frame, seen
+        seen.append(frame)
+
+
+def failed(result: Json) -> list[dict[str, Any]]:
+    return [test for test in result["tests"] if not test["passed"]]
+
+
+@pytest.mark.parametrize("language", sorted(MISSES_THE_LAST))
+async def test_the_passing_tests_pass_and_a_failing_one_says_expected_and_got(
+    runner: Client, language: str
+):
+    result, frames = await run_problem(runner, language, "binary-search", MISSES_THE_LAST[language])
+    assert result["status"] == "ok", frames
+    assert (result["passed"], result["total"]) == (5, 7)
+    name = function_name("search", language)  # the test's name is the call in the language
+    assert failed(result) == [
+        {"name": name + args, "passed": False, "expected": want, "actual": -1, "error": None}
+        for args, want in FAILED
+    ]
+
+
+async def test_a_correct_sql_query_passes_and_its_table_is_shown(runner: Client):
+    code = (SOLUTIONS / "department-payroll" / "sql.sql").read_text(encoding="utf-8")
+    result, frames = await run_problem(runner, "sql", "department-payroll", code)
+    assert result["status"] == "ok", frames
+    assert (result["passed"], result["total"]) == (1, 1)
+    assert stdout(frames) == (
+        "department  | headcount | payroll\n"
+        "------------+-----------+--------\n"
+        "Engineering | 2         | 330000\n"
+        "Sales       | 3         | 270000\n"
+        "Marketing   | 1         | 70000\n"
+        "Support     | 1         | 70000\n"
+        "Research    | 0         | 0\n"
+        "(5 rows)\n\n"
+    )
+
+
+async def test_an_sql_result_in_another_order_passes_only_when_order_does_not_matter(
+    runner: Client,
+):
+    reversed_order = (
+        "SELECT e.name, m.name FROM employees e JOIN employees m ON e.manager_id = m.id\n"
+        "WHERE e.salary > m.salary ORDER BY e.name DESC;\n"
+    )
+    unordered, _ = await run_problem(runner, "sql", "employees-above-manager", reversed_order)
+    assert (unordered["passed"], unordered["total"]) == (1, 1)
+    payroll = "SELECT d.name, 0, 0 FROM departments d ORDER BY d.name;"
+    ordered, _ = await run_problem(runner, "sql", "department-payroll", payroll)
+    assert failed(ordered) == [
+        {
+            "name": "the rows of the last statement",
+            "passed": False,
+            "expected": [
+                ["Engineering", 2, 330000],
+                ["Sales", 3, 270000],
+                ["Marketing", 1, 70000],
+                ["Support", 1, 70000],
+                ["Research", 0, 0],
+            ],
+            "actual": [
+                ["Engineering", 0, 0],
+                ["Marketing", 0, 0],
+                ["Research", 0, 0],
+                ["Sales", 0, 0],
+                ["Support", 0, 0],
+            ],
+            "error": None,
+        }
+    ]
+
+
+async def test_an_sql_error_fails_the_test_with_sqlites_message(runner: Client):
+    result, _ = await run_problem(runner, "sql", "employees-above-manager", "SELECT * FROM nope;")
+    assert result["status"] == "ok"
+    assert failed(result)[0]["error"] == "OperationalError: no such table: nope"
