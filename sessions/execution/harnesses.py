@@ -13,6 +13,7 @@ from sessions.execution import (
     harness_javascript,
     harness_kotlin,
     harness_python,
+    harness_scala,
     harness_sql,
     harness_typescript,
 )
@@ -26,4 +27,5 @@ BUILDERS: dict[str, Builder] = {
     "java": harness_java.build,
     "csharp": harness_csharp.build,
     "kotlin": harness_kotlin.build,
+    "scala": harness_scala.build,
 }
