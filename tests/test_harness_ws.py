@@ -13,13 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_aiohttp import AiohttpClient
 
+from sessions.clock import FakeClock
+from sessions.config import Config
 from sessions.interview.signature import function_name
+from sessions.web.app import create_app
 from tests.helpers import Json, create_session, join
-from tests.test_languages_ws import Client, receive, runnable, runner, stdout
+from tests.test_languages_ws import Client, receive, runnable, stdout
 
 pytestmark = pytest.mark.timeout(300)
-__all__ = ["runner"]  # the fixture, imported
 SOLUTIONS = Path(__file__).parent / "solutions"
 MISSES_THE_LAST: dict[str, str] = {
     "typescript": (
@@ -48,6 +51,20 @@ MISSES_THE_LAST: dict[str, str] = {
     ),
 }
 FAILED = [("([5], 5)", 0), ("([1, 3, 5, 7, 9, 11], 11)", 5)]
+
+
+@pytest.fixture
+async def runner(aiohttp_client: AiohttpClient, clock: FakeClock) -> Client:
+    # Kotlin's and Scala's compilers take tens of seconds on a loaded machine: room for them.
+    config = Config(
+        enable_exec=True,
+        exec_timeout_seconds=30.0,
+        exec_cpu_seconds=30,
+        exec_compile_timeout_seconds=240.0,
+        exec_compile_cpu_seconds=240,
+        exec_max_concurrent=2,
+    )
+    return await aiohttp_client(create_app(config, clock=clock))
 
 
 async def run_problem(
@@ -140,3 +157,54 @@ async def test_an_sql_error_fails_the_test_with_sqlites_message(runner: Client):
     result, _ = await run_problem(runner, "sql", "employees-above-manager", "SELECT * FROM nope;")
     assert result["status"] == "ok"
     assert failed(result)[0]["error"] == "OperationalError: no such table: nope"
+
+
+NEVER_EVICTS: dict[str, str] = {
+    "java": (
+        "import java.util.HashMap;\n\nclass LRUCache {\n"
+        "    private final HashMap<Integer, Integer> items = new HashMap<>();\n"
+        "    public LRUCache(int capacity) {}\n"
+        "    public int get(int key) { return items.getOrDefault(key, -1); }\n"
+        "    public void put(int key, int value) { items.put(key, value); }\n}\n"
+    ),
+    "csharp": (
+        "using System.Collections.Generic;\n\npublic class LRUCache\n{\n"
+        "    private readonly Dictionary<int, int> items = new Dictionary<int, int>();\n"
+        "    public LRUCache(int capacity) {}\n"
+        "    public int Get(int key) { int v; return items.TryGetValue(key, out v) ? v : -1; }\n"
+        "    public void Put(int key, int value) { items[key] = value; }\n}\n"
+    ),
+    "kotlin": (
+        "class LRUCache(capacity: Int) {\n    private val items = HashMap<Int, Int>()\n"
+        "    fun get(key: Int): Int = items[key] ?: -1\n"
+        "    fun put(key: Int, value: Int) { items[key] = value }\n}\n"
+    ),
+    "scala": (
+        "class LRUCache(capacity: Int) {\n"
+        "  private val items = scala.collection.mutable.HashMap[Int, Int]()\n"
+        "  def get(key: Int): Int = items.getOrElse(key, -1)\n"
+        "  def put(key: Int, value: Int): Unit = items(key) = value\n}\n"
+    ),
+    "typescript": (
+        "export class LRUCache {\n  private items = new Map<number, number>();\n"
+        "  constructor(capacity: number) {}\n"
+        "  get(key: number): number { return this.items.get(key) ?? -1; }\n"
+        "  put(key: number, value: number): void { this.items.set(key, value); }\n}\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(NEVER_EVICTS))
+async def test_a_design_problems_failing_checks_are_reported_with_their_message(
+    runner: Client, language: str
+):
+    result, frames = await run_problem(runner, language, "lru-cache", NEVER_EVICTS[language])
+    assert result["status"] == "ok", frames
+    assert (result["passed"], result["total"]) == (2, 6)
+    passed = [t["name"].lower().replace(" ", "") for t in result["tests"] if t["passed"]]
+    assert len(passed) == 2 and all("getreturns" in name for name in passed)
+    for test in failed(result):
+        if language == "typescript":  # node:assert's own words
+            assert test["error"].startswith("AssertionError: Expected values to be strictly")
+        else:
+            assert test["error"].startswith("expected -1 but got "), test
