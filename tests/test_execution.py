@@ -152,6 +152,7 @@ def test_rlimits_only_is_the_launcher_alone():
         "nice": 10,
         "pidns": False,
         "env": command_of(Isolation.RLIMITS)[1],
+        "stdin": None,
     }
 
 
