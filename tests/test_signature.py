@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +12,7 @@ from sessions.execution.judge import Call, call_name, same
 from sessions.execution.outcome import parse_records
 from sessions.interview.problems import ProblemBankError, parse_problem
 from sessions.interview.signature import function_name, parse_type
-from tests.test_problems import problem_json
+from tests.test_problems import DEFAULT, SQL_SLUGS, problem_json
 
 SIGNATURE = {
     "function": "total",
@@ -136,3 +138,50 @@ def test_a_call_that_raised_fails_with_its_message():
 def test_a_test_name_shows_the_call_and_is_cut_when_long():
     assert call_name("twoSum", [[2, 7], 9]) == "twoSum([2, 7], 9)"
     assert len(call_name("f", [list(range(100))])) == 120
+
+
+@pytest.mark.parametrize("slug", SQL_SLUGS)
+def test_an_sql_problem_loads_and_round_trips(slug: str):
+    problem = DEFAULT.get(slug)
+    assert problem.sql is not None and problem.tests is None
+    path = Path(problem.source)
+    assert problem.to_json() == json.loads(path.read_text(encoding="utf-8"))
+    assert parse_problem(problem.to_json(), problem.source) == problem
+
+
+def sql_problem(**fields: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "slug": "q",
+        "kind": "sql",
+        "title": "Q",
+        "difficulty": "easy",
+        "tags": ["sql"],
+        "description": "d",
+        "schema": "CREATE TABLE t (a INTEGER, b TEXT);",
+        "seed": {"t": [[1, "x"], [2, None]]},
+        "expected": {"columns": ["a"], "rows": [[1], [2]]},
+        "ordered": False,
+        "starterCode": {"sql": "SELECT a FROM t;"},
+    }
+    return {**data, **fields}
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "detail"),
+    [
+        ({"schema": "CREATE TABEL t (a);"}, "schema", "does not run in SQLite: near"),
+        ({"seed": {"t": [[1, "x", 3]]}}, "seed.t[0]", "cannot be inserted: table t has 2"),
+        ({"seed": {"t": [[1, True]]}}, "seed.t[0]", "must be an array of numbers, strings or"),
+        ({"expected": {"columns": ["a"], "rows": [[1, 2]]}}, "expected.rows[0]",
+         "must have 1 values (the columns)"),
+        ({"ordered": "yes"}, "ordered", "must be true or false"),
+        ({"kind": "graph"}, "kind", "must be 'sql' when present (got 'graph')"),
+        ({"tests": []}, "tests", "is not a known field of an sql problem"),
+        ({"starterCode": {"python": ""}}, "starterCode", "must have 'sql'"),
+    ],
+)  # fmt: skip
+def test_a_bad_sql_problem_is_refused_naming_the_field(fields, field, detail):
+    with pytest.raises(ProblemBankError) as refused:
+        parse_problem(sql_problem(**fields), "q.json")
+    assert refused.value.field == field
+    assert str(refused.value).startswith(f"q.json: field {field!r} {detail}")
