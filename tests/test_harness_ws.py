@@ -208,3 +208,11 @@ async def test_a_design_problems_failing_checks_are_reported_with_their_message(
             assert test["error"].startswith("AssertionError: Expected values to be strictly")
         else:
             assert test["error"].startswith("expected -1 but got "), test
+
+
+async def test_sql_comments_after_the_query_do_not_hide_its_rows(runner: Client):
+    code = (SOLUTIONS / "employees-above-manager" / "sql.sql").read_text(encoding="utf-8")
+    result, _ = await run_problem(
+        runner, "sql", "employees-above-manager", code + "\n-- done; /* really */\n"
+    )
+    assert (result["passed"], result["total"]) == (1, 1)

@@ -21,7 +21,7 @@ from sessions.interview.problems import Problem
 RESULT_NAME = "the rows of the last statement"
 
 SOURCE = r"""
-import json, os, sqlite3, sys
+import json, os, re, sqlite3, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = int(sys.argv[1]) if len(sys.argv) > 1 else None
@@ -47,6 +47,13 @@ def statements(text):
             buffer = ""
     if buffer.strip(" \t\r\n;"):
         yield buffer
+
+
+COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
+
+
+def only_comments(text):
+    return not COMMENTS.sub("", text).strip(" \t\r\n;")
 
 
 def cell(value):
@@ -91,6 +98,8 @@ def main():
     last = None
     error = None
     for text in statements(code):
+        if only_comments(text):
+            continue
         try:
             cursor = db.execute(text)
             rows = cursor.fetchall()
