@@ -181,14 +181,14 @@ async def test_cancel_run_without_a_run_is_acknowledged(runner: Client):
 
 
 async def test_a_language_this_server_cannot_run_is_refused(runner: Client):
-    session = await create_session(runner, code="fmt.Println(1)", language="go")
+    session = await create_session(runner, code="print(1)", language="swift")
     ws, _ = await join(runner, session, "Cara")
     reply = await request(ws, {"type": "run-code"})
     assert reply == {
         "type": "error",
         "code": "language-not-runnable",
-        "message": "go code cannot run on this server",
-        "language": "go",
+        "message": "swift code cannot run on this server",
+        "language": "swift",
     }
 
 

@@ -370,6 +370,7 @@ async def test_languages_lists_every_supported_language(client: Client):
         "languages": list(LANGUAGES),
         "default": "python",
         "runnable": dict.fromkeys(LANGUAGES, False),  # execution is off by default
+        "reasons": dict.fromkeys(LANGUAGES, "code execution is off on this server (--enable-exec)"),
     }
     required = {
         "python",
@@ -403,7 +404,15 @@ async def test_health_reports_sessions_connections_uptime_and_version(
         "connections": 1,
         "uptimeSeconds": 12.5,
         "version": VERSION,
-        "execution": {"enabled": False, "isolation": "off", "runnable": []},
+        "execution": {
+            "enabled": False,
+            "isolation": "off",
+            "runnable": [],
+            "reasons": dict.fromkeys(
+                LANGUAGES, "code execution is off on this server (--enable-exec)"
+            ),
+            "toolchains": {},
+        },
     }
     await ws.close()
 
