@@ -589,9 +589,9 @@ def ref_search(nums: list[int], target: int) -> int:
     return i if i < len(nums) and nums[i] == target else -1
 
 
-def ref_top_words(text: str, k: int) -> list[tuple[str, int]]:
+def ref_top_words(text: str, k: int) -> list[str]:
     counts = Counter(word.lower() for word in re.findall(r"[A-Za-z]+", text))
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:k]
+    return sorted(counts, key=lambda word: (-counts[word], word))[:k]
 
 
 def ref_merge(intervals: list[list[int]]) -> list[list[int]]:
