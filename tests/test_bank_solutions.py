@@ -16,7 +16,8 @@ import pytest
 
 from sessions.execution import probe, toolchain_probe
 from sessions.execution.compiling import CompileCache
-from sessions.execution.harness import HARNESS_SOURCES, build_job
+from sessions.execution.harness import build_job
+from sessions.execution.harnesses import BUILDERS
 from sessions.execution.runner import RunSpec, execute
 from sessions.execution.spec import MIB, RunLimits
 from sessions.interview.problems import load_bank
@@ -53,7 +54,7 @@ def test_the_reference_solution_passes_every_test(
     runtime = capabilities.runtimes.get(language)
     need(f"lang-{language}", runtime is not None, capabilities.reason(language) or "")
     assert runtime is not None
-    if language not in HARNESS_SOURCES:
+    if language not in BUILDERS:
         pytest.xfail(f"no per-test harness for {language} yet (issue 18)")
     problem = load_bank().get(slug)
     job = build_job(runtime.spec, path.read_text(encoding="utf-8"), problem)

@@ -11,6 +11,7 @@ import pytest
 from sessions.config import Config, ConfigError
 from sessions.execution import probe
 from sessions.execution.harness import JOB_FILE, build_job, entry_point, harness_args
+from sessions.execution.judge import Call
 from sessions.execution.launcher import LAUNCHER
 from sessions.execution.outcome import (
     Facts,
@@ -209,12 +210,16 @@ def test_input_expected_tests_call_the_entry_function_of_the_language():
     problem = load_bank().get("two-sum")
     job = build_job(PYTHON, "def two_sum(n, t): pass", problem)
     assert set(job.files) == {"solution.py", "harness.py", JOB_FILE}
+    assert problem.signature is not None
     assert json.loads(job.files[JOB_FILE]) == {
         "mode": "calls",
         "entry": "two_sum",
-        "tests": problem.tests,
+        "function": "two_sum",
+        "inputs": [case["input"] for case in problem.tests],
+        "signature": problem.signature.to_json(),
     }
     assert (job.script, job.harnessed, job.total) == ("harness.py", True, len(problem.tests))
+    assert job.calls[0] == Call("two_sum([2, 7, 11, 15], 9)", [0, 1])
     assert harness_args(job, 5, "/src") == ["5", "/src"]
     assert entry_point(problem, "javascript") == "twoSum"
 
@@ -231,7 +236,11 @@ def test_test_file_problems_run_the_languages_test_file():
     problem = load_bank().get("lru-cache")
     job = build_job(PYTHON, "class LRUCache: pass", problem)
     assert job.files["test_solution.py"] == problem.tests["python"]
-    assert json.loads(job.files[JOB_FILE]) == {"mode": "tests", "module": "test_solution"}
+    assert json.loads(job.files[JOB_FILE]) == {
+        "mode": "tests",
+        "module": "test_solution",
+        "names": None,
+    }
     assert (job.harnessed, job.total) == (True, None)
 
 

@@ -43,7 +43,22 @@ DEFAULT_SLUGS = [
     "edit-distance",
     "trapping-rain-water",
 ]
-KNOWN_KEYS = "description, difficulty, entryPoint, slug, starterCode, tags, tests, title"
+SQL_SLUGS = ["employees-above-manager", "department-payroll"]
+ALL_SLUGS = [
+    "binary-search",
+    "employees-above-manager",
+    "two-sum",
+    "valid-parentheses",
+    "word-frequency",
+    "department-payroll",
+    "lru-cache",
+    "matrix-spiral",
+    "merge-intervals",
+    "rate-limiter",
+    "edit-distance",
+    "trapping-rain-water",
+]
+KNOWN_KEYS = "description, difficulty, entryPoint, signature, slug, starterCode, tags, tests, title"
 
 
 def problem_json(slug: str = "custom-one", **fields: Any) -> dict[str, Any]:
@@ -88,8 +103,8 @@ def test_default_bank_loads_at_least_eight_problems_of_every_difficulty() -> Non
 
 
 def test_default_bank_lists_easy_then_medium_then_hard_each_by_slug() -> None:
-    assert [p.slug for p in DEFAULT.list()] == DEFAULT_SLUGS
-    assert [p.slug for p in DEFAULT] == DEFAULT_SLUGS
+    assert [p.slug for p in DEFAULT.list()] == ALL_SLUGS
+    assert [p.slug for p in DEFAULT] == ALL_SLUGS
 
 
 @pytest.mark.parametrize("slug", DEFAULT_SLUGS)
@@ -106,7 +121,7 @@ def test_default_problem_has_three_cases_or_a_test_body_per_language(slug: str) 
     if isinstance(tests, list):
         assert len(tests) >= 3
     else:
-        assert sorted(tests) == ["javascript", "python"]
+        assert set(tests) == set(DEFAULT.get(slug).starter_code)
 
 
 @pytest.mark.parametrize("slug", DEFAULT_SLUGS)
@@ -134,7 +149,7 @@ def test_summary_lists_the_starter_code_languages() -> None:
         "title": "Two Sum",
         "difficulty": "easy",
         "tags": ["arrays", "hash-map"],
-        "languages": ["python", "javascript", "typescript", "java"],
+        "languages": [lang for lang in LANGUAGES if lang not in ("sql", "swift", "plaintext")],
     }
 
 
@@ -156,7 +171,7 @@ def test_to_json_omits_entry_point_when_unset_and_copies_tests() -> None:
 
 def test_starter_for_returns_empty_string_for_a_language_without_starter_code() -> None:
     problem = DEFAULT.get("two-sum")
-    assert starter_for(problem, "go") == ""
+    assert starter_for(problem, "swift") == ""
     assert starter_for(problem, "python").startswith("def two_sum(nums: list[int], target: int)")
 
 
@@ -211,7 +226,7 @@ def test_get_unknown_slug_raises_problem_not_found() -> None:
 
 
 def test_bank_supports_len_and_contains() -> None:
-    assert len(DEFAULT) == len(DEFAULT_SLUGS)
+    assert len(DEFAULT) == len(ALL_SLUGS)
     assert "two-sum" in DEFAULT
     assert "fizz-buzz" not in DEFAULT
     assert 42 not in DEFAULT
@@ -223,7 +238,7 @@ def test_bank_supports_len_and_contains() -> None:
 def test_load_bank_adds_a_file_holding_one_problem_to_the_default(tmp_path: Path) -> None:
     path = write(tmp_path / "custom-one.json", problem_json())
     bank = load_bank([path])
-    assert len(bank) == len(DEFAULT_SLUGS) + 1
+    assert len(bank) == len(ALL_SLUGS) + 1
     assert bank.get("custom-one").source == str(path)
     assert bank.get("custom-one").entry_point == "total"
     assert "two-sum" in bank
@@ -248,7 +263,7 @@ def test_load_bank_reads_the_json_files_of_a_folder_but_not_its_subfolders(
     alone = load_bank([tmp_path], include_default=False)
     assert [p.slug for p in alone] == ["first", "second", "third"]
     combined = load_bank([tmp_path])
-    assert len(combined) == len(DEFAULT_SLUGS) + 3
+    assert len(combined) == len(ALL_SLUGS) + 3
 
 
 def test_load_bank_with_no_default_and_no_paths_is_empty() -> None:

@@ -202,6 +202,7 @@ async def run_compiled(
         harnessed=job.harnessed,
         total=job.total,
         stdin=stdin_path(spec, place),
+        calls=job.calls,
     )
     result = await run_phase(spec, place, run, on_output, stop)
     return replace(result, compile=compile_json)

@@ -1,10 +1,23 @@
 """The JavaScript harness, as source text run by node inside the sandbox (see :mod:`.harness`).
 
 It loads the candidate's ``solution.js`` (exports, or top-level declarations the harness
-appends an export for), then calls the entry function with each test's input, or runs the
-``test(...)`` cases of a ``node:test`` file through a stand-in for ``node:test``, and writes
-one JSON line per test to the results descriptor named on its command line.
+appends an export for), then calls the entry function with each test's input and reports
+what it returned (the server compares, :mod:`.judge`), or runs the ``test(...)`` cases of a
+``node:test`` file through a stand-in for ``node:test``, and writes one JSON line per test
+to the results descriptor named on its command line. TypeScript runs the same harness on
+the transpiled files.
 """
+
+from sessions.execution.harness import (
+    TEST_MODULE,
+    Job,
+    call_plan,
+    function_job,
+    test_file,
+    tests_job,
+)
+from sessions.execution.spec import LanguageSpec
+from sessions.interview.problems import Problem
 
 SOURCE = r"""
 "use strict";
@@ -13,40 +26,11 @@ const path = require("path");
 const Module = require("module");
 
 const RESULTS = Number(process.argv[2]);
-const SRC = process.argv[3];
+const SRC = __dirname; // the folder holding solution.js and job.json (out/ for TypeScript)
 const LIMIT = 2000;
 
 function emit(record) {
   fs.writeSync(RESULTS, JSON.stringify(record) + "\n");
-}
-
-function shown(value) {
-  let text;
-  try {
-    text = JSON.stringify(value === undefined ? null : value);
-  } catch (err) {
-    return String(value).slice(0, LIMIT);
-  }
-  if (text === undefined) return String(value).slice(0, LIMIT);
-  return text.length > LIMIT ? text.slice(0, LIMIT) + "..." : JSON.parse(text);
-}
-
-function same(actual, expected) {
-  if (typeof actual === "number" && typeof expected === "number") {
-    const scale = Math.max(1, Math.abs(expected));
-    return actual === expected || Math.abs(actual - expected) <= 1e-9 * scale;
-  }
-  if (Array.isArray(expected)) {
-    return Array.isArray(actual) && actual.length === expected.length &&
-      expected.every((item, i) => same(actual[i], item));
-  }
-  if (expected !== null && typeof expected === "object") {
-    if (actual === null || typeof actual !== "object" || Array.isArray(actual)) return false;
-    const keys = Object.keys(expected);
-    if (keys.length !== Object.keys(actual).length) return false;
-    return keys.every((k) => same(actual[k], expected[k]));
-  }
-  return actual === expected;
 }
 
 function failure(err) {
@@ -77,20 +61,6 @@ function resolve(mod, entry) {
   return target;
 }
 
-function literal(value) {
-  if (Array.isArray(value)) return `[${value.map(literal).join(", ")}]`;
-  if (value !== null && typeof value === "object") {
-    const items = Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${literal(v)}`);
-    return `{${items.join(", ")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-function callName(entry, args) {
-  const name = `${entry}(${args.map(literal).join(", ")})`;
-  return name.length <= 120 ? name : name.slice(0, 117) + "...";
-}
-
 async function runCalls(job) {
   let fn = null;
   let problem = null;
@@ -100,24 +70,21 @@ async function runCalls(job) {
     if (err instanceof TypeError && /^no function/.test(err.message)) problem = err.message;
     else throw err;
   }
-  for (const testCase of job.tests) {
-    const record = { name: callName(job.entry, testCase.input), passed: false,
-      expected: testCase.expected, actual: null, error: null };
+  for (const [index, input] of job.inputs.entries()) {
+    const record = { index, actual: null, error: null };
     if (fn === null) {
       record.error = problem;
-      emit({ test: record });
+      emit({ call: record });
       continue;
     }
     try {
-      const actual = await fn(...structuredClone(testCase.input));
-      record.actual = shown(actual);
-      const plain = JSON.parse(JSON.stringify(actual === undefined ? null : actual));
-      record.passed = same(plain, testCase.expected);
+      const actual = await fn(...structuredClone(input));
+      record.actual = JSON.parse(JSON.stringify(actual === undefined ? null : actual) ?? "null");
     } catch (err) {
       if (isMemory(err)) emit({ memory: true });
       record.error = failure(err);
     }
-    emit({ test: record });
+    emit({ call: record });
   }
 }
 
@@ -160,3 +127,28 @@ const job = JSON.parse(fs.readFileSync(path.join(SRC, "job.json"), "utf8"));
   },
 );
 """
+
+
+def build(spec: LanguageSpec, code: str, problem: Problem) -> Job | None:
+    """The JavaScript job: calls of the entry function, or a ``node:test`` file's cases."""
+    plan = call_plan(problem, spec.id)
+    files = {spec.harness_name: SOURCE}
+    if plan is not None:
+        files[spec.source_name] = code + export_footer(plan.entry)
+        return function_job(files, plan, script=spec.harness_name)
+    text = test_file(problem, spec.id)
+    if text is None:
+        return None
+    files[spec.source_name] = code
+    files[TEST_MODULE + ".js"] = text
+    return tests_job(files, None, script=spec.harness_name)
+
+
+def export_footer(entry: str) -> str:
+    # Appended on a line of its own (line numbers are unchanged): a solution that declares
+    # the function but forgot ``module.exports`` still gets called.
+    name = entry.split(".")[0]
+    return (
+        f'\n;try {{ if (typeof module.exports.{name} === "undefined" && '
+        f'typeof {name} !== "undefined") module.exports.{name} = {name}; }} catch (e) {{}}\n'
+    )

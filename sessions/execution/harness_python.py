@@ -1,13 +1,25 @@
 """The Python harness, as source text run inside the sandbox (see :mod:`.harness`).
 
 It imports the candidate's ``solution`` module (so its top-level prints still show), then
-either calls the entry function with each test's input and compares with ``expected``, or
+either calls the entry function with each test's input and reports what it returned (the
+server compares it with ``expected``, :mod:`.judge`), or
 runs each ``test_*`` function of a test file, and writes one JSON line per test to the
 results descriptor named on its command line. A test that raises reports the exception.
 """
 
+from sessions.execution.harness import (
+    TEST_MODULE,
+    Job,
+    call_plan,
+    function_job,
+    test_file,
+    tests_job,
+)
+from sessions.execution.spec import LanguageSpec
+from sessions.interview.problems import Problem
+
 SOURCE = r"""
-import copy, json, math, os, sys, traceback
+import copy, json, os, sys, traceback
 
 RESULTS = int(sys.argv[1])
 SRC = sys.argv[2]
@@ -20,31 +32,8 @@ def emit(record):
         data = data[os.write(RESULTS, data):]
 
 
-def shown(value):
-    try:
-        text = json.dumps(value)
-    except (TypeError, ValueError):
-        return repr(value)[:LIMIT]
-    if len(text) > LIMIT:
-        return text[:LIMIT] + "..."
-    return json.loads(text)
-
-
 def normal(value):
     return json.loads(json.dumps(value, default=repr))
-
-
-def same(actual, expected):
-    if isinstance(expected, float) or isinstance(actual, float):
-        if isinstance(actual, (int, float)) and isinstance(expected, (int, float)):
-            return math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-9)
-    if isinstance(expected, list) and isinstance(actual, list):
-        return len(actual) == len(expected) and all(map(same, actual, expected))
-    if isinstance(expected, dict) and isinstance(actual, dict):
-        if actual.keys() != expected.keys():
-            return False
-        return all(same(actual[k], expected[k]) for k in expected)
-    return type(actual) is type(expected) and actual == expected
 
 
 def failure(exc):
@@ -68,14 +57,7 @@ def resolve(module, entry):
     return target
 
 
-def call_name(entry, args):
-    inner = ", ".join(json.dumps(arg) for arg in args)
-    name = "%s(%s)" % (entry, inner)
-    return name if len(name) <= 120 else name[:117] + "..."
-
-
 def run_calls(job):
-    tests = job["tests"]
     entry = job["entry"]
     try:
         import solution
@@ -86,24 +68,20 @@ def run_calls(job):
     except AttributeError:
         function = None
         problem = "no %r in the code" % entry
-    for case in tests:
-        args = case["input"]
-        record = {"name": call_name(entry, args), "passed": False, "expected": case["expected"],
-                  "actual": None, "error": None}
+    for index, args in enumerate(job["inputs"]):
+        record = {"index": index, "actual": None, "error": None}
         if function is None:
             record["error"] = problem
-            emit({"test": record})
+            emit({"call": record})
             continue
         try:
-            actual = function(*copy.deepcopy(args))
-            record["actual"] = shown(actual)
-            record["passed"] = same(normal(actual), case["expected"])
+            record["actual"] = normal(function(*copy.deepcopy(args)))
         except MemoryError as exc:
             emit({"memory": True})
             record["error"] = failure(exc)
         except (Exception, SystemExit) as exc:
             record["error"] = failure(exc)
-        emit({"test": record})
+        emit({"call": record})
 
 
 def run_tests(job):
@@ -147,3 +125,15 @@ except MemoryError:
     sys.stderr.flush()
     os._exit(1)
 """
+
+
+def build(spec: LanguageSpec, code: str, problem: Problem) -> Job | None:
+    """The Python job: calls of the entry function, or a pytest-style file's functions."""
+    plan = call_plan(problem, spec.id)
+    files = {spec.source_name: code, spec.harness_name: SOURCE}
+    if plan is not None:
+        return function_job(files, plan, script=spec.harness_name)
+    text = test_file(problem, spec.id)
+    if text is None:
+        return None
+    return tests_job({**files, TEST_MODULE + ".py": text}, None, script=spec.harness_name)

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
+
+from sessions.execution.judge import Call, same, shown
 
 Status = Literal[
     "ok", "error", "timeout", "memory-limit", "output-limit", "killed", "compile-error"
@@ -104,10 +106,40 @@ def _json_objects(data: bytes) -> Iterator[dict[str, Any]]:
             yield record
 
 
-def parse_records(data: bytes) -> Records:
-    """The harness's JSON lines; anything malformed is ignored, tests beyond 1000 too."""
+def _judged(value: object, calls: Sequence[Call], seen: set[int]) -> TestResult | None:
+    """A ``call`` record judged against the test it names (each test once)."""
+    if not isinstance(value, dict):
+        return None
+    index, error = value.get("index"), value.get("error")
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(calls):
+        return None
+    if index in seen or (error is not None and not isinstance(error, str)):
+        return None
+    seen.add(index)
+    call = calls[index]
+    actual = value.get("actual")
+    return TestResult(
+        name=call.name,
+        passed=error is None and same(actual, call.expected),
+        expected=call.expected,
+        actual=shown(actual) if error is None else None,
+        error=error[:MAX_TEXT] if error is not None else None,
+    )
+
+
+def parse_records(data: bytes, calls: Sequence[Call] = ()) -> Records:
+    """The harness's JSON lines; anything malformed is ignored, tests beyond 1000 too.
+
+    ``calls``: the tests of a function-style job, which ``call`` records are judged against
+    (:mod:`.judge`)."""
     records = Records()
+    seen: set[int] = set()
     for record in _json_objects(data):
+        if "call" in record and calls and len(records.tests) < MAX_TESTS:
+            judged = _judged(record["call"], calls, seen)
+            if judged is not None:
+                records.tests.append(judged)
+            continue
         if record.get("memory") is True:
             records.memory = True
         total = record.get("total")

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from sessions.execution.compiling import CompileCache, PhaseSink, run_compiled
 from sessions.execution.harness import Job, harness_args
+from sessions.execution.judge import Call
 from sessions.execution.outcome import Facts, RunResult, build_result, parse_launcher, parse_records
 from sessions.execution.sandbox import CGROUP_SLACK, KILL_GRACE_SECONDS, Sandbox, inside_paths
 from sessions.execution.spec import Isolation, RunLimits, Runtime, expand
@@ -72,6 +73,8 @@ class Phase:
     harnessed: bool = False
     total: int | None = None
     stdin: str | None = None
+    calls: tuple[Call, ...] = ()
+    """A function-style job's tests, which the harness's ``call`` records are judged by."""
 
 
 class _Output:
@@ -320,6 +323,7 @@ def interpreted(spec: RunSpec, place: _Place) -> Phase:
         harnessed=job.harnessed,
         total=job.total,
         stdin=stdin_path(spec, place),
+        calls=job.calls,
     )
 
 
@@ -426,7 +430,7 @@ async def _supervise(
     wall = time.monotonic() - started
     output.flush()
     _, report = parse_launcher(stats.bytes())
-    records = parse_records(results.bytes())
+    records = parse_records(results.bytes(), phase.calls)
     facts = Facts(
         report=report,
         records=records,

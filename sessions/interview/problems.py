@@ -30,6 +30,13 @@ from types import MappingProxyType
 from typing import Any
 
 from sessions.errors import BadRequest, DomainError
+from sessions.interview.signature import (
+    Signature,
+    SignatureError,
+    check_signature,
+    parse_signature,
+)
+from sessions.interview.sql import SqlProblem, SqlProblemError, parse_sql
 from sessions.languages import LANGUAGES
 
 DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
@@ -39,7 +46,9 @@ DEFAULT_PACKAGE = "sessions.interview"
 DEFAULT_FOLDER = ("data", "problems")
 
 _REQUIRED_KEYS = ("slug", "title", "difficulty", "tags", "description", "starterCode", "tests")
-_KEYS = frozenset((*_REQUIRED_KEYS, "entryPoint"))
+_KEYS = frozenset((*_REQUIRED_KEYS, "entryPoint", "signature"))
+_SQL_REQUIRED = ("slug", "title", "difficulty", "tags", "description", "starterCode", "kind")
+_SQL_KEYS = frozenset((*_SQL_REQUIRED, "schema", "seed", "expected", "ordered"))
 _TEST_KEYS = frozenset(("input", "expected"))
 _KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*")
@@ -82,6 +91,9 @@ class Problem:
     tests: Any = field(hash=False)
     entry_point: str | Mapping[str, str] | None = field(default=None, hash=False)
     source: str = field(default="", compare=False)
+    signature: Signature | None = field(default=None, hash=False)
+    sql: SqlProblem | None = field(default=None, hash=False)
+    """A ``kind: "sql"`` problem's schema, seed and expected table (``tests`` is None)."""
 
     def summary(self) -> dict[str, Any]:
         """The listing form: slug, title, difficulty, tags and the starter-code languages."""
@@ -102,8 +114,12 @@ class Problem:
             "tags": list(self.tags),
             "description": self.description,
             "starterCode": dict(self.starter_code),
-            "tests": copy.deepcopy(self.tests),
         }
+        if self.sql is not None:
+            return {**out, "kind": "sql", **self.sql.to_json()}
+        out["tests"] = copy.deepcopy(self.tests)
+        if self.signature is not None:
+            out["signature"] = self.signature.to_json()
         if isinstance(self.entry_point, Mapping):
             out["entryPoint"] = dict(self.entry_point)
         elif self.entry_point is not None:
@@ -220,6 +236,8 @@ def parse_problem(data: object, source: str) -> Problem:
     check = _Checker(source)
     if not isinstance(data, dict):
         raise ProblemBankError(source, None, f"must be a problem object (got {_json_type(data)})")
+    if "kind" in data:
+        return _parse_sql_problem(data, check)
     unknown = sorted(set(data) - _KEYS)
     if unknown:
         raise check.fail(unknown[0], f"is not a known field (known: {', '.join(sorted(_KEYS))})")
@@ -237,8 +255,65 @@ def parse_problem(data: object, source: str) -> Problem:
     starter = check.languages(data["starterCode"], "starterCode", required=REQUIRED_LANGUAGES)
     tests = check.tests(data["tests"])
     entry = check.entry_point(data["entryPoint"], starter) if "entryPoint" in data else None
+    signature = None
+    if "signature" in data:
+        signature = _signature(check, data["signature"], tests, entry)
     return Problem(
-        slug, title, difficulty, tags, description, MappingProxyType(starter), tests, entry, source
+        slug,
+        title,
+        difficulty,
+        tags,
+        description,
+        MappingProxyType(starter),
+        tests,
+        entry,
+        source,
+        signature,
+    )
+
+
+def _signature(
+    check: _Checker, value: object, tests: Any, entry: str | Mapping[str, str] | None
+) -> Signature:
+    """The problem's signature, checked against its tests and its entryPoint."""
+    try:
+        return check_signature(parse_signature(value), tests, entry)
+    except SignatureError as exc:
+        raise check.fail(exc.field, str(exc)) from None
+
+
+def _parse_sql_problem(data: dict[str, Any], check: _Checker) -> Problem:
+    """A ``kind: "sql"`` problem (docs/languages.md "SQL problems")."""
+    if data["kind"] != "sql":
+        raise check.fail("kind", f"must be 'sql' when present (got {data['kind']!r})")
+    unknown = sorted(set(data) - _SQL_KEYS)
+    if unknown:
+        known = ", ".join(sorted(_SQL_KEYS))
+        raise check.fail(unknown[0], f"is not a known field of an sql problem (known: {known})")
+    for key in _SQL_REQUIRED:
+        if key not in data:
+            raise check.fail(key, "is required")
+    starter = check.languages(data["starterCode"], "starterCode", required=("sql",))
+    try:
+        sql = parse_sql(data)
+    except SqlProblemError as exc:
+        raise check.fail(exc.field, str(exc)) from None
+    difficulty = check.string(data["difficulty"], "difficulty")
+    if difficulty not in DIFFICULTIES:
+        allowed = ", ".join(DIFFICULTIES)
+        raise check.fail("difficulty", f"must be one of {allowed} (got {difficulty!r})")
+    return Problem(
+        check.kebab(data["slug"], "slug"),
+        check.string(data["title"], "title"),
+        difficulty,
+        check.tags(data["tags"]),
+        check.string(data["description"], "description"),
+        MappingProxyType(starter),
+        None,
+        None,
+        check.source,
+        None,
+        sql,
     )
 
 

@@ -1,0 +1,17 @@
+"""Which languages have a per-test harness: language id -> its job builder.
+
+One line per language; each builder lives in a module of its own (or its family's) and uses
+the helpers of :mod:`.harness`. A language without an entry runs its code as a plain
+program even when a problem is set.
+"""
+
+from __future__ import annotations
+
+from sessions.execution import harness_javascript, harness_python, harness_typescript
+from sessions.execution.harness import Builder
+
+BUILDERS: dict[str, Builder] = {
+    "python": harness_python.build,
+    "javascript": harness_javascript.build,
+    "typescript": harness_typescript.build,
+}
