@@ -37,7 +37,9 @@ typedef struct hx_json {
 
 static const char* hx_p;
 
-static void hx_ws(void) { while (*hx_p == ' ' || *hx_p == '\n' || *hx_p == '\t' || *hx_p == '\r') hx_p++; }
+static void hx_ws(void) {
+  while (*hx_p == ' ' || *hx_p == '\n' || *hx_p == '\t' || *hx_p == '\r') hx_p++;
+}
 
 static unsigned hx_hex4(void) {
   unsigned c = 0;
@@ -70,7 +72,9 @@ static char* hx_string(void) {
           c = 0x10000 + ((c - 0xD800) << 10) + (hx_hex4() - 0xDC00);
         }
         if (c < 0x80) out[n++] = (char)c;
-        else if (c < 0x800) { out[n++] = (char)(0xC0 | (c >> 6)); out[n++] = (char)(0x80 | (c & 0x3F)); }
+        else if (c < 0x800) {
+          out[n++] = (char)(0xC0 | (c >> 6)); out[n++] = (char)(0x80 | (c & 0x3F));
+        }
         else if (c < 0x10000) {
           out[n++] = (char)(0xE0 | (c >> 12)); out[n++] = (char)(0x80 | ((c >> 6) & 0x3F));
           out[n++] = (char)(0x80 | (c & 0x3F));
@@ -254,7 +258,9 @@ def calls_source(signature: Signature, name: str) -> str:
             lines.append(f"  {ctype} p{i}; hx_get({item}, {kind}, &p{i});")
             passed.append(f"p{i}")
         elif depth == 1:
-            lines.append(f"  int p{i}n = 0; {ctype}* p{i} = ({ctype}*)hx_array({item}, {kind}, &p{i}n);")
+            lines.append(
+                f"  int p{i}n = 0; {ctype}* p{i} = ({ctype}*)hx_array({item}, {kind}, &p{i}n);"
+            )
             passed.append(f"p{i}, p{i}n")
         else:
             lines.append(
@@ -275,7 +281,8 @@ def calls_source(signature: Signature, name: str) -> str:
         lines.append(f"  hx_put_array(&out, {kind}, r, rn);")
     else:
         lines.append(
-            f"  int rn = 0; int* rc = NULL; {ctype}** r = {name}({call}{', ' if call else ''}&rn, &rc);"
+            f"  int rn = 0; int* rc = NULL;"
+            f" {ctype}** r = {name}({call}{', ' if call else ''}&rn, &rc);"
         )
         lines.append(f"  hx_put_array2(&out, {kind}, (void* const*)r, rn, rc);")
     body = "\n".join(lines)
@@ -288,7 +295,7 @@ def calls_source(signature: Signature, name: str) -> str:
         + "  hx_json args = hx_parse(input);\n"
         + f'  if (args.n < {len(signature.params)}) hx_fail("too few arguments");\n'
         + body
-        + "\n  hx_pass(out.data ? out.data : \"null\");\n}\n"
+        + '\n  hx_pass(out.data ? out.data : "null");\n}\n'
         + "int main(int argc, char** argv) { return hx_main_calls(argc, argv, hx_call); }\n"
     )
 
@@ -305,13 +312,13 @@ def tests_source(names: list[str]) -> str:
         + "static const hx_test HX_TESTS[] = {\n"
         + table
         + "  {NULL, NULL}};\n"
-        + "int main(int argc, char** argv) { return hx_main_tests(argc, argv, HX_TESTS, hx_run); }\n"
+        + "int main(int argc, char** argv) {\n"
+        + "  return hx_main_tests(argc, argv, HX_TESTS, hx_run);\n}\n"
     )
 
 
 def build(spec: LanguageSpec, code: str, problem: Problem) -> Job | None:
     """The C job of ``problem`` (None: it has no tests in C, or a type C has no version of)."""
-    signature: Signature | None = getattr(problem, "signature", None)
-    if signature is not None and not supported(signature):
+    if problem.signature is not None and not supported(problem.signature):
         return None
     return build_native(spec, code, problem, calls_source, tests_source)

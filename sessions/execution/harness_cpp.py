@@ -126,7 +126,8 @@ struct Reader {
       char* end;
       v.num = strtod(start, &end);
       v.is_int = true;
-      for (const char* q = start; q < end; q++) if (*q == '.' || *q == 'e' || *q == 'E') v.is_int = false;
+      for (const char* q = start; q < end; q++)
+        if (*q == '.' || *q == 'e' || *q == 'E') v.is_int = false;
       if (v.is_int) v.integer = strtoll(start, nullptr, 10);
       p = end == start ? p + 1 : end;
     }
@@ -189,11 +190,17 @@ template <class A, class B> void put(std::string& o, const std::pair<A, B>& v) {
 template <class M> void put_map(std::string& o, const M& m) {
   o += '{';
   bool first = true;
-  for (const auto& kv : m) { if (!first) o += ','; first = false; put(o, kv.first); o += ':'; put(o, kv.second); }
+  for (const auto& kv : m) {
+    if (!first) o += ',';
+    first = false;
+    put(o, kv.first); o += ':'; put(o, kv.second);
+  }
   o += '}';
 }
 template <class T> void put(std::string& o, const std::map<std::string, T>& m) { put_map(o, m); }
-template <class T> void put(std::string& o, const std::unordered_map<std::string, T>& m) { put_map(o, m); }
+template <class T> void put(std::string& o, const std::unordered_map<std::string, T>& m) {
+  put_map(o, m);
+}
 
 struct CheckFailed { std::string message; };
 }  // namespace hx
@@ -227,8 +234,9 @@ def _guarded(body: str) -> str:
     """``body`` run in the child, with a C++ exception turned into the test's error."""
     return (
         "  try {\n" + body + "  } catch (const hx::CheckFailed& e) { hx_fail(e.message.c_str());\n"
-        "  } catch (const std::bad_alloc&) { hx_memory(); hx_fail(\"std::bad_alloc\");\n"
-        "  } catch (const std::exception& e) { hx_fail((std::string(\"exception: \") + e.what()).c_str());\n"
+        '  } catch (const std::bad_alloc&) { hx_memory(); hx_fail("std::bad_alloc");\n'
+        "  } catch (const std::exception& e) {\n"
+        '    hx_fail((std::string("exception: ") + e.what()).c_str());\n'
         '  } catch (...) { hx_fail("an exception that is not a std::exception"); }\n'
     )
 
@@ -270,7 +278,8 @@ def tests_source(names: list[str]) -> str:
         + "static const hx_test HX_TESTS[] = {\n"
         + table
         + "  {nullptr, nullptr}};\n"
-        + "int main(int argc, char** argv) { return hx_main_tests(argc, argv, HX_TESTS, hx_run); }\n"
+        + "int main(int argc, char** argv) {\n"
+        + "  return hx_main_tests(argc, argv, HX_TESTS, hx_run);\n}\n"
     )
 
 

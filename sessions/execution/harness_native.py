@@ -1,15 +1,14 @@
 """What the native harnesses (C, C++, Go, Rust) share: the job's files and the fork runner.
 
 A native harness is a generated ``main`` compiled together with the candidate's file (and,
-for a design problem, the test file). Function-style: ``tests.txt`` holds, per test, its
-name on one line and its input (a JSON array) on the next; the harness converts each
-argument to the declared type, calls the candidate's function and reports the result as
-JSON. Design problems: the server finds the test functions in the test file's text
-(:data:`TEST_NAMES`, one pattern per language) and the generated ``main`` calls each.
-
-Every record goes to the results descriptor named on the command line, one JSON line per
-test: ``{"test": {"name", "actual", "error", "passed"}}`` (for a call, ``actual`` is the
-returned value as JSON, and the server compares it with ``expected``).
+for a design problem, the test file). Function-style: the code is generated from the
+problem's ``signature``; ``tests.txt`` holds each test's input (a JSON array) on a line of
+its own; the harness converts each argument to the declared type, calls the candidate's
+function and reports ``{"call": {"index", "actual", "error"}}`` (the server compares
+``actual`` with ``expected``, :mod:`.judge`). Design problems: the server finds the test
+functions in the test file's text (:data:`TEST_NAMES`, one pattern per language), the
+generated ``main`` calls each and reports ``{"test": {"name", "passed", "error"}}``.
+Every record is one JSON line on the results descriptor named on the command line.
 
 C and C++ run each test in a forked child (:data:`FORK_RUNNER`): a failed ``check`` ends
 that test (the child reports and exits), and so does a crash (the parent reports the
@@ -22,16 +21,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
-from sessions.execution.harness import Job
+from sessions.execution.harness import (
+    Job,
+    call_plan,
+    function_job,
+    test_file,
+    test_names,
+    tests_job,
+)
 from sessions.execution.spec import LanguageSpec
 from sessions.interview.problems import Problem
 from sessions.interview.signature import Signature
 
 TESTS_FILE = "tests.txt"
-NAME_LIMIT = 120
 
 TEST_NAMES: dict[str, re.Pattern[str]] = {
     "c": re.compile(r"^\s*void\s+(test\w*)\s*\(\s*(?:void)?\s*\)\s*\{?", re.M),
@@ -40,15 +45,6 @@ TEST_NAMES: dict[str, re.Pattern[str]] = {
     "rust": re.compile(r"^\s*fn\s+(test\w*)\s*\(\s*\)\s*\{", re.M),
 }
 """The test functions of a test file, per compiled language (docs/languages.md)."""
-
-
-def test_names(language: str, text: str) -> list[str]:
-    """The names of the test functions in a test file, in order, each once."""
-    seen: list[str] = []
-    for name in TEST_NAMES[language].findall(text):
-        if name not in seen:
-            seen.append(name)
-    return seen
 
 
 def tests_file(inputs: list[list[Any]]) -> str:
@@ -165,9 +161,11 @@ static void hx_fork(const char* name, int index, void (*run)(const void*), const
   else if (*said != 'P') {
     error = why;
     if (WIFSIGNALED(status))
-      snprintf(why, sizeof why, "killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+      snprintf(why, sizeof why, "killed by signal %d (%s)", WTERMSIG(status),
+               strsignal(WTERMSIG(status)));
     else if (WIFEXITED(status))
-      snprintf(why, sizeof why, "the program exited with status %d during the test", WEXITSTATUS(status));
+      snprintf(why, sizeof why, "the program exited with status %d during the test",
+               WEXITSTATUS(status));
     else snprintf(why, sizeof why, "the test ended without a result");
   }
   if (name == NULL) {
@@ -238,25 +236,6 @@ static int hx_main_tests(int argc, char** argv, const hx_test* tests, void (*run
 """The C code of the fork-per-test runner, valid C17 and C++17 (included by both)."""
 
 
-def native_job(
-    spec: LanguageSpec, code: str, main: str, extra: dict[str, str], total: int | None
-) -> Job:
-    """The job of a native harness: the candidate's file, the generated ``main`` (the one
-    file compiled; it includes or sits beside the others) and ``extra`` files."""
-    files = {spec.source_name: code, spec.harness_name: main, **extra}
-    sources = (spec.harness_name,)
-    if spec.id == "go":  # go build takes every file of the package
-        sources = tuple(name for name in files if name.endswith(".go"))
-    return Job(
-        files,
-        spec.harness_name,
-        harnessed=True,
-        total=total,
-        sources=sources,
-        candidate=spec.source_name,
-    )
-
-
 TEST_FILES = {"c": "test_solution.c", "cpp": "test_solution.cpp", "go": "test_solution.go",
               "rust": "test_solution.rs"}  # fmt: skip
 
@@ -268,15 +247,29 @@ def build_native(
     calls: Callable[[Signature, str], str],
     tests: Callable[[list[str]], str],
 ) -> Job | None:
-    """The job of ``problem`` in a native language, or None when it has no tests for it."""
-    signature: Signature | None = getattr(problem, "signature", None)
-    cases: Any = problem.tests
-    if isinstance(cases, list) and signature is not None:
-        name = signature.name_for(spec.id)
-        main = calls(signature, name)
-        return native_job(spec, code, main, {TESTS_FILE: tests_file(name, cases)}, len(cases))
-    if isinstance(cases, Mapping) and isinstance(cases.get(spec.id), str):
-        text = cases[spec.id]
-        names = test_names(spec.id, text)
-        return native_job(spec, code, tests(names), {TEST_FILES[spec.id]: text}, len(names))
-    return None
+    """The job of ``problem`` in a native language, or None when it has no tests for it (a
+    function-style problem needs a signature: the harness converts to its types)."""
+    files = {spec.source_name: code}
+    where: dict[str, Any] = {"script": spec.harness_name, "candidate": spec.source_name}
+    plan = call_plan(problem, spec.id)
+    if plan is not None:
+        if plan.signature is None:
+            return None
+        files[spec.harness_name] = calls(plan.signature, plan.function)
+        files[TESTS_FILE] = tests_file(plan.inputs)
+        return function_job(files, plan, sources=_sources(spec, files), **where)
+    text = test_file(problem, spec.id)
+    if text is None:
+        return None
+    names = test_names(text, TEST_NAMES[spec.id])
+    files[spec.harness_name] = tests(names)
+    files[TEST_FILES[spec.id]] = text
+    return tests_job(files, names, sources=_sources(spec, files), **where)
+
+
+def _sources(spec: LanguageSpec, files: dict[str, str]) -> tuple[str, ...]:
+    """What the compiler is given: the generated main (it includes the other files), or
+    for Go every file of the package."""
+    if spec.id == "go":
+        return tuple(name for name in files if name.endswith(".go"))
+    return (spec.harness_name,)

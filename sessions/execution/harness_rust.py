@@ -23,16 +23,24 @@ mod hx {
     use std::collections::{BTreeMap, HashMap};
     use std::io::Write;
 
-    pub enum Json { Null, Bool(bool), Num(f64, Option<i64>), Str(String), Arr(Vec<Json>), Obj(Vec<(String, Json)>) }
+    pub enum Json {
+        Null, Bool(bool), Num(f64, Option<i64>), Str(String), Arr(Vec<Json>),
+        Obj(Vec<(String, Json)>),
+    }
 
     struct Reader<'a> { s: &'a [u8], i: usize }
 
     impl<'a> Reader<'a> {
         fn peek(&self) -> u8 { if self.i < self.s.len() { self.s[self.i] } else { 0 } }
-        fn ws(&mut self) { while matches!(self.peek(), b' ' | b'\n' | b'\t' | b'\r') { self.i += 1; } }
+        fn ws(&mut self) {
+            while matches!(self.peek(), b' ' | b'\n' | b'\t' | b'\r') { self.i += 1; }
+        }
         fn hex4(&mut self) -> u32 {
             let mut c = 0;
-            for _ in 0..4 { c = c * 16 + (self.peek() as char).to_digit(16).unwrap_or(0); self.i += 1; }
+            for _ in 0..4 {
+                c = c * 16 + (self.peek() as char).to_digit(16).unwrap_or(0);
+                self.i += 1;
+            }
             c
         }
         fn string(&mut self) -> String {
@@ -101,7 +109,9 @@ mod hx {
                 b'n' => { self.i += 4; Json::Null }
                 _ => {
                     let start = self.i;
-                    while matches!(self.peek(), b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') { self.i += 1; }
+                    while matches!(self.peek(), b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+                        self.i += 1;
+                    }
                     let text = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("0");
                     if self.i == start { self.i += 1; }
                     Json::Num(text.parse().unwrap_or(0.0), text.parse().ok())
@@ -144,7 +154,9 @@ mod hx {
     impl<T: FromJson> FromJson for HashMap<String, T> {
         fn from_json(j: &Json) -> Result<Self, String> {
             match j {
-                Json::Obj(fields) => fields.iter().map(|(k, v)| Ok((k.clone(), T::from_json(v)?))).collect(),
+                Json::Obj(fields) => {
+                    fields.iter().map(|(k, v)| Ok((k.clone(), T::from_json(v)?))).collect()
+                }
                 _ => Err("expected an object".to_string()),
             }
         }
@@ -169,7 +181,8 @@ mod hx {
             for c in self.chars() {
                 match c {
                     '"' => out.push_str("\\\""), '\\' => out.push_str("\\\\"),
-                    '\n' => out.push_str("\\n"), '\t' => out.push_str("\\t"), '\r' => out.push_str("\\r"),
+                    '\n' => out.push_str("\\n"), '\t' => out.push_str("\\t"),
+                    '\r' => out.push_str("\\r"),
                     c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
                     c => out.push(c),
                 }
@@ -179,9 +192,13 @@ mod hx {
     }
     impl ToJson for String { fn to_json(&self, out: &mut String) { self.as_str().to_json(out) } }
     impl ToJson for char { fn to_json(&self, out: &mut String) { self.to_string().to_json(out) } }
-    impl<T: ToJson + ?Sized> ToJson for &T { fn to_json(&self, out: &mut String) { (**self).to_json(out) } }
+    impl<T: ToJson + ?Sized> ToJson for &T {
+        fn to_json(&self, out: &mut String) { (**self).to_json(out) }
+    }
     impl<T: ToJson> ToJson for Option<T> {
-        fn to_json(&self, out: &mut String) { match self { Some(v) => v.to_json(out), None => out.push_str("null") } }
+        fn to_json(&self, out: &mut String) {
+            match self { Some(v) => v.to_json(out), None => out.push_str("null") }
+        }
     }
     impl<T: ToJson> ToJson for [T] {
         fn to_json(&self, out: &mut String) {
@@ -190,8 +207,12 @@ mod hx {
             out.push(']');
         }
     }
-    impl<T: ToJson> ToJson for Vec<T> { fn to_json(&self, out: &mut String) { self.as_slice().to_json(out) } }
-    impl<T: ToJson, const N: usize> ToJson for [T; N] { fn to_json(&self, out: &mut String) { self[..].to_json(out) } }
+    impl<T: ToJson> ToJson for Vec<T> {
+        fn to_json(&self, out: &mut String) { self.as_slice().to_json(out) }
+    }
+    impl<T: ToJson, const N: usize> ToJson for [T; N] {
+        fn to_json(&self, out: &mut String) { self[..].to_json(out) }
+    }
     fn map<'a, T: ToJson + 'a>(items: impl Iterator<Item = (&'a String, &'a T)>, out: &mut String) {
         out.push('{');
         for (i, (k, v)) in items.enumerate() {
@@ -200,8 +221,12 @@ mod hx {
         }
         out.push('}');
     }
-    impl<T: ToJson> ToJson for HashMap<String, T> { fn to_json(&self, out: &mut String) { map(self.iter(), out) } }
-    impl<T: ToJson> ToJson for BTreeMap<String, T> { fn to_json(&self, out: &mut String) { map(self.iter(), out) } }
+    impl<T: ToJson> ToJson for HashMap<String, T> {
+        fn to_json(&self, out: &mut String) { map(self.iter(), out) }
+    }
+    impl<T: ToJson> ToJson for BTreeMap<String, T> {
+        fn to_json(&self, out: &mut String) { map(self.iter(), out) }
+    }
 
     static mut RESULTS: Option<std::fs::File> = None;
     static mut FAILURE: Option<String> = None;
@@ -209,7 +234,10 @@ mod hx {
     pub fn start() -> String {
         use std::os::unix::io::FromRawFd;
         let args: Vec<String> = std::env::args().collect();
-        if args.len() < 3 { eprintln!("harness: results descriptor and folder expected"); std::process::exit(2); }
+        if args.len() < 3 {
+            eprintln!("harness: results descriptor and folder expected");
+            std::process::exit(2);
+        }
         let fd: i32 = args[1].parse().unwrap_or(-1);
         unsafe { RESULTS = Some(std::fs::File::from_raw_fd(fd)); }
         std::panic::set_hook(Box::new(|info| {
@@ -218,7 +246,10 @@ mod hx {
                 else if let Some(s) = payload.downcast_ref::<String>() { s.clone() }
                 else { "panic".to_string() };
             let place = match info.location() {
-                Some(l) => format!(" ({}:{}:{})", l.file().rsplit('/').next().unwrap_or(""), l.line(), l.column()),
+                Some(l) => {
+                    let file = l.file().rsplit('/').next().unwrap_or("");
+                    format!(" ({}:{}:{})", file, l.line(), l.column())
+                }
                 None => String::new(),
             };
             unsafe { FAILURE = Some(format!("panicked: {}{}", message, place)); }
@@ -228,7 +259,9 @@ mod hx {
 
     pub fn emit(record: &str) {
         unsafe {
-            if let Some(f) = RESULTS.as_mut() { let _ = f.write_all(format!("{}\n", record).as_bytes()); }
+            if let Some(f) = RESULTS.as_mut() {
+                let _ = f.write_all(format!("{}\n", record).as_bytes());
+            }
         }
     }
 

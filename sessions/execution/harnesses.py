@@ -7,11 +7,23 @@ program even when a problem is set.
 
 from __future__ import annotations
 
-from sessions.execution import harness_javascript, harness_python, harness_typescript
+from sessions.execution import (
+    harness_c,
+    harness_cpp,
+    harness_go,
+    harness_javascript,
+    harness_python,
+    harness_rust,
+    harness_typescript,
+)
 from sessions.execution.harness import Builder
 
 BUILDERS: dict[str, Builder] = {
     "python": harness_python.build,
     "javascript": harness_javascript.build,
     "typescript": harness_typescript.build,
+    "c": harness_c.build,
+    "cpp": harness_cpp.build,
+    "go": harness_go.build,
+    "rust": harness_rust.build,
 }
