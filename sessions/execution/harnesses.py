@@ -14,6 +14,7 @@ from sessions.execution import (
     harness_javascript,
     harness_python,
     harness_rust,
+    harness_scripting,
     harness_typescript,
 )
 from sessions.execution.harness import Builder
@@ -26,4 +27,7 @@ BUILDERS: dict[str, Builder] = {
     "cpp": harness_cpp.build,
     "go": harness_go.build,
     "rust": harness_rust.build,
+    "ruby": harness_scripting.build,
+    "php": harness_scripting.build,
+    "shell": harness_scripting.build,
 }
