@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from pytest_aiohttp import AiohttpClient
 
 from sessions.clock import FakeClock
@@ -130,7 +129,9 @@ async def test_a_wrong_solution_is_judged_test_by_test_and_a_crash_fails_only_it
 ):
     result = await run_problem(runner, language, "two-sum", WRONG_TWO_SUM[language])
     tests = result["tests"]
-    assert (result["passed"], result["total"], len(tests)) == (1, 6, 6), [(t["passed"], t["error"]) for t in tests]
+    assert (result["passed"], result["total"], len(tests)) == (1, 6, 6), [
+        (t["passed"], t["error"]) for t in tests
+    ]
     assert tests[0]["passed"] is True
     for crashed in tests[1:3]:
         assert (crashed["passed"], crashed["actual"]) == (False, None)
