@@ -21,8 +21,10 @@ the first did not parse).
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
+from typing import Any
 
 from sessions.execution.harness import (
     TEST_MODULE,
@@ -268,11 +270,9 @@ _EXTENSIONS = {"ruby": ".rb", "php": ".php", "shell": ".sh"}
 CALLS_FILE = "calls.sh"
 
 
-def shell_calls(function: str, inputs: list[list[object]]) -> str:
+def shell_calls(function: str, inputs: list[list[Any]]) -> str:
     """``calls.sh``: the function's name, then one ``hx_call`` per test, every argument as its
     JSON text, quoted for bash."""
-    import json
-
     lines = [f"HX_FUNCTION={shlex.quote(function)}"]
     for index, args in enumerate(inputs):
         quoted = " ".join(shlex.quote(json.dumps(arg, separators=(",", ":"))) for arg in args)
