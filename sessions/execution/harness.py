@@ -182,6 +182,10 @@ def plain_job(spec: LanguageSpec, code: str) -> Job:
     """``code`` as a whole program."""
     if spec in (PYTHON, JAVASCRIPT):
         return Job({spec.source_name: code}, spec.source_name, harnessed=False, total=None)
+    if spec.id == "sql":
+        from sessions.execution import harness_sql
+
+        return harness_sql.plain(spec, code)
     from sessions.execution.jobs import plain_job as compiled_plain
 
     return compiled_plain(spec, code)

@@ -22,14 +22,13 @@ HARNESS = "harness.js"
 def build(spec: LanguageSpec, code: str, problem: Problem) -> Job | None:
     """Calls of the entry function, or a ``node:test`` file's cases, after transpiling."""
     files = {HARNESS: harness_javascript.SOURCE, TSC_SCRIPT: TSC_SOURCE}
-    where = {"script": HARNESS, "main": HARNESS, "candidate": spec.source_name}
     plan = call_plan(problem, spec.id)
     if plan is not None:
         files[spec.source_name] = code + harness_javascript.export_footer(plan.entry)
-        return function_job(files, plan, **where)
+        return function_job(files, plan, script=HARNESS, main=HARNESS, candidate=spec.source_name)
     text = test_file(problem, spec.id)
     if text is None:
         return None
     files[spec.source_name] = code
     files[TEST_MODULE + ".ts"] = text
-    return tests_job(files, None, **where)
+    return tests_job(files, None, script=HARNESS, main=HARNESS, candidate=spec.source_name)

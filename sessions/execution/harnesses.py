@@ -10,11 +10,15 @@ from __future__ import annotations
 from sessions.execution import (
     harness_c,
     harness_cpp,
+    harness_csharp,
     harness_go,
+    harness_java,
     harness_javascript,
+    harness_kotlin,
     harness_python,
     harness_rust,
     harness_scripting,
+    harness_sql,
     harness_typescript,
 )
 from sessions.execution.harness import Builder
@@ -30,4 +34,8 @@ BUILDERS: dict[str, Builder] = {
     "ruby": harness_scripting.build,
     "php": harness_scripting.build,
     "shell": harness_scripting.build,
+    "sql": harness_sql.build,
+    "java": harness_java.build,
+    "csharp": harness_csharp.build,
+    "kotlin": harness_kotlin.build,
 }

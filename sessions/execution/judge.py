@@ -26,6 +26,23 @@ class Call:
 
     name: str
     expected: Any
+    unordered: bool = False
+    """The value is a list compared as a multiset (an SQL result without ``ordered``)."""
+
+
+def matches(actual: Any, call: Call) -> bool:
+    """True when ``actual`` is what ``call`` expects."""
+    if not call.unordered:
+        return same(actual, call.expected)
+    if not isinstance(actual, list) or len(actual) != len(call.expected):
+        return False
+    left = list(actual)
+    for item in call.expected:
+        found = next((i for i, candidate in enumerate(left) if same(candidate, item)), None)
+        if found is None:
+            return False
+        del left[found]
+    return True
 
 
 def same(actual: Any, expected: Any) -> bool:

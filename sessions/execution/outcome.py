@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from sessions.execution.judge import Call, same, shown
+from sessions.execution.judge import Call, matches, shown
 
 Status = Literal[
     "ok", "error", "timeout", "memory-limit", "output-limit", "killed", "compile-error"
@@ -120,7 +120,7 @@ def _judged(value: object, calls: Sequence[Call], seen: set[int]) -> TestResult 
     actual = value.get("actual")
     return TestResult(
         name=call.name,
-        passed=error is None and same(actual, call.expected),
+        passed=error is None and matches(actual, call),
         expected=call.expected,
         actual=shown(actual) if error is None else None,
         error=error[:MAX_TEXT] if error is not None else None,

@@ -20,7 +20,7 @@ from sessions.execution.harness import build_job
 from sessions.execution.probe import Capabilities
 from sessions.execution.runner import RunSpec, execute
 from sessions.execution.spec import MIB, RunLimits, Runtime
-from sessions.execution.toolchains import DECLARED, NEVER, TRIALS, missing_reason
+from sessions.execution.toolchains import DECLARED, NEVER, TRIAL_OUTPUT, TRIALS, missing_reason
 
 log = logging.getLogger("interview.exec")
 AT_ONCE = 4
@@ -79,7 +79,7 @@ async def _trial(
             if spec.cache is not None:
                 spec.cache.clear()
     text = "".join(out)
-    if result.status == "ok" and text == "ok\n":
+    if result.status == "ok" and text == TRIAL_OUTPUT.get(runtime.spec.id, "ok\n"):
         return None
     last = [line for line in text.strip().splitlines() if line.strip()]
     why = last[-1][:200] if last else f"status {result.status}"

@@ -289,8 +289,11 @@ TRIALS: dict[str, str] = {
     "ruby": 'puts "ok"\n',
     "php": '<?php echo "ok\\n";\n',
     "shell": "echo ok\n",
+    "sql": "SELECT 'ok' AS ok;\n",
 }
 """A program per language that prints ``ok``: what the start-up probe compiles and runs."""
+TRIAL_OUTPUT: dict[str, str] = {"sql": "ok\n--\nok\n(1 row)\n\n"}
+"""What a trial prints when it is not ``ok`` alone (SQL shows its result as a table)."""
 
 
 def missing_reason(spec: LanguageSpec) -> str:
