@@ -138,6 +138,25 @@ function hx_failure(Throwable $e): string
     return substr(get_class($e) . ": " . $e->getMessage() . " ($where)", 0, 2000);
 }
 
+/** ``$value`` shaped as the declared ``$type`` says: a map is an object even when empty or
+ *  when its keys look like indexes (PHP arrays cannot tell). */
+function hx_shape($value, string $type)
+{
+    if (!is_array($value)) {
+        return $value;
+    }
+    if (str_starts_with($type, "map<")) {
+        $item = trim(substr($type, strpos($type, ",") + 1, -1));
+        $out = new stdClass();
+        foreach ($value as $key => $v) {
+            $out->{(string) $key} = hx_shape($v, $item);
+        }
+        return $out;
+    }
+    $item = str_ends_with($type, "[]") ? substr($type, 0, -2) : substr($type, 5, -1);
+    return array_map(fn ($v) => hx_shape($v, $item), array_values($value));
+}
+
 function check($cond, string $message = "check failed"): void
 {
     if (!$cond) {
@@ -165,7 +184,9 @@ if ($HX_JOB["mode"] === "calls") {
             if (!function_exists($hx_function)) {
                 throw new Error("no function '$hx_function' in the code");
             }
-            $hx_record["actual"] = $hx_function(...$hx_args);
+            $hx_actual = $hx_function(...$hx_args);
+            $hx_returns = $HX_JOB["signature"]["returns"] ?? null;
+            $hx_record["actual"] = $hx_returns ? hx_shape($hx_actual, $hx_returns) : $hx_actual;
         } catch (Throwable $e) {
             $hx_record["error"] = hx_failure($e);
         }
