@@ -4,6 +4,8 @@ Runs through the real runner and sandbox (not the socket: its overhead is millis
 for every language whose toolchain the start-up probe finds. ``cold``: a source never seen
 (a comment with a counter), so a compiled language compiles; ``cached``: the same source
 again, served by the compile cache. Prints median and p95 per language and kind.
+``--problem SLUG``: the problem's reference solutions (tests/solutions/SLUG/) with its tests,
+through each language's harness, instead of hello-world.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import statistics
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from sessions.execution import probe, toolchain_probe
 from sessions.execution.compiling import CompileCache
@@ -20,6 +23,7 @@ from sessions.execution.harness import build_job
 from sessions.execution.runner import RunSpec, execute
 from sessions.execution.spec import MIB, RunLimits
 from sessions.execution.toolchains import TRIALS
+from sessions.interview.problems import Problem, load_bank
 
 COMMENT = {"python": "#", "ruby": "#", "shell": "#", "php": "//"}
 LIMITS = RunLimits()
@@ -31,9 +35,15 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-async def once(caps: probe.Capabilities, language: str, code: str, cache: CompileCache):
+async def once(
+    caps: probe.Capabilities,
+    language: str,
+    code: str,
+    cache: CompileCache,
+    problem: Problem | None = None,
+):
     runtime = caps.runtimes[language]
-    job = build_job(runtime.spec, code, None)
+    job = build_job(runtime.spec, code, problem)
     spec = RunSpec(caps.sandbox, runtime, job, LIMITS, compile_limits=COMPILE, cache=cache)
     started = time.monotonic()
     first: list[float] = []
@@ -44,26 +54,35 @@ async def once(caps: probe.Capabilities, language: str, code: str, cache: Compil
 
     result = await execute(spec, on_output, asyncio.Event())
     assert result.status == "ok", (language, result)
+    assert problem is None or (result.total and result.passed == result.total), (language, result)
     return first[0] if first else float("nan"), time.monotonic() - started
 
 
-async def measure(runs: int, only: list[str]) -> None:
+def solutions(slug: str) -> dict[str, str]:
+    """The reference solution of ``slug`` per language (tests/solutions/SLUG/LANGUAGE.EXT)."""
+    folder = Path(__file__).resolve().parent.parent / "tests" / "solutions" / slug
+    return {path.stem: path.read_text(encoding="utf-8") for path in folder.glob("*.*")}
+
+
+async def measure(runs: int, only: list[str], slug: str | None = None) -> None:
     caps = await asyncio.to_thread(probe.detect)
     caps = await toolchain_probe.extend(caps, LIMITS, COMPILE)
     cache = CompileCache()
+    problem = load_bank().get(slug) if slug else None
+    programs = solutions(slug) if slug else TRIALS
     print(f"{'language':12} {'kind':7} first-output median/p95   result median/p95  (s)")
     for language in sorted(caps.runtimes):
-        if language not in TRIALS or (only and language not in only):
+        if language not in programs or (only and language not in only):
             continue
         mark = COMMENT.get(language, "//")
-        code = TRIALS[language]
+        code = programs[language]
         for kind in ("cold", "cached"):
             firsts, totals = [], []
             for i in range(runs):
                 text = code if kind == "cached" else f"{code}\n{mark} {time.time_ns()} {i}\n"
                 if language == "php" and kind == "cold":
                     text = code + f"// {time.time_ns()}\n"
-                first, total = await once(caps, language, text, cache)
+                first, total = await once(caps, language, text, cache, problem)
                 firsts.append(first)
                 totals.append(total)
             print(
@@ -78,6 +97,7 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     parser.add_argument("--runs", type=int, default=20, help="runs per language and kind")
     parser.add_argument("--only", nargs="*", default=[], help="these languages only")
+    parser.add_argument("--problem", help="a problem's reference solutions and tests")
     args = parser.parse_args(argv)
-    asyncio.run(measure(args.runs, args.only))
+    asyncio.run(measure(args.runs, args.only, args.problem))
     return 0
