@@ -129,7 +129,7 @@ mod hx {
                       _ => Err(format!("expected a number for {}", stringify!($t))) }
         }
     })* } }
-    integers!(i32, i64, usize, u32, u64, isize);
+    integers!(i32, i64);
     impl FromJson for f64 {
         fn from_json(j: &Json) -> Result<Self, String> {
             match j { Json::Num(f, _) => Ok(*f), _ => Err("expected a number".to_string()) }
@@ -166,7 +166,7 @@ mod hx {
     macro_rules! shown { ($($t:ty),*) => { $(impl ToJson for $t {
         fn to_json(&self, out: &mut String) { out.push_str(&self.to_string()); }
     })* } }
-    shown!(i8, i16, i32, i64, i128, u8, u16, u32, u64, u128, usize, isize, bool);
+    shown!(i32, i64, u32, u64, usize, isize, bool);
     impl ToJson for f64 {
         fn to_json(&self, out: &mut String) {
             if !self.is_finite() { out.push_str("null"); return; }
