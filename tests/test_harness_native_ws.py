@@ -155,3 +155,24 @@ async def test_a_design_problems_starter_code_fails_its_tests_with_the_checks_me
     assert second["passed"] is False
     assert second["error"].startswith(STARTER_FAILURE[language]), second
     assert result["passed"] < 6
+
+
+BROKEN_TWO_SUM: dict[str, tuple[str, int]] = {
+    "c": ("int* two_sum(const int* nums, int numsSize, int target, int* returnSize) {\n"
+          "    return missing;\n}\n", 2),
+    "cpp": ("#include <vector>\nstd::vector<int> twoSum(std::vector<int> nums, int target) {\n"
+            "    return missing;\n}\n", 3),
+    "go": ("package main\n\nfunc twoSum(nums []int, target int) []int {\n\treturn missing\n}\n", 4),
+    "rust": ("fn two_sum(nums: Vec<i32>, target: i32) -> Vec<i32> {\n    missing\n}\n", 2),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", sorted(BROKEN_TWO_SUM))
+async def test_a_compile_error_under_a_problem_is_marked_on_the_candidates_line(
+    runner: Client, language: str
+):
+    code, line = BROKEN_TWO_SUM[language]
+    result = await run_problem(runner, language, "two-sum", code)
+    assert (result["status"], result["tests"]) == ("compile-error", None), result
+    diagnostics = result["compile"]["diagnostics"]
+    assert (diagnostics[0]["line"], diagnostics[0]["severity"]) == (line, "error"), diagnostics
