@@ -17,6 +17,7 @@ from sessions.execution import (
     harness_kotlin,
     harness_python,
     harness_rust,
+    harness_scala,
     harness_scripting,
     harness_sql,
     harness_typescript,
@@ -38,4 +39,5 @@ BUILDERS: dict[str, Builder] = {
     "java": harness_java.build,
     "csharp": harness_csharp.build,
     "kotlin": harness_kotlin.build,
+    "scala": harness_scala.build,
 }
