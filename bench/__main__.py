@@ -20,6 +20,7 @@ SCENARIOS = {
     "persistence": "bench.persistence",
     "cluster": "bench.cluster",
     "exec": "bench.execbench",
+    "languages": "bench.languages",
     "browser": "bench.browser",
     "profile": "bench.profile",
 }

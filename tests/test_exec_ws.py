@@ -96,7 +96,7 @@ async def test_health_and_languages_say_what_runs_and_inside_what(runner: Client
     assert execution["isolation"] in ("bubblewrap", "namespaces", "rlimits")
     assert "python" in execution["runnable"]
     assert languages["runnable"] == {lang: lang in execution["runnable"] for lang in LANGUAGES}
-    assert languages["runnable"]["go"] is False
+    assert languages["runnable"]["swift"] is False
 
 
 async def test_observers_may_not_run_code(runner: Client):

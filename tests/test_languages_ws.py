@@ -203,3 +203,48 @@ async def test_stdin_longer_than_the_limit_is_refused(runner: Client):
     reply = await receive(ws)
     assert (reply["type"], reply["code"]) == ("error", "invalid-message")
     assert reply["message"] == "field 'stdin' must be at most 65536 characters"
+
+
+PRINT_FOREVER: dict[str, str] = {
+    "c": '#include <stdio.h>\nint main(void) { for (;;) puts("spam"); }\n',
+    "go": (
+        'package main\n\nimport "fmt"\n\nfunc main() {\n\tfor {\n\t\tfmt.Println("spam")\n\t}\n}\n'
+    ),
+    "rust": 'fn main() { loop { println!("spam"); } }\n',
+    "java": (
+        "public class Main { public static void main(String[] a) "
+        '{ while (true) System.out.println("spam"); } }\n'
+    ),
+    "ruby": 'loop { puts "spam" }\n',
+}
+ALLOCATE_4_GIB: dict[str, str] = {
+    "c": (
+        "#include <stdlib.h>\n#include <string.h>\n#include <stdio.h>\n"
+        "int main(void) {\n  size_t n = (size_t)4 << 30;\n  char *p = malloc(n);\n"
+        '  if (!p) { fputs("Cannot allocate memory\\n", stderr); return 1; }\n'
+        "  memset(p, 1, n);\n  return p[n - 1];\n}\n"
+    ),
+    "java": (
+        "public class Main { public static void main(String[] a) "
+        "{ long[] big = new long[512 * 1024 * 1024]; System.out.println(big.length); } }\n"
+    ),
+    "go": (
+        'package main\n\nimport "fmt"\n\nfunc main() {\n\tbig := make([]byte, 4<<30)\n'
+        "\tfor i := range big {\n\t\tbig[i] = 1\n\t}\n\tfmt.Println(len(big))\n}\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(PRINT_FOREVER))
+async def test_a_program_that_prints_forever_is_stopped_at_the_output_cap(
+    runner: Client, language: str
+):
+    result, frames = await run(runner, language, PRINT_FOREVER[language])
+    assert result["status"] == "output-limit"
+    assert len(stdout(frames)) <= 64 * 1024
+
+
+@pytest.mark.parametrize("language", sorted(ALLOCATE_4_GIB))
+async def test_a_4_gib_allocation_is_a_memory_limit(runner: Client, language: str):
+    result, _ = await run(runner, language, ALLOCATE_4_GIB[language])
+    assert result["status"] == "memory-limit"
