@@ -33,9 +33,11 @@ from sessions.languages import LANGUAGES
 DEFAULT = load_bank()
 DEFAULT_SLUGS = [
     "binary-search",
+    "employees-above-manager",
     "two-sum",
     "valid-parentheses",
     "word-frequency",
+    "department-payroll",
     "lru-cache",
     "matrix-spiral",
     "merge-intervals",
@@ -43,7 +45,11 @@ DEFAULT_SLUGS = [
     "edit-distance",
     "trapping-rain-water",
 ]
-KNOWN_KEYS = "description, difficulty, entryPoint, slug, starterCode, tags, tests, title"
+RUNNABLE = [language for language in LANGUAGES if language not in ("swift", "sql", "plaintext")]
+KNOWN_KEYS = (
+    "description, difficulty, entryPoint, expected, kind, ordered, schema, seed, signature, slug, "
+    "starterCode, tags, tests, title"
+)
 
 
 def problem_json(slug: str = "custom-one", **fields: Any) -> dict[str, Any]:
@@ -93,20 +99,26 @@ def test_default_bank_lists_easy_then_medium_then_hard_each_by_slug() -> None:
 
 
 @pytest.mark.parametrize("slug", DEFAULT_SLUGS)
-def test_default_problem_has_python_and_javascript_starter_code(slug: str) -> None:
+def test_default_problem_has_starter_code_in_every_runnable_language(slug: str) -> None:
     problem = DEFAULT.get(slug)
-    assert starter_for(problem, "python").strip() != ""
-    assert starter_for(problem, "javascript").strip() != ""
-    assert set(problem.starter_code) <= set(LANGUAGES)
+    expected = ["sql"] if problem.kind == "sql" else RUNNABLE
+    assert list(problem.starter_code) == expected
+    assert all(code.strip() for code in problem.starter_code.values())
 
 
 @pytest.mark.parametrize("slug", DEFAULT_SLUGS)
-def test_default_problem_has_three_cases_or_a_test_body_per_language(slug: str) -> None:
-    tests = DEFAULT.get(slug).tests
-    if isinstance(tests, list):
-        assert len(tests) >= 3
+def test_default_problem_has_three_cases_a_test_file_per_language_or_an_sql_result(
+    slug: str,
+) -> None:
+    problem = DEFAULT.get(slug)
+    if problem.kind == "function":
+        assert len(problem.tests) >= 3
+        assert problem.signature is not None
+    elif problem.kind == "design":
+        assert list(problem.tests) == RUNNABLE
     else:
-        assert sorted(tests) == ["javascript", "python"]
+        assert problem.tests is None and problem.sql is not None
+        assert problem.sql.rows
 
 
 @pytest.mark.parametrize("slug", DEFAULT_SLUGS)
@@ -118,7 +130,7 @@ def test_default_problem_file_is_named_after_its_slug_and_round_trips(slug: str)
     assert parse_problem(problem.to_json(), problem.source) == problem
 
 
-@pytest.mark.parametrize("slug", DEFAULT_SLUGS)
+@pytest.mark.parametrize("slug", [s for s in DEFAULT_SLUGS if DEFAULT.get(s).kind != "sql"])
 def test_default_python_starter_parses_and_defines_its_entry_point(slug: str) -> None:
     problem = DEFAULT.get(slug)
     tree = ast.parse(starter_for(problem, "python"))
@@ -134,7 +146,7 @@ def test_summary_lists_the_starter_code_languages() -> None:
         "title": "Two Sum",
         "difficulty": "easy",
         "tags": ["arrays", "hash-map"],
-        "languages": ["python", "javascript", "typescript", "java"],
+        "languages": RUNNABLE,
     }
 
 
@@ -156,7 +168,7 @@ def test_to_json_omits_entry_point_when_unset_and_copies_tests() -> None:
 
 def test_starter_for_returns_empty_string_for_a_language_without_starter_code() -> None:
     problem = DEFAULT.get("two-sum")
-    assert starter_for(problem, "go") == ""
+    assert starter_for(problem, "swift") == ""
     assert starter_for(problem, "python").startswith("def two_sum(nums: list[int], target: int)")
 
 

@@ -6,8 +6,11 @@ A problem is one JSON object::
      "tags": ["arrays", "hash-map"], "description": "<Markdown>",
      "starterCode": {"python": "...", "javascript": "..."},
      "entryPoint": "two_sum" | {"python": "two_sum", ...},       (optional)
+     "signature": {"function": "two_sum", "params": [...], "returns": "int[]"}, (optional)
      "tests": [{"input": [<positional args>], "expected": <value>}, ...]
               | {"python": "<pytest body>", "javascript": "<node:test body>"}}
+
+or an SQL question (``"kind": "sql"``, see :mod:`sessions.interview.problem_kinds`).
 
 The default bank ships in ``sessions/interview/data/problems/``, one ``<slug>.json`` per
 problem. More
@@ -30,6 +33,7 @@ from types import MappingProxyType
 from typing import Any
 
 from sessions.errors import BadRequest, DomainError
+from sessions.interview import problem_kinds as kinds
 from sessions.languages import LANGUAGES
 
 DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
@@ -39,7 +43,7 @@ DEFAULT_PACKAGE = "sessions.interview"
 DEFAULT_FOLDER = ("data", "problems")
 
 _REQUIRED_KEYS = ("slug", "title", "difficulty", "tags", "description", "starterCode", "tests")
-_KEYS = frozenset((*_REQUIRED_KEYS, "entryPoint"))
+_KEYS = frozenset((*_REQUIRED_KEYS, "entryPoint", "signature", *kinds.SQL_KEYS))
 _TEST_KEYS = frozenset(("input", "expected"))
 _KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*")
@@ -82,6 +86,15 @@ class Problem:
     tests: Any = field(hash=False)
     entry_point: str | Mapping[str, str] | None = field(default=None, hash=False)
     source: str = field(default="", compare=False)
+    signature: kinds.Signature | None = field(default=None, hash=False)
+    sql: kinds.SqlQuestion | None = field(default=None, hash=False)
+
+    @property
+    def kind(self) -> str:
+        """``sql``, ``design`` (per-language test files) or ``function`` (input/expected)."""
+        if self.sql is not None:
+            return "sql"
+        return "design" if isinstance(self.tests, Mapping) else "function"
 
     def summary(self) -> dict[str, Any]:
         """The listing form: slug, title, difficulty, tags and the starter-code languages."""
@@ -102,8 +115,13 @@ class Problem:
             "tags": list(self.tags),
             "description": self.description,
             "starterCode": dict(self.starter_code),
-            "tests": copy.deepcopy(self.tests),
         }
+        if self.sql is not None:
+            out.update({"kind": "sql", **self.sql.to_json()})
+        else:
+            out["tests"] = copy.deepcopy(self.tests)
+        if self.signature is not None:
+            out["signature"] = self.signature.to_json()
         if isinstance(self.entry_point, Mapping):
             out["entryPoint"] = dict(self.entry_point)
         elif self.entry_point is not None:
@@ -223,7 +241,8 @@ def parse_problem(data: object, source: str) -> Problem:
     unknown = sorted(set(data) - _KEYS)
     if unknown:
         raise check.fail(unknown[0], f"is not a known field (known: {', '.join(sorted(_KEYS))})")
-    for key in _REQUIRED_KEYS:
+    sql = kinds.is_sql(data, check.fail)
+    for key in _REQUIRED_KEYS[:-1] if sql else _REQUIRED_KEYS:
         if key not in data:
             raise check.fail(key, "is required")
     slug = check.kebab(data["slug"], "slug")
@@ -234,12 +253,21 @@ def parse_problem(data: object, source: str) -> Problem:
         raise check.fail("difficulty", f"must be one of {allowed} (got {difficulty!r})")
     tags = check.tags(data["tags"])
     description = check.string(data["description"], "description")
-    starter = check.languages(data["starterCode"], "starterCode", required=REQUIRED_LANGUAGES)
+    required = ("sql",) if sql else REQUIRED_LANGUAGES
+    starter = check.languages(data["starterCode"], "starterCode", required=required)
+    if sql:
+        question = kinds.parse_sql(data, check.fail)
+        return Problem(
+            slug, title, difficulty, tags, description, MappingProxyType(starter), None,
+            None, source, sql=question,
+        )  # fmt: skip
     tests = check.tests(data["tests"])
     entry = check.entry_point(data["entryPoint"], starter) if "entryPoint" in data else None
+    signature = kinds.parse_signature(data, tests, entry, check.fail)
     return Problem(
-        slug, title, difficulty, tags, description, MappingProxyType(starter), tests, entry, source
-    )
+        slug, title, difficulty, tags, description, MappingProxyType(starter), tests, entry,
+        source, signature=signature,
+    )  # fmt: skip
 
 
 class ProblemBank:
