@@ -46,6 +46,7 @@ DEFAULT_SLUGS = [
     "trapping-rain-water",
 ]
 RUNNABLE = [language for language in LANGUAGES if language not in ("swift", "sql", "plaintext")]
+EDITABLE = [language for language in LANGUAGES if language not in ("sql", "plaintext")]
 KNOWN_KEYS = (
     "description, difficulty, entryPoint, expected, kind, ordered, schema, seed, signature, slug, "
     "starterCode, tags, tests, title"
@@ -101,7 +102,7 @@ def test_default_bank_lists_easy_then_medium_then_hard_each_by_slug() -> None:
 @pytest.mark.parametrize("slug", DEFAULT_SLUGS)
 def test_default_problem_has_starter_code_in_every_runnable_language(slug: str) -> None:
     problem = DEFAULT.get(slug)
-    expected = ["sql"] if problem.kind == "sql" else RUNNABLE
+    expected = ["sql"] if problem.kind == "sql" else EDITABLE
     assert list(problem.starter_code) == expected
     assert all(code.strip() for code in problem.starter_code.values())
 
@@ -146,7 +147,7 @@ def test_summary_lists_the_starter_code_languages() -> None:
         "title": "Two Sum",
         "difficulty": "easy",
         "tags": ["arrays", "hash-map"],
-        "languages": RUNNABLE,
+        "languages": EDITABLE,
     }
 
 
@@ -168,7 +169,7 @@ def test_to_json_omits_entry_point_when_unset_and_copies_tests() -> None:
 
 def test_starter_for_returns_empty_string_for_a_language_without_starter_code() -> None:
     problem = DEFAULT.get("two-sum")
-    assert starter_for(problem, "swift") == ""
+    assert starter_for(problem, "plaintext") == ""
     assert starter_for(problem, "python").startswith("def two_sum(nums: list[int], target: int)")
 
 
