@@ -2,9 +2,7 @@
 
 Each runs through the real runner, in the sandbox, with its problem's tests, exactly as a
 candidate's code in the room would (docs/languages.md). A language whose toolchain is
-missing skips, or fails under ``INTERVIEW_TEST_REQUIRE`` naming ``lang-<id>`` (CI). A
-language for which the engine has no per-test harness yet is an expected failure that says
-so (issue 18: the harnesses beyond Python and JavaScript are not built).
+missing skips, or fails under ``INTERVIEW_TEST_REQUIRE`` naming ``lang-<id>`` (CI).
 """
 
 from __future__ import annotations
@@ -54,8 +52,7 @@ def test_the_reference_solution_passes_every_test(
     runtime = capabilities.runtimes.get(language)
     need(f"lang-{language}", runtime is not None, capabilities.reason(language) or "")
     assert runtime is not None
-    if language not in BUILDERS:
-        pytest.xfail(f"no per-test harness for {language} yet (issue 18)")
+    assert language in BUILDERS, f"no per-test harness for {language}"
     problem = load_bank().get(slug)
     job = build_job(runtime.spec, path.read_text(encoding="utf-8"), problem)
     cache = CompileCache()
