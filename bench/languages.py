@@ -3,18 +3,21 @@
 Runs through the real runner and sandbox (not the socket: its overhead is milliseconds),
 for every language whose toolchain the start-up probe finds. ``cold``: a source never seen
 (a comment with a counter), so a compiled language compiles; ``cached``: the same source
-again, served by the compile cache. Prints median and p95 per language and kind.
+again, served by the compile cache; ``cold-cds``, for a compiler on the JVM: a cold compile
+that starts from its class-data archive (sessions/execution/jvm_archive.py; written first if
+this machine has none). Prints median and p95 per language and kind.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import statistics
 import time
 from collections.abc import Sequence
 
-from sessions.execution import probe, toolchain_probe
+from sessions.execution import jvm_archive, probe, toolchain_probe
 from sessions.execution.compiling import CompileCache
 from sessions.execution.harness import build_job
 from sessions.execution.runner import RunSpec, execute
@@ -31,8 +34,12 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-async def once(caps: probe.Capabilities, language: str, code: str, cache: CompileCache):
+async def once(
+    caps: probe.Capabilities, language: str, code: str, cache: CompileCache, archived: bool
+):
     runtime = caps.runtimes[language]
+    if not archived:
+        runtime = dataclasses.replace(runtime, archive=None)
     job = build_job(runtime.spec, code, None)
     spec = RunSpec(caps.sandbox, runtime, job, LIMITS, compile_limits=COMPILE, cache=cache)
     started = time.monotonic()
@@ -50,6 +57,7 @@ async def once(caps: probe.Capabilities, language: str, code: str, cache: Compil
 async def measure(runs: int, only: list[str]) -> None:
     caps = await asyncio.to_thread(probe.detect)
     caps = await toolchain_probe.extend(caps, LIMITS, COMPILE)
+    caps = jvm_archive.attach(await jvm_archive.build(jvm_archive.attach(caps), LIMITS, COMPILE))
     cache = CompileCache()
     print(f"{'language':12} {'kind':7} first-output median/p95   result median/p95  (s)")
     for language in sorted(caps.runtimes):
@@ -57,17 +65,18 @@ async def measure(runs: int, only: list[str]) -> None:
             continue
         mark = COMMENT.get(language, "//")
         code = TRIALS[language]
-        for kind in ("cold", "cached"):
+        jvm = caps.runtimes[language].archive is not None
+        for kind in ("cold", "cold-cds", "cached") if jvm else ("cold", "cached"):
             firsts, totals = [], []
             for i in range(runs):
                 text = code if kind == "cached" else f"{code}\n{mark} {time.time_ns()} {i}\n"
                 if language == "php" and kind == "cold":
                     text = code + f"// {time.time_ns()}\n"
-                first, total = await once(caps, language, text, cache)
+                first, total = await once(caps, language, text, cache, kind != "cold")
                 firsts.append(first)
                 totals.append(total)
             print(
-                f"{language:12} {kind:7} {statistics.median(firsts):6.2f} / {p95(firsts):5.2f}"
+                f"{language:12} {kind:8} {statistics.median(firsts):6.2f} / {p95(firsts):5.2f}"
                 f"          {statistics.median(totals):6.2f} / {p95(totals):5.2f}",
                 flush=True,
             )

@@ -52,7 +52,7 @@ def package_versions(packages: list[str]) -> dict[str, str]:
     return found
 
 
-async def _trial(
+async def trial(
     caps: Capabilities,
     runtime: Runtime,
     limits: RunLimits,
@@ -117,7 +117,7 @@ async def _extend(caps: Capabilities, limits: RunLimits, compile_limits: RunLimi
     trial_limits = replace(limits, wall_seconds=max(limits.wall_seconds, 30.0))
     trial_compile = replace(compile_limits, wall_seconds=max(compile_limits.wall_seconds, 90.0))
     outcomes = await asyncio.gather(
-        *(_trial(caps, rt, trial_limits, trial_compile, gate) for rt in tried.values())
+        *(trial(caps, rt, trial_limits, trial_compile, gate) for rt in tried.values())
     )
     runtimes = dict(caps.runtimes)
     for (language, runtime), why in zip(tried.items(), outcomes, strict=True):
