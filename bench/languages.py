@@ -17,7 +17,7 @@ import statistics
 import time
 from collections.abc import Sequence
 
-from sessions.execution import jvm_archive, probe, toolchain_probe
+from sessions.execution import probe, toolchain_probe
 from sessions.execution.compiling import CompileCache
 from sessions.execution.harness import build_job
 from sessions.execution.runner import RunSpec, execute
@@ -57,7 +57,6 @@ async def once(
 async def measure(runs: int, only: list[str]) -> None:
     caps = await asyncio.to_thread(probe.detect)
     caps = await toolchain_probe.extend(caps, LIMITS, COMPILE)
-    caps = jvm_archive.attach(await jvm_archive.build(jvm_archive.attach(caps), LIMITS, COMPILE))
     cache = CompileCache()
     print(f"{'language':12} {'kind':7} first-output median/p95   result median/p95  (s)")
     for language in sorted(caps.runtimes):

@@ -9,16 +9,16 @@ archive and 3.0-4.0 s with it (docs/benchmarks.md, "Languages").
 
 The archives live in a folder of the server's user under the system's temporary folder, one
 file per compiler named by what it depends on (the compiler's files and the JVM), so they are
-written once per machine, not per start, and a changed toolchain gets a new one. They are
-written after start-up, one at a time in the background, never delaying it; until one is
-ready that compiler starts without it. Inside the sandbox the folder is read-only (written
+written once per machine, not per start, and a changed toolchain gets a new one. The trial
+compile at start-up writes the archive when the machine has none (so the first start on a
+machine takes some seconds longer, once); a server that finds another writing it (a lock file
+beside it) goes on without it. Inside the sandbox the folder is read-only (written
 only by the trial program's compile, which is ours, not a candidate's). A JVM that cannot
 use an archive (another JDK) ignores it: ``-Xshare:auto`` is among the JVM flags.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import logging
@@ -80,60 +80,32 @@ def options(runtime: Runtime, isolation: Isolation) -> tuple[list[str], tuple[Bi
 
 def attach(caps: Capabilities) -> Capabilities:
     """``caps`` with the archives already on this machine attached to their compilers."""
-    runtimes = dict(caps.runtimes)
-    for language, runtime in caps.runtimes.items():
-        if runtime.spec.jvm_option is None:
-            continue
-        try:
-            path = archive_path(runtime)
-        except OSError:
-            continue
-        if os.path.isfile(path):
-            runtimes[language] = replace(runtime, archive=path, dumping=False)
-    return replace(caps, runtimes=runtimes)
+    return replace(caps, runtimes={k: existing(r) for k, r in caps.runtimes.items()})
 
 
-async def build(caps: Capabilities, limits: RunLimits, compile_limits: RunLimits) -> Capabilities:
-    """Write the missing archives, one compiler at a time; ``caps`` with them attached."""
-    from sessions.execution.toolchain_probe import trial
+def existing(runtime: Runtime) -> Runtime:
+    """``runtime`` with its compiler's archive when this machine has it already."""
+    if runtime.spec.jvm_option is None:
+        return runtime
+    try:
+        path = archive_path(runtime)
+    except OSError:
+        return runtime
+    return replace(runtime, archive=path, dumping=False) if os.path.isfile(path) else runtime
 
-    gate = asyncio.Semaphore(1)
-    # The dump is a compile of the trial program that also writes the archive: slower than
-    # a compile, so it gets at least the start-up trial's allowance.
-    limits = replace(limits, wall_seconds=max(limits.wall_seconds, 30.0))
-    compile_limits = replace(
+
+def dump_limits(compile_limits: RunLimits) -> RunLimits:
+    """The dump is a compile of the trial program that also writes the archive: slower than a
+    compile, and its file is bigger than a run may write."""
+    return replace(
         compile_limits,
         wall_seconds=max(compile_limits.wall_seconds, 180.0),
         cpu_seconds=max(compile_limits.cpu_seconds, 180),
         file_bytes=max(compile_limits.file_bytes, ARCHIVE_BYTES_MAX),
     )
-    built = dict(caps.runtimes)
-    for language, runtime in caps.runtimes.items():
-        if runtime.spec.jvm_option is None or runtime.archive is not None:
-            continue
-        path = archive_path(runtime)
-        if not await asyncio.to_thread(_lock, path):
-            continue  # another server on this machine is writing it
-        try:
-            started = time.monotonic()
-            dumping = replace(runtime, archive=path, dumping=True)
-            why = await trial(caps, dumping, limits, compile_limits, gate)
-            if why is None and await asyncio.to_thread(_install, path):
-                built[language] = replace(runtime, archive=path)
-                log.info(
-                    "class-data archive for the %s compiler written in %.1f s: %s",
-                    language,
-                    time.monotonic() - started,
-                    path,
-                )
-            else:
-                log.warning("no class-data archive for the %s compiler: %s", language, why)
-        finally:
-            await asyncio.to_thread(_unlock, path)
-    return replace(caps, runtimes=built)
 
 
-def _lock(path: str) -> bool:
+def lock(path: str) -> bool:
     lock = path + ".lock"
     try:
         if time.time() - os.stat(lock).st_mtime > STALE_LOCK_SECONDS:
@@ -147,7 +119,7 @@ def _lock(path: str) -> bool:
     return True
 
 
-def _install(path: str) -> bool:
+def install(path: str) -> bool:
     """Put the finished dump in place (atomically: a reader sees the whole file or none)."""
     if not os.path.isfile(path + ".part"):
         return False
@@ -155,7 +127,7 @@ def _install(path: str) -> bool:
     return True
 
 
-def _unlock(path: str) -> None:
+def unlock(path: str) -> None:
     for leftover in (path + ".lock", path + ".part"):
         with contextlib.suppress(OSError):
             os.unlink(leftover)

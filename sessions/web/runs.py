@@ -29,7 +29,7 @@ from aiohttp import web
 from sessions.clock import Clock
 from sessions.config import Config
 from sessions.errors import Capacity, ExecDisabled, LanguageNotRunnable, RunInProgress
-from sessions.execution import jvm_archive, probe, toolchain_probe
+from sessions.execution import probe, toolchain_probe
 from sessions.execution.compiling import CompileCache
 from sessions.execution.harness import build_job
 from sessions.execution.outcome import RunResult
@@ -316,24 +316,12 @@ async def _runs_context(app: web.Application) -> AsyncIterator[None]:
         runs.capabilities = await toolchain_probe.extend(
             capabilities, runs.limits, runs.compile_limits
         )
-        runs.capabilities = jvm_archive.attach(runs.capabilities)
         runs.cache = CompileCache()
         _announce(runs)
-        archiving = asyncio.get_running_loop().create_task(_archive(runs))
     try:
         yield
     finally:
-        if config.enable_exec:
-            archiving.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await archiving
         await runs.shutdown()
-
-
-async def _archive(runs: Runs) -> None:
-    """The JVM compilers' class-data archives, written after start-up (jvm_archive)."""
-    built = await jvm_archive.build(runs.capabilities, runs.limits, runs.compile_limits)
-    runs.capabilities = replace(runs.capabilities, runtimes=built.runtimes)
 
 
 def _announce(runs: Runs) -> None:
