@@ -3,7 +3,9 @@
 Runs through the real runner and sandbox (not the socket: its overhead is milliseconds),
 for every language whose toolchain the start-up probe finds. ``cold``: a source never seen
 (a comment with a counter), so a compiled language compiles; ``cached``: the same source
-again, served by the compile cache. Prints median and p95 per language and kind.
+again, served by the compile cache; ``cold-cds``, for a compiler on the JVM: a cold compile
+that starts from its class-data archive (sessions/execution/jvm_archive.py; written first if
+this machine has none). Prints median and p95 per language and kind.
 ``--problem SLUG``: the problem's reference solution (tests/solutions/SLUG/) with its tests,
 through each language's harness, instead of hello-world.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import statistics
 import time
 from collections.abc import Sequence
@@ -43,8 +46,11 @@ async def once(
     code: str,
     cache: CompileCache,
     problem: Problem | None = None,
+    archived: bool = True,
 ):
     runtime = caps.runtimes[language]
+    if not archived:
+        runtime = dataclasses.replace(runtime, archive=None)
     job = build_job(runtime.spec, code, problem)
     spec = RunSpec(caps.sandbox, runtime, job, LIMITS, compile_limits=COMPILE, cache=cache)
     started = time.monotonic()
@@ -79,17 +85,18 @@ async def measure(runs: int, only: list[str], slug: str | None = None) -> None:
         code = solution(slug, language) if slug else TRIALS[language]
         if code is None:
             continue
-        for kind in ("cold", "cached"):
+        jvm = caps.runtimes[language].archive is not None
+        for kind in ("cold", "cold-cds", "cached") if jvm else ("cold", "cached"):
             firsts, totals = [], []
             for i in range(runs):
                 text = code if kind == "cached" else f"{code}\n{mark} {time.time_ns()} {i}\n"
                 if language == "php" and kind == "cold":
                     text = code + f"// {time.time_ns()}\n"
-                first, total = await once(caps, language, text, cache, problem)
+                first, total = await once(caps, language, text, cache, problem, kind != "cold")
                 firsts.append(first)
                 totals.append(total)
             print(
-                f"{language:12} {kind:7} {statistics.median(firsts):6.2f} / {p95(firsts):5.2f}"
+                f"{language:12} {kind:8} {statistics.median(firsts):6.2f} / {p95(firsts):5.2f}"
                 f"          {statistics.median(totals):6.2f} / {p95(totals):5.2f}",
                 flush=True,
             )

@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from sessions.execution import jvm_archive
 from sessions.execution.diagnostics import parse_diagnostics
 from sessions.execution.outcome import RunResult
 from sessions.execution.sandbox import inside_out, inside_paths
@@ -153,6 +154,8 @@ async def run_compiled(
             "memory_mib": str(limits.memory_mib),
         }
         argv = expand(language.compile, values, sources)
+        archive_flags, archive_binds = jvm_archive.options(spec.runtime, isolation)
+        argv[1:1] = archive_flags
         text: list[str] = []
         size = [0]
 
@@ -166,7 +169,7 @@ async def run_compiled(
             lambda _fd: argv,
             limits,
             language.compile_address_space_extra,
-            binds=((place.out, out_in, True),),
+            binds=((place.out, out_in, True), *archive_binds),
         )
         started = time.monotonic()
         compiled = await run_phase(spec, place, phase, collect, stop)

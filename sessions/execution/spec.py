@@ -79,6 +79,10 @@ class LanguageSpec:
     compile_address_space_extra: int = 0
     packages: tuple[str, ...] = ()
     """The Debian packages that bring the toolchain (said when it is missing)."""
+    jvm_option: str | None = None
+    """A compiler that runs on the JVM: the prefix its command line gives JVM options
+    (``""`` for ``java ... Compiler``, ``"-J"`` for javac); None for the others. Such a
+    compiler starts from a class-data archive (:mod:`.jvm_archive`)."""
 
     @property
     def compiled(self) -> bool:
@@ -134,3 +138,7 @@ class Runtime:
     spec: LanguageSpec
     interpreter: str
     root: str | None = None
+    archive: str | None = None
+    """The compiler's class-data archive on the host (:mod:`.jvm_archive`), or None."""
+    dumping: bool = False
+    """The compile writes that archive (once per machine, with the trial program)."""

@@ -15,6 +15,7 @@ import os
 import subprocess
 from dataclasses import replace
 
+from sessions.execution import jvm_archive
 from sessions.execution.compiling import CompileCache
 from sessions.execution.harness import build_job
 from sessions.execution.probe import Capabilities
@@ -52,7 +53,7 @@ def package_versions(packages: list[str]) -> dict[str, str]:
     return found
 
 
-async def _trial(
+async def trial(
     caps: Capabilities,
     runtime: Runtime,
     limits: RunLimits,
@@ -86,6 +87,36 @@ async def _trial(
     return f"toolchain trial failed ({result.status}): {why}"
 
 
+async def try_toolchain(
+    caps: Capabilities,
+    runtime: Runtime,
+    limits: RunLimits,
+    compile_limits: RunLimits,
+    gate: asyncio.Semaphore,
+) -> tuple[str | None, Runtime]:
+    """The trial of ``runtime`` (None when it works, else why not) and the runtime to use:
+    a JVM compiler's trial also writes its class-data archive when the machine has none
+    (:mod:`.jvm_archive`)."""
+    runtime = jvm_archive.existing(runtime)
+    if runtime.spec.jvm_option is None or runtime.archive is not None:
+        return await trial(caps, runtime, limits, compile_limits, gate), runtime
+    path = await asyncio.to_thread(jvm_archive.archive_path, runtime)
+    if await asyncio.to_thread(jvm_archive.lock, path):
+        try:
+            dumping = replace(runtime, archive=path, dumping=True)
+            dump_limits = jvm_archive.dump_limits(compile_limits)
+            why = await trial(caps, dumping, limits, dump_limits, gate)
+            if why is None and await asyncio.to_thread(jvm_archive.install, path):
+                log.info(
+                    "class-data archive for the %s compiler written: %s", runtime.spec.id, path
+                )
+                return None, replace(runtime, archive=path)
+            log.warning("no class-data archive for the %s compiler: %s", runtime.spec.id, why)
+        finally:
+            await asyncio.to_thread(jvm_archive.unlock, path)
+    return await trial(caps, runtime, limits, compile_limits, gate), runtime
+
+
 _FOUND: dict[tuple[object, ...], Capabilities] = {}
 
 
@@ -117,10 +148,10 @@ async def _extend(caps: Capabilities, limits: RunLimits, compile_limits: RunLimi
     trial_limits = replace(limits, wall_seconds=max(limits.wall_seconds, 30.0))
     trial_compile = replace(compile_limits, wall_seconds=max(compile_limits.wall_seconds, 90.0))
     outcomes = await asyncio.gather(
-        *(_trial(caps, rt, trial_limits, trial_compile, gate) for rt in tried.values())
+        *(try_toolchain(caps, rt, trial_limits, trial_compile, gate) for rt in tried.values())
     )
     runtimes = dict(caps.runtimes)
-    for (language, runtime), why in zip(tried.items(), outcomes, strict=True):
+    for language, (why, runtime) in zip(tried, outcomes, strict=True):
         if why is None:
             runtimes[language] = runtime
         else:

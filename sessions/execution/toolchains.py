@@ -114,6 +114,7 @@ JAVA = LanguageSpec(
     run=("/usr/bin/java", *JVM, "-Xmx{memory_mib}m", "-cp", "{out}", "{main}"),
     address_space_extra=JVM_EXTRA,
     compile_address_space_extra=JVM_EXTRA,
+    jvm_option="-J",
     packages=("default-jdk-headless",),
 )
 CSHARP = LanguageSpec(
@@ -161,6 +162,7 @@ KOTLIN = LanguageSpec(
     ),
     address_space_extra=JVM_EXTRA,
     compile_address_space_extra=JVM_EXTRA,
+    jvm_option="",
     packages=("kotlin",),
 )
 SCALA = LanguageSpec(
@@ -193,6 +195,7 @@ SCALA = LanguageSpec(
     ),
     address_space_extra=JVM_EXTRA,
     compile_address_space_extra=JVM_EXTRA,
+    jvm_option="",
     packages=("scala",),
 )
 TYPESCRIPT = LanguageSpec(
