@@ -1,7 +1,10 @@
-// make vendor: bundle CodeMirror into one ES module and collect the licence of every package
-// that ends up in it; copy axe-core (tests only) next to the browser tests.
+// make vendor: bundle CodeMirror into an ES module (codemirror.js) and the optional Vim and Emacs
+// keymaps into their own (vim.js, emacs.js, loaded only when chosen), sharing one copy of
+// CodeMirror through a common chunk (two copies of @codemirror/state would not work together);
+// collect the licence of every package that ends up in them; copy axe-core (tests only) next
+// to the browser tests.
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -9,15 +12,22 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
 const out = join(root, "sessions", "web", "static", "vendor");
 mkdirSync(out, { recursive: true });
+for (const old of readdirSync(out)) if (/^chunk-.*\.js$/.test(old)) rmSync(join(out, old));
 
 const result = await build({
-  entryPoints: [join(here, "entry.js")],
+  entryPoints: {
+    codemirror: join(here, "entry.js"),
+    vim: join(here, "vim.js"),
+    emacs: join(here, "emacs.js"),
+  },
   bundle: true,
+  splitting: true,
+  chunkNames: "chunk-[hash]",
   format: "esm",
   minify: true,
   legalComments: "none",
   target: "es2020",
-  outfile: join(out, "codemirror.js"),
+  outdir: out,
   metafile: true,
   logLevel: "warning",
 });
@@ -39,7 +49,7 @@ for (const name of [...packages].sort()) {
 }
 writeFileSync(
   join(out, "LICENSES.txt"),
-  "Third-party code bundled in codemirror.js (built by `make vendor` from frontend/package-lock.json)\n\n" +
+  "Third-party code bundled in codemirror.js, vim.js, emacs.js and their chunk (built by `make vendor` from frontend/package-lock.json)\n\n" +
     sections.join("\n"),
 );
 copyFileSync(join(here, "node_modules", "axe-core", "axe.min.js"), join(root, "tests", "browser", "axe.min.js"));

@@ -12,6 +12,7 @@ read-notes         yes          no         yes
 run-code           yes          yes        no
 end-session        yes          no         no
 remove-user        yes          no         no
+set-timer          yes          no         no
 =================  ===========  =========  ========
 
 Observers shadow the interview: they see everything the interviewer sees, may chat and
@@ -37,6 +38,7 @@ class Action(StrEnum):
     RUN_CODE = "run-code"
     END_SESSION = "end-session"
     REMOVE_USER = "remove-user"
+    SET_TIMER = "set-timer"
 
 
 _DESCRIPTIONS: dict[Action, str] = {
@@ -49,6 +51,7 @@ _DESCRIPTIONS: dict[Action, str] = {
     Action.RUN_CODE: "run code",
     Action.END_SESSION: "end the session",
     Action.REMOVE_USER: "remove a participant",
+    Action.SET_TIMER: "set the interview timer",
 }
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {

@@ -374,6 +374,32 @@ class SetProblem(ClientMessage, type="set-problem"):
         return cls(slug=require_str(frame, "slug", max_length=MAX_REF_LENGTH), ref=ref)
 
 
+MAX_PLANNED_SECONDS = 24 * 3600
+
+
+@dataclass(slots=True)
+class SetTimer(ClientMessage, type="set-timer"):
+    """The interview's planned length in seconds (the room's timer), or null for none."""
+
+    planned_seconds: float | None
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> SetTimer:
+        if "plannedSeconds" not in frame:
+            raise InvalidMessage("field 'plannedSeconds' is required (a number or null)")
+        value = frame["plannedSeconds"]
+        if value is None:
+            return cls(planned_seconds=None, ref=ref)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidMessage("field 'plannedSeconds' must be a number of seconds or null")
+        if not 60 <= value <= MAX_PLANNED_SECONDS:
+            raise InvalidMessage(
+                f"field 'plannedSeconds' must be between 60 and {MAX_PLANNED_SECONDS}"
+            )
+        return cls(planned_seconds=float(value), ref=ref)
+
+
 @dataclass(slots=True)
 class EndSession(ClientMessage, type="end-session"):
     ref: Ref = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from sessions.clock import iso
 from sessions.errors import DomainError
 from sessions.interview.chat import Entry
 from sessions.interview.permissions import Action, can
@@ -93,6 +94,7 @@ def session_state(
         "cursors": [cursor_json(user_id, ranges) for user_id, ranges in session.cursors.items()],
         "chat": session.chat.to_json("chat-message"),
         "problem": session.problem.to_json() if session.problem else None,
+        "timer": timer_json(session),
     }
     if can(member.role, Action.READ_NOTES):
         state["notes"] = session.notes.to_json("note")
@@ -197,6 +199,23 @@ def note(entry: Entry) -> dict[str, Any]:
 @builds("problem-update")
 def problem_update(problem: Problem, user_id: str | None) -> dict[str, Any]:
     return {"type": "problem-update", "problem": problem.to_json(), "userId": user_id}
+
+
+@builds("timer-update")
+def timer_update(session: Session, user_id: str | None) -> dict[str, Any]:
+    """The interview timer changed (``userId``: the interviewer who set it)."""
+    return {"type": "timer-update", "timer": timer_json(session), "userId": user_id}
+
+
+def timer_json(session: Session) -> dict[str, Any]:
+    """The room's timer: counting from ``startedAt`` (the session's creation) to ``endedAt``
+    once ended; ``plannedSeconds`` the planned length, or null."""
+    created, _updated = session.stamps()
+    return {
+        "startedAt": created,
+        "endedAt": iso(session.ended_at) if session.ended_at is not None else None,
+        "plannedSeconds": session.planned_seconds,
+    }
 
 
 @builds("session-ended")

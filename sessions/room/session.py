@@ -106,6 +106,10 @@ class Session:
     max_candidates: int = field(default=1, metadata=stored("maxCandidates", INTEGER))
     status: str = field(default=ACTIVE, metadata=stored("status", one_of(*STATUSES)))
     ended_at: float | None = field(default=None, metadata=stored("endedAt", OPTIONAL_NUMBER))
+    planned_seconds: float | None = field(
+        default=None, metadata=stored("plannedSeconds", OPTIONAL_NUMBER)
+    )
+    """The interview's planned length the interviewer set (the room's timer), or None."""
     problem: Problem | None = field(default=None, metadata=stored("problem", PROBLEM))
     members: dict[str, Member] = field(default_factory=dict)
     cursors: dict[str, tuple[CursorRange, ...]] = field(default_factory=dict)

@@ -33,8 +33,9 @@ from sessions.protocol.messages import (
     RemoveUser,
     RunCode,
     SetProblem,
+    SetTimer,
 )
-from sessions.room import editing, frames, interview, presence
+from sessions.room import editing, frames, interview, presence, timer
 from sessions.room.outcome import Outcome
 from sessions.room.session import Member, Session
 from sessions.web import guards
@@ -214,6 +215,13 @@ def _note(turn: Turn, message: Note) -> Outcome:
 def _set_problem(turn: Turn, message: SetProblem) -> Outcome:
     problem = turn.app[PROBLEMS].get(message.slug)
     return interview.set_problem(turn.session, turn.member, problem, turn.now, message.ref)
+
+
+@handles(SetTimer)
+def _set_timer(turn: Turn, message: SetTimer) -> Outcome:
+    return timer.set_timer(
+        turn.session, turn.member, message.planned_seconds, turn.now, message.ref
+    )
 
 
 @handles(EndSession)

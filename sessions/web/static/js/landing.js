@@ -2,6 +2,9 @@
 // only in the links' fragments (`#interviewer=…`), which browsers never send to a server.
 
 import { byId, h } from "./dom.js";
+import { applyTheme, loadPrefs } from "./prefs.js";
+
+applyTheme(loadPrefs());
 
 let problems = [];
 let selectedSlug = "";

@@ -1,7 +1,11 @@
 // The interview room: wires the socket, the OT client, the editor and the panels together.
 // Each piece has one job; this module only routes frames between them.
 
+import { FollowCandidate, InterviewTimer, RoomNotices } from "./awareness.js";
 import { ChatPanel } from "./chat.js";
+import { ConnectionBadge } from "./connection.js";
+import { applyTheme, comfortExtensions, loadPrefs, SettingsMenu } from "./editor_prefs.js";
+import { resizablePanes } from "./panes.js";
 import { byId, h } from "./dom.js";
 import { RoomEditor } from "./editor.js";
 import { clientId, credentials, pageNonce, renewClientId, saveName, savedName } from "./identity.js";
@@ -16,6 +20,8 @@ import { RoomSocket } from "./socket.js";
 const CURSOR_THROTTLE_MS = 60;
 const RESYNC_ERRORS = new Set(["revision-too-old", "invalid-revision", "invalid-operation"]);
 const RATE_LIMIT_RETRY_MS = 1000;
+const REMOVED_TEXT = "The interviewer removed you from this session. You cannot rejoin it.";
+const removedKey = (sessionId) => `interview:removed:${sessionId}`;
 
 class Room {
   constructor({ sessionId, name, role, token }) {
@@ -39,8 +45,18 @@ class Room {
     this.people = new PeoplePanel({
       palette: this.palette,
       canRemove: role === "interviewer",
-      onRemove: (userId) => send({ type: "remove-user", userId }),
+      onRemove: (userId) => send({ type: "remove-user", userId, block: true }),
+      onDropped: (user) => this.notices.show(`${user.name} (${user.role}) disconnected`),
     });
+    this.unsent = 0;
+    this.badge = new ConnectionBadge({ retry: () => this.socket.retryNow() });
+    this.notices = new RoomNotices({ after: byId("notice") });
+    const controls = document.querySelector(".controls");
+    this.timer = new InterviewTimer({ parent: controls, canSet: role === "interviewer", send });
+    this.follow = role === "interviewer" ? new FollowCandidate({ parent: controls }) : null;
+    this.prefs = loadPrefs();
+    applyTheme(this.prefs);
+    this.settings = new SettingsMenu({ parent: controls, prefs: this.prefs, onChange: (prefs) => this.comfort(prefs) });
     this.chat = new ChatPanel({ send });
     this.notes = role === "candidate" ? null : new NotesPanel({ send });
     if (this.notes === null) removeNotesPanel();
@@ -112,10 +128,15 @@ class Room {
       case "ack": return this.acked(frame);
       case "users-update": return this.people.update(frame.users, this.me);
       case "cursor-update": return this.remoteCursor(frame.userId, frame.revision, frame.ranges);
-      case "language-change": return this.setLanguage(frame.language);
+      case "language-change":
+        this.notices.show(`${this.people.nameOf(frame.userId)} changed the language to ${frame.language}`);
+        return this.setLanguage(frame.language);
       case "chat-message": return this.chat.add(frame);
       case "note": return this.notes?.add(frame);
-      case "problem-update": return this.problem.show(frame.problem);
+      case "problem-update":
+        this.notices.show(`${this.people.nameOf(frame.userId)} set the problem: ${frame.problem?.title ?? ""}`);
+        return this.problem.show(frame.problem);
+      case "timer-update": return this.timer.set(frame.timer);
       case "session-ended": return this.setEnded(true);
       case "error": return this.failed(frame);
       default:
@@ -127,6 +148,8 @@ class Room {
   joined(frame) {
     const { session } = frame;
     this.me = frame.you.userId;
+    this.chat.me = this.me;
+    this.timer.set(frame.timer);
     const historyId = frame.historyId ?? session.historyId ?? null;
     if (this.client === null || this.freshJoin) {
       this.freshJoin = false;
@@ -172,10 +195,21 @@ class Room {
       label: "Code editor",
       onLocalChange: (changes) => {
         const frame = this.client.applyLocal(changes);
+        this.badge.setUnsent(++this.unsent);
         if (frame !== null) this.socket.send(frame);
       },
       onSelection: () => this.scheduleCursor(),
     });
+    this.comfort(this.prefs);
+    resizablePanes(byId("room"));
+  }
+
+  /** Apply the person's editor settings (theme, font size, keymap). */
+  async comfort(prefs) {
+    this.prefs = prefs;
+    applyTheme(prefs);
+    const extensions = await comfortExtensions(prefs);
+    if (this.prefs === prefs) this.editor?.setComfort(extensions);
   }
 
   remoteEdit(frame) {
@@ -191,6 +225,7 @@ class Room {
     if (frame.ref !== undefined || typeof frame.revision !== "number" || this.client === null) return;
     const next = this.inStep(() => this.client.serverAck(frame.revision));
     if (next) this.socket.send(next);
+    if (this.client.state === "synchronized") this.badge.setUnsent((this.unsent = 0));
     this.scheduleCursor();
   }
 
@@ -217,6 +252,8 @@ class Room {
     if (behind && ranges.length) return; // a stale position: the next update will place it
     const colour = this.palette.classFor(userId);
     this.editor.setRemoteCursor({ userId, name: this.people.nameOf(userId), colour, ranges: local });
+    const role = this.people.users.find((u) => u.userId === userId)?.role;
+    this.follow?.moved(this.editor, role, local[0]?.head);
     if (local.length) this.cursorUsers.add(userId);
     else this.cursorUsers.delete(userId);
   }
@@ -288,34 +325,36 @@ class Room {
     if (this.notes !== null) this.notes.enabled = !ended;
     this.run.setEnded(ended);
     this.people.removable = !ended && this.role === "interviewer";
-    if (ended) byId("connection").textContent = "session ended";
+    this.badge.setEnded(ended);
+    if (this.closed) this.lockOut(this.closed);
   }
 
-  showStatus({ state, retryIn, reason }) {
-    const el = byId("connection");
-    el.dataset.state = state;
-    clearInterval(this.countdown);
-    if (state === "connected") {
-      el.textContent = this.ended ? "session ended" : "connected";
-    } else if (state === "closed") {
-      el.textContent = reason ? `disconnected: ${reason}` : "disconnected";
+  showStatus(status) {
+    this.badge.show(status);
+    const { state, reason } = status;
+    if (state === "closed") {
       this.editor?.setReadOnly(true);
+      this.lockOut(reason || "You are disconnected.");
       if (reason) {
         const banner = byId("readonly");
         banner.textContent = `${reason} The code is read-only here now.`;
         banner.hidden = false;
       }
       this.offerReconnect(reason);
-    } else if (state === "reconnecting" && retryIn > 0) {
-      let left = Math.ceil(retryIn / 1000);
-      el.textContent = `reconnecting… (retry in ${left} s)`;
-      this.countdown = setInterval(() => {
-        left -= 1;
-        if (left > 0) el.textContent = `reconnecting… (retry in ${left} s)`;
-      }, 1000);
-    } else {
-      el.textContent = state === "connecting" ? "connecting…" : "reconnecting…";
     }
+  }
+
+  /** This page can no longer act (removed, replaced, disconnected for good): Run, Language,
+   * Send and notes are disabled, each saying why, instead of silently doing nothing. */
+  lockOut(why) {
+    this.closed = why;
+    if (why.includes("removed")) sessionStorage.setItem(removedKey(this.sessionId), "1");
+    byId("language").disabled = true;
+    this.run.setEnded(true, why);
+    this.chat.enabled = false;
+    if (this.notes !== null) this.notes.enabled = false;
+    this.people.removable = false;
+    byId("end").hidden = true;
   }
 
   offerReconnect(reason) {
@@ -324,6 +363,7 @@ class Room {
     const button = h("button", { type: "button", text: "Use this tab instead" });
     button.addEventListener("click", () => {
       this.clientId = renewClientId();
+      this.closed = null;
       this.socket.stopped = false;
       this.socket.start();
       banner.hidden = true;
@@ -371,6 +411,11 @@ class Room {
 function main() {
   const sessionId = decodeURIComponent(location.pathname.split("/")[2] || "");
   const { role, token } = credentials(sessionId);
+  if (sessionStorage.getItem(removedKey(sessionId)) !== null) {
+    const room = new Room({ sessionId, name: savedName() || "", role, token });
+    room.socket.stop(REMOVED_TEXT);
+    return;
+  }
   const begin = (name) => {
     const room = new Room({ sessionId, name, role, token });
     window.addEventListener("pagehide", () => room.socket.stop(""));

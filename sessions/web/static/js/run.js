@@ -48,15 +48,17 @@ export class RunPanel {
     this.refresh();
   }
 
-  setEnded(ended) {
+  /** No more runs from this page: the interview ended, or `why` (removed, disconnected). */
+  setEnded(ended, why = "The interview has ended.") {
     this.ended = ended;
+    this.endedWhy = why;
     this.refresh();
   }
 
   refresh() {
     if (!this.visible) return;
     let reason = "";
-    if (this.ended) reason = "The interview has ended.";
+    if (this.ended) reason = this.endedWhy ?? "The interview has ended.";
     else if (!Object.values(this.runnable).some(Boolean)) reason = "Running code is off on this server.";
     else if (!this.runnable[this.language]) reason = `${this.language} cannot be run on this server.`;
     this.button.disabled = reason !== "" && this.running === null;
