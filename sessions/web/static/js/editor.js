@@ -9,6 +9,7 @@ import {
   highlightSpecialChars, history, historyKeymap, indentOnInput, indentUnit, indentWithTab, java,
   javascript, go, keymap, lineNumbers, python, rust, searchKeymap, sql, syntaxHighlighting,
 } from "../vendor/codemirror.js";
+import { editorTheme, pageIsDark } from "./editor_theme.js";
 
 /** Four spaces: the usual indent of Python, Java, C++ and most interview code. */
 const INDENT = "    ";
@@ -144,7 +145,7 @@ export function shadowMount(parent) {
 export class RoomEditor {
   /** `onLocalChange(changes)`: the person's own edits, UTF-16 {from, to, insert} against the
    * text before them. `onSelection(ranges)`: their selection moved. */
-  constructor({ parent, text, language, readOnly, onLocalChange, onSelection, label, comfort = [] }) {
+  constructor({ parent, text, language, readOnly, onLocalChange, onSelection, label, comfort = null }) {
     this.language = new Compartment();
     this.editable = new Compartment();
     this.comfort = new Compartment();
@@ -185,7 +186,7 @@ export class RoomEditor {
           closeBrackets(),
           highlightActiveLine(),
           highlightSelectionMatches(),
-          this.comfort.of(comfort),
+          this.comfort.of(comfort ?? editorTheme(pageIsDark())),
           autocompletion({ override: [completeAnyWord], activateOnTyping: false }),
           keymap.of([
             ...closeBracketsKeymap,

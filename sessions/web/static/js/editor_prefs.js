@@ -3,24 +3,11 @@
 // `applyTheme()` sets <html data-theme>; `comfortExtensions(prefs)` gives the editor's
 // extensions for the rest; `SettingsMenu` is the "Editor settings" menu in the top bar.
 
-import { EditorView, HighlightStyle, syntaxHighlighting, tags } from "../vendor/codemirror.js";
 import { h } from "./dom.js";
+import { editorTheme } from "./editor_theme.js";
 import { FONT_SIZES, isDark, KEYMAPS, savePrefs, THEMES } from "./prefs.js";
 
 export { applyTheme, loadPrefs } from "./prefs.js";
-
-// Token colours on the dark editor background (#1f2026), each at least 4.5:1.
-const darkHighlight = HighlightStyle.define([
-  { tag: [tags.keyword, tags.controlKeyword, tags.moduleKeyword, tags.operatorKeyword], color: "#d7a6f5" },
-  { tag: [tags.string, tags.special(tags.string), tags.regexp], color: "#c3e88d" },
-  { tag: [tags.comment, tags.lineComment, tags.blockComment], color: "#a3a9b7", fontStyle: "italic" },
-  { tag: [tags.number, tags.bool, tags.null, tags.atom], color: "#f9a47e" },
-  { tag: [tags.typeName, tags.className, tags.namespace], color: "#ffcb6b" },
-  { tag: [tags.function(tags.variableName), tags.function(tags.propertyName), tags.definition(tags.variableName)], color: "#8fb8ff" },
-  { tag: [tags.propertyName, tags.attributeName], color: "#9cdcfe" },
-  { tag: [tags.operator, tags.punctuation, tags.bracket], color: "#c8ccd6" },
-  { tag: tags.invalid, color: "#ff8f8f" },
-]);
 
 const keymaps = new Map();
 
@@ -36,12 +23,7 @@ export async function loadKeymap(name) {
 
 /** The editor extensions for `prefs` (the keymap loaded first when it is Vim or Emacs). */
 export async function comfortExtensions(prefs) {
-  const dark = isDark(prefs);
-  return [
-    await loadKeymap(prefs.keymap),
-    EditorView.theme({ ".cm-scroller": { fontSize: `${prefs.fontSize}px` } }, { dark }),
-    dark ? syntaxHighlighting(darkHighlight) : [],
-  ];
+  return [await loadKeymap(prefs.keymap), editorTheme(isDark(prefs), prefs.fontSize)];
 }
 
 /** The "Editor settings" menu: theme, font size, keymap; `onChange(prefs)` after each change

@@ -5,6 +5,7 @@
 import { EditorState, EditorView, lineNumbers, syntaxHighlighting, defaultHighlightStyle } from "../vendor/codemirror.js";
 import { byId, clock, h } from "./dom.js";
 import { languageSupport, shadowMount } from "./editor.js";
+import { editorTheme, pageIsDark } from "./editor_theme.js";
 import { credentials } from "./identity.js";
 import * as ot from "./ot.js";
 
@@ -96,7 +97,7 @@ async function main() {
   const view = new EditorView({
     parent: wrap,
     root,
-    state: EditorState.create({ doc: texts[0], extensions: [EditorState.readOnly.of(true), EditorView.editable.of(false), lineNumbers(), syntaxHighlighting(defaultHighlightStyle)] }),
+    state: EditorState.create({ doc: texts[0], extensions: [EditorState.readOnly.of(true), EditorView.editable.of(false), lineNumbers(), syntaxHighlighting(defaultHighlightStyle, { fallback: true }), editorTheme(pageIsDark())] }),
   });
   let language = null;
   const items = others.map((e) => {
@@ -112,7 +113,7 @@ async function main() {
     const lang = languageAt(i);
     if (lang !== language) {
       language = lang;
-      view.setState(EditorState.create({ doc: text, extensions: [EditorState.readOnly.of(true), EditorView.editable.of(false), lineNumbers(), syntaxHighlighting(defaultHighlightStyle), languageSupport(lang), EditorView.contentAttributes.of({ "aria-label": "Code at this moment", tabindex: "0" })] }));
+      view.setState(EditorState.create({ doc: text, extensions: [EditorState.readOnly.of(true), EditorView.editable.of(false), lineNumbers(), syntaxHighlighting(defaultHighlightStyle, { fallback: true }), editorTheme(pageIsDark()), languageSupport(lang), EditorView.contentAttributes.of({ "aria-label": "Code at this moment", tabindex: "0" })] }));
     } else {
       view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
     }
