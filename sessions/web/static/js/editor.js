@@ -187,7 +187,7 @@ export class RoomEditor {
           highlightActiveLine(),
           highlightSelectionMatches(),
           this.comfort.of(comfort ?? editorTheme(pageIsDark())),
-          autocompletion({ override: [completeAnyWord], activateOnTyping: false }),
+          autocompletion({ override: [completeAnyWord], activateOnTyping: false, interactionDelay: 0 }),
           keymap.of([
             ...closeBracketsKeymap,
             ...completionKeymap,
