@@ -2,7 +2,8 @@
 
 ``drop()`` aborts every connection open through it (the browser sees its WebSocket close, as
 when Wi-Fi goes away), and while ``refusing`` is set new connections are cut at once, so the
-page stays offline and has to retry. Bytes are passed on unchanged, so the page's origin is
+page stays offline and has to retry. While ``frozen`` is set, connections stay open but no
+byte passes either way (a network that hangs without closing anything). Bytes are passed on unchanged, so the page's origin is
 the proxy's and the server's own-origin check for WebSockets holds.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
 CHUNK = 65536
 
@@ -18,6 +20,7 @@ class DroppingProxy:
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
         self.refusing = False
+        self.frozen = False
         self.accepted = 0
         self._links: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
         self._server: asyncio.Server | None = None
@@ -66,16 +69,21 @@ class DroppingProxy:
         link = (writer, up_writer)
         self._links.add(link)
         try:
-            await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+            held = lambda: self.frozen  # noqa: E731
+            await asyncio.gather(_pipe(reader, up_writer, held), _pipe(up_reader, writer, held))
         finally:
             self._links.discard(link)
             for side in link:
                 side.transport.abort()
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, held: Callable[[], bool]
+) -> None:
     with contextlib.suppress(OSError, asyncio.IncompleteReadError):
         while data := await reader.read(CHUNK):
+            while held():
+                await asyncio.sleep(0.02)
             writer.write(data)
             await writer.drain()
     writer.transport.abort() if writer.transport.is_closing() else writer.close()
