@@ -25,6 +25,7 @@ ACTION_FRAMES: dict[Action, dict[str, Any]] = {
     Action.WRITE_NOTE: {"type": "note", "text": "strong start"},
     Action.END_SESSION: {"type": "end-session"},
     Action.REMOVE_USER: {"type": "remove-user", "userId": "<bystander>"},
+    Action.SET_TIMER: {"type": "set-timer", "plannedSeconds": 1800},
 }
 SUCCESS_TYPE = {Action.CHAT: "chat-message", Action.WRITE_NOTE: "note"}
 

@@ -79,8 +79,10 @@ async def test_the_page_reconnects_within_half_a_second_of_the_browser_going_onl
         started = loop.time()
         await context.set_offline(False)
         online = await seconds_until_connected(candidate, started)
-        print(f"\nreconnect after the network is back: {online:.3f} s on `online`, "
-              f"{quiet:.3f} s by the backoff timer alone")
+        print(
+            f"\nreconnect after the network is back: {online:.3f} s on `online`, "
+            f"{quiet:.3f} s by the backoff timer alone"
+        )
 
         assert online < RECONNECT_BUDGET
         assert quiet > online
@@ -92,7 +94,9 @@ async def test_the_page_reconnects_within_half_a_second_of_the_browser_going_onl
 
 
 async def test_retry_now_reconnects_at_once_during_a_long_backoff(browser: Any, server: TestServer):
-    _interviewer, candidate, _context, proxy, _session = await candidate_behind_proxy(browser, server)
+    _interviewer, candidate, _context, proxy, _session = await candidate_behind_proxy(
+        browser, server
+    )
     try:
         proxy.refusing = True
         proxy.drop()
@@ -134,14 +138,18 @@ async def test_a_frozen_connection_shows_reconnecting_with_the_unsent_edits_then
 async def test_the_interviewer_sees_that_the_candidate_dropped_and_came_back(
     browser: Any, server: TestServer
 ):
-    interviewer, candidate, _context, proxy, _session = await candidate_behind_proxy(browser, server)
+    interviewer, candidate, _context, proxy, _session = await candidate_behind_proxy(
+        browser, server
+    )
     try:
         proxy.refusing = True
         proxy.drop()
         dropped = interviewer.locator("#people li.dropped", has_text="Cam")
         await dropped.wait_for(timeout=10_000)
         assert "disconnected at" in await dropped.inner_text()
-        await interviewer.locator("#room-notice", has_text="Cam (candidate) disconnected").wait_for()
+        await interviewer.locator(
+            "#room-notice", has_text="Cam (candidate) disconnected"
+        ).wait_for()
 
         proxy.refusing = False
         await candidate.locator("#retry-now").click()

@@ -22,8 +22,8 @@ REMOTE_NAME = """() => {
   if (!label) return null;
   const r = label.getBoundingClientRect();
   const s = root.querySelector(".cm-scroller").getBoundingClientRect();
-  return { top: r.top, bottom: r.bottom, scrollerTop: s.top, below: label.classList.contains("below"),
-           opacity: getComputedStyle(label).opacity, text: label.textContent };
+  return { top: r.top, bottom: r.bottom, scrollerTop: s.top, text: label.textContent,
+           below: label.classList.contains("below"), opacity: getComputedStyle(label).opacity };
 }"""
 
 
@@ -83,7 +83,9 @@ async def test_remove_asks_first_then_blocks_and_a_reload_does_not_rejoin(
 async def test_a_remote_name_on_the_first_line_is_drawn_inside_the_editor_and_then_fades(
     browser: Any, server: TestServer
 ):
-    interviewer, candidate, _session = await two_pages(browser, server, code="a = 1\nb = 2\nc = 3\n")
+    interviewer, candidate, _session = await two_pages(
+        browser, server, code="a = 1\nb = 2\nc = 3\n"
+    )
     await candidate.click(".cm-content")
     await candidate.keyboard.press("Control+Home")
 
@@ -119,7 +121,8 @@ async def test_problem_lists_render_as_lists_and_examples_wrap_in_the_narrow_pan
         """() => [...document.querySelectorAll("#problem-body pre")].map((pre) => {
              const panel = pre.closest(".panel").getBoundingClientRect();
              const r = pre.getBoundingClientRect();
-             return { cut: pre.scrollWidth > pre.clientWidth + 1, inside: r.right <= panel.right + 1 };
+             const cut = pre.scrollWidth > pre.clientWidth + 1;
+             return { cut, inside: r.right <= panel.right + 1 };
            })"""
     )
     assert overflow and all(o == {"cut": False, "inside": True} for o in overflow), overflow
@@ -177,13 +180,15 @@ async def test_people_stay_in_view_while_writing_a_note_and_remove_stays_on_its_
                    hit: hit && hit.closest("#people-heading") !== null };
         }"""
     )
-    assert people["hit"] and 0 <= people["top"] and people["bottom"] <= people["height"], people
+    assert people["hit"] and people["top"] >= 0 and people["bottom"] <= people["height"], people
     line = await interviewer.evaluate(
         """() => {
-          const li = [...document.querySelectorAll("#people li")].find((l) => l.textContent.includes("Cam"));
+          const li = [...document.querySelectorAll("#people li")]
+            .find((l) => l.textContent.includes("Cam"));
           const name = li.querySelector(".name").getBoundingClientRect();
           const button = li.querySelector("button").getBoundingClientRect();
-          return { nameTop: name.top, nameBottom: name.bottom, buttonTop: button.top, buttonBottom: button.bottom };
+          return { nameTop: name.top, nameBottom: name.bottom,
+                   buttonTop: button.top, buttonBottom: button.bottom };
         }"""
     )
     assert line["buttonTop"] < line["nameBottom"] and line["buttonBottom"] > line["nameTop"], line
@@ -194,10 +199,14 @@ async def test_a_language_or_problem_change_is_announced_in_the_room_with_who_di
 ):
     interviewer, candidate, _session = await two_pages(browser, server, code="")
     await candidate.select_option("#language", "javascript")
-    await interviewer.locator("#room-notice", has_text="Cam changed the language to javascript").wait_for()
+    await interviewer.locator(
+        "#room-notice", has_text="Cam changed the language to javascript"
+    ).wait_for()
     await interviewer.select_option("#problem-select", "binary-search")
     await interviewer.click("#problem-set")
-    await candidate.locator("#room-notice", has_text="Ivy set the problem: Binary Search").wait_for()
+    await candidate.locator(
+        "#room-notice", has_text="Ivy set the problem: Binary Search"
+    ).wait_for()
 
 
 async def test_the_interviewer_sets_the_planned_length_and_everyone_sees_the_timer(
@@ -230,7 +239,8 @@ async def test_following_the_candidate_scrolls_the_interviewers_editor_to_their_
     await interviewer.wait_for_function(
         """() => {
           const root = document.querySelector(".editor-host").shadowRoot;
-          const line = [...root.querySelectorAll(".cm-line")].find((l) => l.textContent.startsWith("# here"));
+          const line = [...root.querySelectorAll(".cm-line")]
+            .find((l) => l.textContent.startsWith("# here"));
           if (!line) return false;
           const r = line.getBoundingClientRect();
           const s = root.querySelector(".cm-scroller").getBoundingClientRect();
@@ -255,7 +265,9 @@ async def test_editor_settings_are_remembered_and_vim_loads_only_when_chosen(
     await page.select_option("#pref-theme", "dark")
     await page.select_option("#pref-font-size", "18")
     await page.select_option("#pref-keymap", "vim")
-    await wait_until(lambda: any(url.endswith("/vendor/vim.js") for url in scripts), "vim.js loaded")
+    await wait_until(
+        lambda: any(url.endswith("/vendor/vim.js") for url in scripts), "vim.js loaded"
+    )
     assert await page.evaluate("() => document.documentElement.dataset.theme") == "dark"
 
     # Vim's normal mode: "x" deletes the character under the cursor instead of typing it.

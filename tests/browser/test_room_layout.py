@@ -44,14 +44,20 @@ FIT = """(selectors) => {
     el.scrollIntoView({ block: "center", inline: "nearest" });
     const r = el.getBoundingClientRect();
     if (r.width === 0 || r.height === 0) { out.push(`${selector}: not shown`); continue; }
-    if (r.left < -1 || r.right > width + 1) out.push(`${selector}: x ${r.left}..${r.right} of ${width}`);
+    if (r.left < -1 || r.right > width + 1) {
+      out.push(`${selector}: x ${r.left}..${r.right} of ${width}`);
+    }
     // What is drawn at the element's centre is the element (not clipped, not covered).
     const x = Math.min(Math.max(r.left + Math.min(r.width / 2, 20), 0), width - 1);
     const y = r.top + Math.min(r.height / 2, 10);
     const hit = document.elementFromPoint(x, y);
     const root = el.getRootNode();
-    const inner = root.host ? hit === root.host || root.host.contains(hit) : el.contains(hit) || hit === el;
-    if (!inner && !(hit && hit.contains(el))) out.push(`${selector}: covered by ${hit && (hit.id || hit.className || hit.tagName)}`);
+    const inner = root.host
+      ? hit === root.host || root.host.contains(hit)
+      : el.contains(hit) || hit === el;
+    if (!inner && !(hit && hit.contains(el))) {
+      out.push(`${selector}: covered by ${hit && (hit.id || hit.className || hit.tagName)}`);
+    }
   }
   return out;
 }"""
@@ -62,7 +68,8 @@ PAGE_SCROLL = """() => ({
 })"""
 
 EDITOR_BOX = """() => {
-  const r = document.querySelector(".editor-host").shadowRoot.querySelector(".cm-editor").getBoundingClientRect();
+  const host = document.querySelector(".editor-host");
+  const r = host.shadowRoot.querySelector(".cm-editor").getBoundingClientRect();
   return { width: r.width, height: r.height };
 }"""
 
