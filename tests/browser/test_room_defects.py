@@ -306,3 +306,26 @@ async def test_ctrl_space_completes_a_word_of_the_document(browser: Any, server:
     await page.keyboard.press("Enter")
     await settle([page], server_text(server, session["id"]))
     assert await server_text(server, session["id"])() == "accumulator = 0\naccumulator"
+
+
+async def test_the_landing_page_warns_the_links_are_shown_once_and_copies_all_three(
+    browser: Any, server: TestServer
+):
+    context = await browser.new_context()
+    await context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = await context.new_page()
+    await page.goto(f"{base_url(server)}/")
+    await page.fill("#title", "Backend, round 2")
+    await page.click("#create")
+    await page.wait_for_selector("#created:not([hidden])")
+    assert "shown only once" in await page.inner_text("#once-warning")
+
+    await page.click("#copy-all")
+    await page.locator("#copy-status", has_text="All three links copied.").wait_for()
+    copied = await page.evaluate("() => navigator.clipboard.readText()")
+    assert copied.split("\n") == [
+        "Backend, round 2",
+        f"Candidate: {await page.input_value('#link-candidate')}",
+        f"Interviewer (private): {await page.input_value('#link-interviewer')}",
+        f"Observer (private): {await page.input_value('#link-observer')}",
+    ]
