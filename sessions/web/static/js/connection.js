@@ -3,6 +3,12 @@
 // reason, or "session ended" (its own neutral state, never the green "connected").
 
 import { byId, h } from "./dom.js";
+import { renewClientId } from "./identity.js";
+
+export const REMOVED_TEXT = "The interviewer removed you from this session. You cannot rejoin it.";
+
+/** Where a tab remembers it was removed from `sessionId` (a reload does not rejoin). */
+export const removedKey = (sessionId) => `interview:removed:${sessionId}`;
 
 export class ConnectionBadge {
   /** `retry()`: reconnect now (the "Retry now" button). */
@@ -57,4 +63,41 @@ export class ConnectionBadge {
     this.el.textContent = state === "closed" || state === "connected" ? text : text + unsent;
     this.button.hidden = !waiting;
   }
+}
+
+/** The room's socket stopped for good with `reason`: the code is read-only, and Run,
+ * Language, Send and notes are disabled saying why, instead of silently doing nothing; a
+ * page replaced by another tab may take the session back. */
+export function closedForGood(room, reason) {
+  room.editor?.setReadOnly(true);
+  lockOut(room, reason || "You are disconnected.");
+  const banner = byId("readonly");
+  if (reason) {
+    banner.textContent = `${reason} The code is read-only here now.`;
+    banner.hidden = false;
+  }
+  if (!reason || !reason.includes("another tab")) return;
+  const button = h("button", { type: "button", text: "Use this tab instead" });
+  button.addEventListener("click", () => {
+    room.clientId = renewClientId();
+    room.closed = null;
+    room.socket.stopped = false;
+    room.socket.start();
+    banner.hidden = true;
+  });
+  banner.replaceChildren(h("span", { text: `${reason} ` }), button);
+  banner.hidden = false;
+}
+
+/** Disable what this page can no longer do (`why` says why); `room.closed` keeps it so a
+ * later session-state does not turn them back on. */
+export function lockOut(room, why) {
+  room.closed = why;
+  if (why.includes("removed")) sessionStorage.setItem(removedKey(room.sessionId), "1");
+  byId("language").disabled = true;
+  room.run.setEnded(true, why);
+  room.chat.enabled = false;
+  if (room.notes !== null) room.notes.enabled = false;
+  room.people.removable = false;
+  byId("end").hidden = true;
 }

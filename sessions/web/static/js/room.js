@@ -3,12 +3,12 @@
 
 import { FollowCandidate, InterviewTimer, RoomNotices } from "./awareness.js";
 import { ChatPanel } from "./chat.js";
-import { ConnectionBadge } from "./connection.js";
+import { closedForGood, ConnectionBadge, lockOut, REMOVED_TEXT, removedKey } from "./connection.js";
 import { applyTheme, comfortExtensions, loadPrefs, SettingsMenu } from "./editor_prefs.js";
 import { resizablePanes } from "./panes.js";
 import { byId, h } from "./dom.js";
 import { RoomEditor } from "./editor.js";
-import { clientId, credentials, pageNonce, renewClientId, saveName, savedName } from "./identity.js";
+import { clientId, credentials, pageNonce, saveName, savedName } from "./identity.js";
 import { NotesPanel, removeNotesPanel } from "./notes.js";
 import { OTClient, OutOfStep } from "./ot_client.js";
 import { Palette } from "./palette.js";
@@ -20,8 +20,6 @@ import { RoomSocket } from "./socket.js";
 const CURSOR_THROTTLE_MS = 60;
 const RESYNC_ERRORS = new Set(["revision-too-old", "invalid-revision", "invalid-operation"]);
 const RATE_LIMIT_RETRY_MS = 1000;
-const REMOVED_TEXT = "The interviewer removed you from this session. You cannot rejoin it.";
-const removedKey = (sessionId) => `interview:removed:${sessionId}`;
 
 class Room {
   constructor({ sessionId, name, role, token }) {
@@ -326,50 +324,12 @@ class Room {
     this.run.setEnded(ended);
     this.people.removable = !ended && this.role === "interviewer";
     this.badge.setEnded(ended);
-    if (this.closed) this.lockOut(this.closed);
+    if (this.closed) lockOut(this, this.closed);
   }
 
   showStatus(status) {
     this.badge.show(status);
-    const { state, reason } = status;
-    if (state === "closed") {
-      this.editor?.setReadOnly(true);
-      this.lockOut(reason || "You are disconnected.");
-      if (reason) {
-        const banner = byId("readonly");
-        banner.textContent = `${reason} The code is read-only here now.`;
-        banner.hidden = false;
-      }
-      this.offerReconnect(reason);
-    }
-  }
-
-  /** This page can no longer act (removed, replaced, disconnected for good): Run, Language,
-   * Send and notes are disabled, each saying why, instead of silently doing nothing. */
-  lockOut(why) {
-    this.closed = why;
-    if (why.includes("removed")) sessionStorage.setItem(removedKey(this.sessionId), "1");
-    byId("language").disabled = true;
-    this.run.setEnded(true, why);
-    this.chat.enabled = false;
-    if (this.notes !== null) this.notes.enabled = false;
-    this.people.removable = false;
-    byId("end").hidden = true;
-  }
-
-  offerReconnect(reason) {
-    if (!reason || !reason.includes("another tab")) return;
-    const banner = byId("readonly");
-    const button = h("button", { type: "button", text: "Use this tab instead" });
-    button.addEventListener("click", () => {
-      this.clientId = renewClientId();
-      this.closed = null;
-      this.socket.stopped = false;
-      this.socket.start();
-      banner.hidden = true;
-    });
-    banner.replaceChildren(h("span", { text: `${reason} ` }), button);
-    banner.hidden = false;
+    if (status.state === "closed") closedForGood(this, status.reason);
   }
 
   wireControls() {

@@ -45,9 +45,18 @@ export class RoomSocket {
     this.open("connecting");
   }
 
-  /** Reconnect now if a retry is waiting (the network is back, or the person asked). */
+  /** Reconnect now if a retry is waiting (the network is back, or the person asked); while
+   * joined, check the connection at once instead (a ping, PONG_MS to answer). */
   retryNow() {
-    if (this.stopped || this.ws !== null) return;
+    if (this.stopped) return;
+    if (this.ws !== null) {
+      if (this.joined && this.ws.readyState === WebSocket.OPEN) {
+        this.lastHeard = Math.min(this.lastHeard, performance.now() - HEARTBEAT_MS);
+        this.pinged = performance.now();
+        this.ws.send('{"type":"ping","ref":"heartbeat"}');
+      }
+      return;
+    }
     clearTimeout(this.timer);
     this.attempt = 0;
     this.open("reconnecting");
