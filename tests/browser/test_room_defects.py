@@ -329,3 +329,36 @@ async def test_the_landing_page_warns_the_links_are_shown_once_and_copies_all_th
         f"Interviewer (private): {await page.input_value('#link-interviewer')}",
         f"Observer (private): {await page.input_value('#link-observer')}",
     ]
+
+
+async def test_the_panes_resize_by_dragging_or_with_the_keys_and_keep_their_width(
+    browser: Any, server: TestServer
+):
+    session = await create_session(server, code="x = 1\n")
+    context = await browser.new_context(viewport={"width": 1400, "height": 860})
+    room = f"{base_url(server)}/s/{session['id']}#interviewer={session['interviewerToken']}"
+    page = await open_room(context, room, "Ivy")
+    width = "() => document.querySelector('.layout > .problem').getBoundingClientRect().width"
+    before = await page.evaluate(width)
+
+    await page.focus(".gutter[data-side=left]")
+    for _ in range(3):
+        await page.keyboard.press("ArrowRight")
+    wider = await page.evaluate(width)
+    assert wider > before + 50, (before, wider)
+    assert await page.get_attribute(".gutter[data-side=left]", "aria-valuenow") == "28"
+
+    box = await page.locator(".gutter[data-side=right]").bounding_box()
+    assert box is not None
+    side = "() => document.querySelector('.layout > .side').getBoundingClientRect().width"
+    side_before = await page.evaluate(side)
+    await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 100)
+    await page.mouse.down()
+    await page.mouse.move(box["x"] - 140, box["y"] + 100, steps=5)
+    await page.mouse.up()
+    assert await page.evaluate(side) > side_before + 100
+
+    again = await context.new_page()
+    await again.goto(f"{base_url(server)}/s/{session['id']}")
+    await again.wait_for_selector(".cm-content")
+    assert abs(await again.evaluate(width) - wider) < 2
