@@ -104,6 +104,11 @@ class Participant:
     edits: int = 0
     chat_messages: int = 0
     first_edit_at: float | None = None
+    client_id: str | None = None
+    """The ``clientId`` the person joined with: a rejoin with it is the same person (never
+    shown to anyone)."""
+    colour: int = 0
+    """The person's colour, an index into the room's palette, kept for the session's life."""
 
 
 class Timeline:

@@ -137,6 +137,8 @@ def participant_json(p: Participant) -> dict[str, Any]:
         "edits": p.edits,
         "chat_messages": p.chat_messages,
         "first_edit_at": p.first_edit_at,
+        "client_id": p.client_id,
+        "colour": p.colour,
     }
 
 

@@ -91,6 +91,7 @@ def _schemas(config: Config, problems: list[str]) -> dict[str, Schema]:
                             "name": {"type": "string"},
                             "role": {"type": "string"},
                             "joinedAt": timestamp,
+                            "colour": {"type": "integer", "minimum": 0, "maximum": 7},
                         },
                     },
                 },
