@@ -7,6 +7,7 @@ import { byId, clock, h } from "./dom.js";
 import { languageSupport, shadowMount } from "./editor.js";
 import { credentials } from "./identity.js";
 import * as ot from "./ot.js";
+import { summary } from "./run_text.js";
 
 const PLAY_STEP_MS = 120;
 
@@ -27,6 +28,7 @@ function describe(event) {
     case "problem-change": return `set the problem to ${event.problem}`;
     case "session-ended": return "ended the interview";
     default:
+      if (event.type === "run-result") return `ran the code: ${summary(event).text}`;
       if (event.type.startsWith("run")) return `ran the code${event.status ? `: ${event.status}` : ""}`;
       return event.type;
   }
