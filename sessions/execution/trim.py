@@ -46,7 +46,7 @@ class StackTrim:
         text = self.partial + text
         self.partial = ""
         lines = text.splitlines(keepends=True)
-        if lines and not final and not lines[-1].endswith(("\n", "\r")):
-            if _could_be_internal(lines[-1]):
-                self.partial = lines.pop()
+        unfinished = lines and not final and not lines[-1].endswith(("\n", "\r"))
+        if unfinished and _could_be_internal(lines[-1]):
+            self.partial = lines.pop()
         return "".join(line for line in lines if not internal(line.rstrip("\r\n")))
