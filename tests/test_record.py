@@ -449,6 +449,13 @@ async def test_report_summarises_the_interview(client: Client, clock: FakeClock)
                 "leftAt": None,
                 "edits": 1,
                 "chatMessages": 1,
+                "signals": {
+                    "pastes": 0,
+                    "pastedChars": 0,
+                    "pastesFromOutside": 0,
+                    "focusLosses": 0,
+                    "awaySeconds": 0.0,
+                },
             },
         ],
         "editsByParticipant": {ivan_id: 0, cara_id: 1},

@@ -109,6 +109,22 @@ class Participant:
     shown to anyone)."""
     colour: int = 0
     """The person's colour, an index into the room's palette, kept for the session's life."""
+    pastes: int = 0
+    pasted_chars: int = 0
+    outside_pastes: int = 0
+    """Pastes of text not copied inside the room's editor."""
+    focus_losses: int = 0
+    away_seconds: float = 0.0
+
+    def signals(self) -> dict[str, Any]:
+        """The person's signals so far (pastes, focus losses), as the report shows them."""
+        return {
+            "pastes": self.pastes,
+            "pastedChars": self.pasted_chars,
+            "pastesFromOutside": self.outside_pastes,
+            "focusLosses": self.focus_losses,
+            "awaySeconds": self.away_seconds,
+        }
 
 
 class Timeline:

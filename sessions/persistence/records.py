@@ -139,6 +139,11 @@ def participant_json(p: Participant) -> dict[str, Any]:
         "first_edit_at": p.first_edit_at,
         "client_id": p.client_id,
         "colour": p.colour,
+        "pastes": p.pastes,
+        "pasted_chars": p.pasted_chars,
+        "outside_pastes": p.outside_pastes,
+        "focus_losses": p.focus_losses,
+        "away_seconds": p.away_seconds,
     }
 
 
