@@ -8,6 +8,7 @@ import { languageSupport, shadowMount } from "./editor.js";
 import { credentials } from "./identity.js";
 import * as ot from "./ot.js";
 import { summary } from "./run_text.js";
+import { describeSignal } from "./signals.js";
 
 const PLAY_STEP_MS = 120;
 
@@ -27,6 +28,7 @@ function describe(event) {
     case "language-change": return `switched the language to ${event.language}`;
     case "problem-change": return `set the problem to ${event.problem}`;
     case "session-ended": return "ended the interview";
+    case "signal": return describeSignal(event);
     default:
       if (event.type === "run-result") return `ran the code: ${summary(event).text}`;
       if (event.type.startsWith("run")) return `ran the code${event.status ? `: ${event.status}` : ""}`;

@@ -11,6 +11,7 @@ import { Palette } from "./palette.js";
 import { PeoplePanel } from "./people.js";
 import { ProblemPanel } from "./problem.js";
 import { RunPanel } from "./run.js";
+import { Signals } from "./signals.js";
 import { RoomSocket } from "./socket.js";
 
 const CURSOR_THROTTLE_MS = 60;
@@ -47,6 +48,7 @@ class Room {
     this.problem = new ProblemPanel({ canPick: role === "interviewer", send });
     this.run = new RunPanel({ send, visible: role !== "observer" });
     this.run.load();
+    this.signals = new Signals({ role, send, editorHost: byId("editor") });
     this.socket = new RoomSocket({
       url: () => this.joinUrl(),
       joinFrame: () => (this.token ? { type: "auth", token: this.token } : null),
@@ -118,6 +120,7 @@ class Room {
       case "problem-update": return this.problem.show(frame.problem);
       case "session-ended": return this.setEnded(true);
       case "error": return this.failed(frame);
+      case "signal": return this.signals.show(frame);
       default:
         if (frame.type.startsWith("run-")) this.run.handle(frame);
     }
@@ -158,6 +161,7 @@ class Room {
       if (cursor.userId !== this.me) this.remoteCursor(cursor.userId, session.revision, cursor.ranges);
     }
     this.setEnded(session.status === "ended");
+    this.signals.joined(frame);
     this.sendCursor();
   }
 
@@ -287,6 +291,7 @@ class Room {
     this.chat.enabled = !ended;
     if (this.notes !== null) this.notes.enabled = !ended;
     this.run.setEnded(ended);
+    this.signals.ended = ended;
     this.people.removable = !ended && this.role === "interviewer";
     if (ended) byId("connection").textContent = "session ended";
   }
