@@ -43,6 +43,7 @@ def build_report(session: Session, now: float) -> dict[str, Any]:
                 "leftAt": iso(p.left_at) if p.left_at is not None else None,
                 "edits": p.edits,
                 "chatMessages": p.chat_messages,
+                "colour": p.colour,
                 **({"signals": p.signals()} if p.role == "candidate" else {}),
             }
             for p in participants
