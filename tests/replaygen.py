@@ -1,0 +1,126 @@
+"""Generate a recorded interview for the replay's tests and benchmark: an interviewer and a
+candidate typing code over hours, with idle gaps, chat, notes, runs and signals, written
+straight into a session through the domain's own actions (no sockets; the timeline is what a
+real interview leaves).
+
+``generate(session, changes=20_000, seconds=7200)`` is the benchmark's 2-hour session
+(docs/benchmarks.md, "Replay"); the tests use small ones.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from sessions.protocol.messages import ChatMessage, CodeChange, JoinSession, Note, Signal
+from sessions.room import editing, interview, presence, signals
+from sessions.room.outcome import Outcome
+from sessions.room.report import RUN_RESULT
+from sessions.room.session import Member, Session
+
+WORDS = ("total", "seen", "index", "value", "result", "left", "right", "count", "+=", "==")
+
+
+class _Peer:
+    def send(self, data: bytes) -> None:
+        pass
+
+    def close(self, code: int, reason: str) -> None:
+        pass
+
+
+@dataclass
+class Recorded:
+    """What was generated: the members, and when the interview starts and ends."""
+
+    interviewer: Member
+    candidate: Member
+    start: float
+    end: float
+
+
+def people(session: Session, now: float) -> tuple[Member, Member]:
+    """An interviewer (Ivy) and a candidate (Cam) join at ``now``."""
+    ivy, _ = presence.join(
+        session,
+        JoinSession(session.id, "Ivy", "interviewer", session.interviewer_token, None, True),
+        _Peer(),
+        now,
+    )
+    cam, _ = presence.join(
+        session, JoinSession(session.id, "Cam", "candidate", None, None, True), _Peer(), now
+    )
+    return ivy, cam
+
+
+def insert(session: Session, member: Member, at: int, text: str, now: float) -> None:
+    """``member`` types ``text`` at code point ``at`` (one change)."""
+    length = len(session.document.text)
+    ops = [x for x in (at, text, length - at) if x]
+    change = CodeChange(None, ops, session.document.revision, None)
+    editing.change_code(session, member, change, now)
+
+
+def delete(session: Session, member: Member, at: int, count: int, now: float) -> None:
+    length = len(session.document.text)
+    ops = [x for x in (at, -count, length - at - count) if x]
+    change = CodeChange(None, ops, session.document.revision, None)
+    editing.change_code(session, member, change, now)
+
+
+def run_result(session: Session, member: Member, now: float, passed: int) -> None:
+    """A run's timeline event, as sessions.web.runs records one."""
+    change = Outcome().changing(session)
+    change.event(
+        now,
+        RUN_RESULT,
+        member.user_id,
+        member.name,
+        runId=f"r-{now:.0f}",
+        revision=session.document.revision,
+        language=session.language,
+        output="checking 6 cases\n",
+        status="ok",
+        exitCode=0,
+        wallSeconds=0.2,
+        cpuSeconds=0.1,
+        tests=[{"name": f"t{i}", "passed": i < passed} for i in range(6)],
+        passed=passed,
+        total=6,
+    )
+
+
+def generate(
+    session: Session, *, changes: int = 20_000, seconds: float = 7200.0, seed: int = 19
+) -> Recorded:
+    """Fill ``session`` with ``changes`` code changes spread over ``seconds``, starting
+    ``seconds`` before its creation time: bursts of typing (mostly the candidate, at the end
+    of the code; sometimes the interviewer, at the top), idle gaps, a chat message, a note, a
+    run and signals every few hundred changes."""
+    rng = random.Random(seed)
+    start = session.created_at - seconds - 60
+    session.created_at = session.timeline.base_at = start
+    ivy, cam = people(session, start)
+    step = seconds / changes
+    now = start + 1
+    for n in range(changes):
+        now += step * (0.2 if rng.random() < 0.9 else 8.0)
+        member = ivy if n % 10 == 9 else cam
+        text = session.document.text
+        if member is ivy:
+            insert(session, ivy, 0, "# ", now)
+        elif text and rng.random() < 0.12:
+            delete(session, cam, len(text) - 1, 1, now)
+        elif rng.random() < 0.06:
+            insert(session, cam, len(text), "\n" + "    " * rng.randrange(3), now)
+        else:
+            insert(session, cam, len(text), rng.choice(WORDS) + " ", now)
+        if n % 500 == 250:
+            chat = ChatMessage(f"question {n}?", "question", None)
+            interview.chat(session, cam, chat, now)
+            interview.note(session, ivy, Note(f"note at change {n}"), now)
+            signals.signal(session, cam, Signal("paste", chars=40 + n % 60, lines=3), now)
+            signals.signal(session, cam, Signal("focus-lost", hidden=True), now)
+            signals.signal(session, cam, Signal("focus-back", hidden=True, seconds=4.0), now)
+            run_result(session, cam, now, passed=n % 7)
+    return Recorded(ivy, cam, start, now)
