@@ -92,6 +92,10 @@ def _event(entry: RawEvent) -> Event:
     return Event(seq, at, type_, user_id, name, _unpack(data))
 
 
+record_event = _event
+"""An event as readers see it, from the way the timeline keeps it (see :meth:`Timeline.frozen`)."""
+
+
 @dataclass(slots=True)
 class Participant:
     """Everything the report says about one person (kept for the session's life)."""

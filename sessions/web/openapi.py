@@ -189,6 +189,11 @@ def _session_paths() -> dict[str, Schema]:
                                 "required": ["events", "count"],
                                 "properties": {
                                     "baseRevision": {"type": "integer"},
+                                    "base": {
+                                        "type": "object",
+                                        "description": "code, language and time the "
+                                        "events start from (the replay's first state)",
+                                    },
                                     "events": {"type": "array", "items": {"type": "object"}},
                                     "count": {"type": "integer"},
                                 },

@@ -5,47 +5,24 @@ docs/benchmarks.md)."""
 
 from __future__ import annotations
 
-import json
+import re
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 
+from bench.replay_session import SCRUB, generate, small
 from sessions.config import Config
-from sessions.protocol.messages import ChatMessage, Signal
-from sessions.room import interview, signals
 from sessions.room.session import Session
 from sessions.web.app import create_app
 from sessions.web.keys import STORE
 from tests.browser.conftest import base_url, editor_text
-from tests.replaygen import delete, generate, insert, people, run_result
 
-GAP = 600.0
 SHADOW = "document.querySelector('.editor-host').shadowRoot"
 MARKS = f"""(selector) => [...{SHADOW}.querySelectorAll(selector)].map((e) => e.textContent)"""
 HEAT = f"""() => [...{SHADOW}.querySelectorAll('.cm-line')].map((e) => e.dataset.edits ?? null)"""
 POSITION = "() => Number(document.getElementById('scrub').value)"
-
-
-def small(session: Session) -> dict[str, float]:
-    """Ivy (colour 0) and Cam (colour 1): Cam types "aaa", a line break and "b"; Ivy puts
-    "X" first; Cam asks in the chat; ten idle minutes; Cam types "c", runs, pastes."""
-    t0 = session.created_at - 3600
-    session.created_at = session.timeline.base_at = t0
-    ivy, cam = people(session, t0)
-    for i in range(3):
-        insert(session, cam, i, "a", t0 + 1 + i)
-    insert(session, cam, 3, "\n", t0 + 4)
-    insert(session, cam, 4, "b", t0 + 5)
-    insert(session, ivy, 0, "X", t0 + 6)
-    interview.chat(session, cam, ChatMessage("ready?", "message", None), t0 + 7)
-    insert(session, cam, 6, "c", t0 + 7 + GAP)
-    run_result(session, cam, t0 + 8 + GAP, passed=2)
-    signals.signal(session, cam, Signal("paste", chars=12, lines=2), t0 + 9 + GAP)
-    insert(session, cam, 7, "dd", t0 + 10 + GAP)
-    delete(session, cam, 7, 1, t0 + 11 + GAP)
-    return {"start": t0}
 
 
 async def open_replay(browser: Any, server: TestServer, session: Session) -> Any:
@@ -104,7 +81,9 @@ async def test_clicking_an_event_jumps_to_its_moment_and_shows_the_run_there(
     status = await page.inner_text("#replay-run-status")
     assert status.startswith("Cam ran revision 7 (python): Failed in 0.20 s; 2 of 6 tests passed")
     assert await page.inner_text("#replay-run-output") == "checking 6 cases\n"
-    markers = await page.eval_on_selector_all("#markers .marker", "(m) => m.map((e) => e.className)")
+    markers = await page.eval_on_selector_all(
+        "#markers .marker", "(m) => m.map((e) => e.className)"
+    )
     assert markers == [
         "marker marker-join",
         "marker marker-join",
@@ -160,40 +139,20 @@ async def test_idle_gaps_are_skipped_only_when_asked(browser: Any, replay_server
     assert waited is None  # without skipping, 10 minutes at 8x is 75 s
 
 
-SCRUB = """async ([frames, mode]) => {
-  const scrub = document.getElementById("scrub");
-  const max = Number(scrub.max);
-  const times = [];
-  let last = performance.now();
-  let seed = 7;
-  for (let i = 0; i < frames; i++) {
-    seed = (seed * 16807) % 2147483647;
-    const value = mode === "random" ? seed % (max + 1) : Math.round((max * i) / (frames - 1));
-    scrub.value = String(value);
-    scrub.dispatchEvent(new Event("input"));
-    await new Promise((r) => requestAnimationFrame(r));
-    const now = performance.now();
-    times.push(now - last);
-    last = now;
-  }
-  times.sort((a, b) => a - b);
-  const at = (q) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
-  return { p50: at(0.5), p95: at(0.95), max: times[times.length - 1] };
-}"""
-
-
 @pytest.mark.timeout(300)
-async def test_a_two_hour_interview_with_20000_changes_opens_fast_and_scrubs_smoothly(
+async def test_a_two_hour_interview_with_20000_changes_opens_and_scrubs(
     browser: Any, replay_server: TestServer
 ):
+    """Works at full size; its timing is measured by ``python -m bench replay``
+    (docs/benchmarks.md, "Replay"), not here, where other tests share the machine."""
     session = replay_server.app[STORE].create("Two hours", "python", "")
     generate(session, changes=20_000, seconds=7200.0)
     assert len(session.timeline) > 20_000
     page = await open_replay(browser, replay_server, session)
-    opened_ms = float(await page.get_attribute("#replay-status", "data-load-ms") or "inf")
-    drag = await page.evaluate(SCRUB, [200, "drag"])
-    jumps = await page.evaluate(SCRUB, [200, "random"])
-    figures = {"openedMs": round(opened_ms), "drag": drag, "random": jumps}
-    print("REPLAY-BENCH " + json.dumps(figures))  # docs/benchmarks.md, "Replay"
-    assert opened_ms < 2000
-    assert drag["p95"] < 100 and jumps["p95"] < 100  # no visible stall
+    status = await page.inner_text("#replay-status")  # about two hours of typing
+    assert re.fullmatch(r"20000 changes · [12]:\d\d:\d\d", status), status
+    assert await editor_text(page) == session.document.text
+    figures = await page.evaluate(SCRUB, [20, "random"])
+    assert figures["frame"]["max"] > 0
+    await page.locator("#scrub").fill("0")
+    assert await editor_text(page) == ""

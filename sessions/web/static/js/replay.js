@@ -30,9 +30,11 @@ function describe(event) {
   }
 }
 
+const TIME_OF_DAY = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+
 /** A time of day to the second. */
 function wallClock(ms) {
-  return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return TIME_OF_DAY.format(ms);
 }
 
 async function getJson(url, token) {
@@ -158,19 +160,26 @@ class Player {
     if (p === this.position) return;
     this.position = p;
     this.scrub.value = String(p);
+    const shown = this.shownCount;
     const state = this.model.stateAt(p);
     const language = this.model.lastBefore(p, "language-change")?.language ?? this.baseLanguage;
-    this.editor.show(state, language);
+    const changes = shown === undefined ? null : this.model.changesBetween(shown, state.count, state.text);
+    this.editor.show(state, language, changes);
+    this.shownCount = state.count;
     byId("code-language").textContent = `(${language})`;
     const revision = state.count === 0 ? this.baseRevision : this.model.edits[state.count - 1].revision;
     const at = this.model.timeAt(p);
     const text = `${wallClock(at)} · +${elapsed(at - this.model.start)} of ${elapsed(this.model.end - this.model.start)} · revision ${revision}`;
     byId("position").textContent = text;
     this.scrub.setAttribute("aria-valuetext", text);
-    for (const item of this.items) {
+    const from = Math.min(this.lastShown ?? 0, p);
+    const to = Math.max(this.lastShown ?? this.model.length, p);
+    for (const item of this.items) { // only those the move passed over change
+      if (item.position < from || item.position > to) continue;
       item.li.classList.toggle("current", item.position <= p);
       item.li.classList.toggle("at", item.position === p);
     }
+    this.lastShown = p;
     this.showRun(this.model.lastBefore(p, "run-result"));
   }
 
@@ -205,30 +214,33 @@ async function main() {
   }
   const api = `/api/sessions/${encodeURIComponent(sessionId)}`;
   let timeline;
-  let base;
   let report;
+  const timings = { start: Math.round(performance.now()) };
   try {
-    timeline = await getJson(`${api}/timeline`, token);
-    [base, report] = await Promise.all([getJson(`${api}/replay?at=${timeline.baseRevision}`, token), getJson(`${api}/report`, token)]);
+    [timeline, report] = await Promise.all([getJson(`${api}/timeline`, token), getJson(`${api}/report`, token)]);
   } catch (err) {
     status.textContent = "failed";
     byId("replay-error").textContent = `Could not load the replay: ${err.message}`;
     byId("replay-error").hidden = false;
     return;
   }
+  const { base } = timeline;
   byId("replay-title").textContent = `Replay: ${report.name}`;
   document.title = `Replay: ${report.name}`;
   renderReport(report);
   const authors = new Map((report.participants || []).map((p) => [p.userId, p.colour ?? 0]));
   byId("authors").replaceChildren(...(report.participants || []).filter((p) => p.edits > 0).map((p) =>
     h("li", {}, h("span", { class: `swatch user-c${p.colour ?? 0}`, "aria-hidden": "true" }), h("span", { text: `${p.name} (${p.role})` }))));
+  timings.fetched = Math.round(performance.now());
   const model = new ReplayModel({ baseText: base.code, baseAt: base.at, events: timeline.events, authors });
+  timings.model = Math.round(performance.now());
   byId("replay-main").hidden = false;
   const editor = new ReplayEditor(byId("replay-editor"));
   const player = new Player(model, editor, { baseLanguage: base.language, baseRevision: timeline.baseRevision });
   player.listEvents();
   player.show(model.length);
   status.dataset.loadMs = String(Math.round(performance.now())); // since the navigation began
+  status.dataset.timings = JSON.stringify(timings);
   status.textContent = `${model.edits.length} changes · ${elapsed(model.end - model.start)}`;
   status.dataset.ready = "true";
 }

@@ -12,6 +12,7 @@
 import * as ot from "./ot.js";
 
 export const CHECKPOINT = 256;
+const MAX_COMPOSED = 4096; // a longer jump is shown through a diff of the texts
 const NOBODY = -1;
 
 /** Runs after `changes` ({from, to, insert}, ascending, against the old text) by `author`. */
@@ -219,10 +220,15 @@ export class ReplayModel {
     this.edits = events.filter((e) => e.type === "code-change");
     // editsBefore[p]: the code changes among the first p moments (p = 0: none).
     this.editsBefore = new Uint32Array(this.moments.length + 1);
+    // lastOf[type][p]: the index of the last moment of that type among the first p (or -1).
+    this.lastOf = { "run-result": new Int32Array(this.moments.length + 1), "language-change": new Int32Array(this.moments.length + 1) };
+    this.lastOf["run-result"][0] = -1;
+    this.lastOf["language-change"][0] = -1;
     let count = 0;
     this.moments.forEach(({ event }, i) => {
       if (event.type === "code-change") count += 1;
       this.editsBefore[i + 1] = count;
+      for (const [type, last] of Object.entries(this.lastOf)) last[i + 1] = event.type === type ? i : last[i];
     });
     const startAt = Date.parse(baseAt);
     this.start = Number.isNaN(startAt) ? (this.moments[0]?.at ?? 0) : Math.min(startAt, this.moments[0]?.at ?? startAt);
@@ -274,6 +280,27 @@ export class ReplayModel {
     return state;
   }
 
+  /** Editor changes turning the text after `from` code changes into the text after `to`
+   * (`textTo`), as the edits in between made them: two small changes far apart stay two
+   * small changes, where a diff of the texts would span everything between them. Null when
+   * that would cost more than a diff (a long jump, or text outside the BMP). */
+  changesBetween(from, to, textTo) {
+    if (from === to || this.final.wide || Math.abs(to - from) > MAX_COMPOSED) return null;
+    const [low, high] = from < to ? [from, to] : [to, from];
+    let op = this.edits[low].ops;
+    for (let i = low + 1; i < high; i++) op = composeNarrow(op, this.edits[i].ops);
+    if (from < to) return changesOf(op);
+    // Backwards: undo `op`, which turned `textTo` into the shown text.
+    const undo = [];
+    let index = 0; // in textTo
+    for (const item of op) {
+      if (typeof item === "string") undo.push(-item.length);
+      else if (item > 0) { undo.push(item); index += item; }
+      else { undo.push(textTo.slice(index, index - item)); index -= item; }
+    }
+    return changesOf(undo);
+  }
+
   /** The time of position `p` (ms since the epoch): that of its last event, else the start. */
   timeAt(p) {
     return p === 0 ? this.start : this.moments[p - 1].at;
@@ -296,12 +323,11 @@ export class ReplayModel {
     return lo;
   }
 
-  /** The last event of `type` at or before position `p`, or null. */
+  /** The last event of `type` (`run-result` or `language-change`) among the first `p`
+   * moments, or null. */
   lastBefore(p, type) {
-    for (let i = Math.min(p, this.moments.length) - 1; i >= 0; i--) {
-      if (this.moments[i].event.type === type) return this.moments[i].event;
-    }
-    return null;
+    const i = this.lastOf[type][Math.max(0, Math.min(p, this.moments.length))];
+    return i < 0 ? null : this.moments[i].event;
   }
 }
 

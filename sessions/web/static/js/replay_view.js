@@ -20,6 +20,26 @@ const decorations = StateField.define({
   provide: (field) => EditorView.decorations.from(field),
 });
 
+// Decorations are made once per kind and reused: CodeMirror compares the new set with the
+// old on every update, and the same object compares equal at once.
+const authorMarks = new Map();
+const heatLines = new Map();
+const LAST_CHANGE = Decoration.mark({ class: "last-change" });
+
+function authorMark(who) {
+  if (!authorMarks.has(who)) authorMarks.set(who, Decoration.mark({ class: `author user-c${who}` }));
+  return authorMarks.get(who);
+}
+
+function heatLine(level, count) {
+  const key = `${level}:${count}`;
+  if (!heatLines.has(key)) {
+    const attributes = { "data-edits": String(count), title: `edited ${count}×` };
+    heatLines.set(key, Decoration.line({ class: `heat heat-${level}`, attributes }));
+  }
+  return heatLines.get(key);
+}
+
 /** The change turning `before` into `after`: the differing middle only. */
 function middle(before, after) {
   let start = 0;
@@ -60,15 +80,18 @@ export class ReplayEditor {
     });
   }
 
-  /** Show `state` (text, runs, heat, last) in `language`. */
-  show(state, language) {
+  /** Show `state` (text, runs, heat, last) in `language`; `changes` (optional) turn the
+   * text shown now into the state's, else they are found by comparing the texts. */
+  show(state, language, changes = null) {
     const effects = [];
     if (language !== this.currentLanguage) {
       this.currentLanguage = language;
       effects.push(this.language.reconfigure(languageSupport(language)));
     }
-    const before = this.view.state.doc.toString();
-    const changes = before === state.text ? [] : [middle(before, state.text)];
+    if (changes === null) {
+      const before = this.view.state.doc.toString();
+      changes = before === state.text ? [] : [middle(before, state.text)];
+    }
     effects.push(setDecorations.of(this.decorate(state)));
     this.view.dispatch({ changes, effects });
   }
@@ -78,12 +101,12 @@ export class ReplayEditor {
     if (this.showAuthors) {
       let at = 0;
       for (const { len, who } of state.runs) {
-        if (who >= 0 && len > 0) ranges.push(Decoration.mark({ class: `author user-c${who}` }).range(at, at + len));
+        if (who >= 0 && len > 0) ranges.push(authorMark(who).range(at, at + len));
         at += len;
       }
       if (state.last !== null) {
         for (const { from, to } of state.last.ranges) {
-          if (to > from) ranges.push(Decoration.mark({ class: "last-change" }).range(from, to));
+          if (to > from) ranges.push(LAST_CHANGE.range(from, to));
         }
       }
     }
@@ -91,10 +114,7 @@ export class ReplayEditor {
       const max = state.heat.reduce((a, b) => Math.max(a, b), 0);
       state.heat.forEach((count, line) => {
         const level = heatLevel(count, max);
-        if (level > 0) {
-          const attributes = { "data-edits": String(count), title: `edited ${count}×` };
-          ranges.push(Decoration.line({ class: `heat heat-${level}`, attributes }).range(state.starts[line]));
-        }
+        if (level > 0) ranges.push(heatLine(level, count).range(state.starts[line]));
       });
     }
     return Decoration.set(ranges, true);

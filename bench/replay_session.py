@@ -124,3 +124,54 @@ def generate(
             signals.signal(session, cam, Signal("focus-back", hidden=True, seconds=4.0), now)
             run_result(session, cam, now, passed=n % 7)
     return Recorded(ivy, cam, start, now)
+
+
+GAP = 600.0
+
+
+def small(session: Session) -> dict[str, float]:
+    """Ivy (colour 0) and Cam (colour 1): Cam types "aaa", a line break and "b"; Ivy puts
+    "X" first; Cam asks in the chat; ten idle minutes; Cam types "c", runs, pastes."""
+    t0 = session.created_at - 3600
+    session.created_at = session.timeline.base_at = t0
+    ivy, cam = people(session, t0)
+    for i in range(3):
+        insert(session, cam, i, "a", t0 + 1 + i)
+    insert(session, cam, 3, "\n", t0 + 4)
+    insert(session, cam, 4, "b", t0 + 5)
+    insert(session, ivy, 0, "X", t0 + 6)
+    interview.chat(session, cam, ChatMessage("ready?", "message", None), t0 + 7)
+    insert(session, cam, 6, "c", t0 + 7 + GAP)
+    run_result(session, cam, t0 + 8 + GAP, passed=2)
+    signals.signal(session, cam, Signal("paste", chars=12, lines=2), t0 + 9 + GAP)
+    insert(session, cam, 7, "dd", t0 + 10 + GAP)
+    delete(session, cam, 7, 1, t0 + 11 + GAP)
+    return {"start": t0}
+
+
+SCRUB = """async ([frames, mode]) => {
+  const scrub = document.getElementById("scrub");
+  const max = Number(scrub.max);
+  const times = [];
+  const work = [];
+  let last = performance.now();
+  let seed = 7;
+  for (let i = 0; i < frames; i++) {
+    seed = (seed * 16807) % 2147483647;
+    const value = mode === "random" ? seed % (max + 1) : Math.round((max * i) / (frames - 1));
+    scrub.value = String(value);
+    const before = performance.now();
+    scrub.dispatchEvent(new Event("input"));
+    work.push(performance.now() - before);
+    await new Promise((r) => requestAnimationFrame(r));
+    const now = performance.now();
+    times.push(now - last);
+    last = now;
+  }
+  const stats = (list) => {
+    list.sort((a, b) => a - b);
+    const at = (q) => Math.round(list[Math.min(list.length - 1, Math.floor(q * list.length))]);
+    return { p50: at(0.5), p95: at(0.95), max: Math.round(list[list.length - 1]) };
+  };
+  return { frame: stats(times), update: stats(work) };
+}"""
