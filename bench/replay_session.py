@@ -18,7 +18,18 @@ from sessions.room.outcome import Outcome
 from sessions.room.report import RUN_RESULT
 from sessions.room.session import Member, Session
 
-WORDS = ("total", "seen", "index", "value", "result", "left", "right", "count", "+=", "==")
+LINES = (
+    "def solve(values, target):",
+    "    seen = {}",
+    "    for index, value in enumerate(values):",
+    "        if target - value in seen:",
+    "            return [seen[target - value], index]",
+    "        seen[value] = index",
+    "    total = sum(values) + len(values) * 2",
+    "    return None",
+    "",
+)
+"""Python the candidate types, a word at a time, over and over (valid at every line's end)."""
 
 
 class _Peer:
@@ -103,19 +114,29 @@ def generate(
     ivy, cam = people(session, start)
     step = seconds / changes
     now = start + 1
-    for n in range(changes):
+    words = [
+        w + (" " if i < len(line.split(" ")) - 1 else "\n")
+        for line in LINES
+        for i, w in enumerate(line.split(" "))
+    ]
+    typed = 0
+    n = 0  # code changes made
+    while n < changes:
         now += step * (0.2 if rng.random() < 0.9 else 8.0)
-        member = ivy if n % 10 == 9 else cam
         text = session.document.text
-        if member is ivy:
-            insert(session, ivy, 0, "# ", now)
-        elif text and rng.random() < 0.12:
-            delete(session, cam, len(text) - 1, 1, now)
-        elif rng.random() < 0.06:
-            insert(session, cam, len(text), "\n" + "    " * rng.randrange(3), now)
+        if n % 10 == 9:  # the interviewer annotates the top line
+            insert(session, ivy, 0, "# " if n % 20 == 9 else "#", now)
+            n += 1
+        elif text and text[-1] != "\n" and n + 2 <= changes and rng.random() < 0.05:
+            insert(session, cam, len(text), "x", now)  # a typo, put right at once
+            now += step * 0.2
+            delete(session, cam, len(text), 1, now)
+            n += 2
         else:
-            insert(session, cam, len(text), rng.choice(WORDS) + " ", now)
-        if n % 500 == 250:
+            insert(session, cam, len(text), words[typed % len(words)], now)
+            typed += 1
+            n += 1
+        if n % 500 in (250, 251):  # once every 500 changes (a typo may step over 250)
             chat = ChatMessage(f"question {n}?", "question", None)
             interview.chat(session, cam, chat, now)
             interview.note(session, ivy, Note(f"note at change {n}"), now)
