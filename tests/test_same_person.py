@@ -54,7 +54,7 @@ async def test_a_reconnect_with_the_same_client_id_is_the_same_person(client: Cl
 
 
 def ivan_id(body: dict[str, Any]) -> str:
-    return next(p["userId"] for p in body["participants"] if p["name"] == "Ivan")
+    return str(next(p["userId"] for p in body["participants"] if p["name"] == "Ivan"))
 
 
 async def test_another_client_id_is_another_person_with_another_colour(client: Client):
