@@ -156,3 +156,25 @@ async def test_a_two_hour_interview_with_20000_changes_opens_and_scrubs(
     assert figures["frame"]["max"] > 0
     await page.locator("#scrub").fill("0")
     assert await editor_text(page) == ""
+
+
+async def test_the_replay_has_no_serious_accessibility_issue_and_no_page_scroll_at_any_width(
+    browser: Any, replay_server: TestServer
+):
+    from tests.browser.test_pages import axe_violations
+
+    session = replay_server.app[STORE].create("Replay", "python", "")
+    small(session)
+    url = f"{base_url(replay_server)}/s/{session.id}/replay#interviewer={session.interviewer_token}"
+    for width in (1400, 800, 390):
+        context = await browser.new_context(
+            bypass_csp=True, viewport={"width": width, "height": 800}
+        )  # bypass: to inject axe-core
+        page = await context.new_page()
+        await page.goto(url)
+        await page.wait_for_selector("#replay-status[data-ready]")
+        await page.click("#events li[data-type=run-result] button")  # the run panel shown
+        assert await axe_violations(page) == [], width
+        scroll = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        assert await page.evaluate(scroll) <= 0, width
+        await context.close()
