@@ -21,6 +21,7 @@ SCENARIOS = {
     "cluster": "bench.cluster",
     "exec": "bench.execbench",
     "browser": "bench.browser",
+    "replay": "bench.replay",
     "profile": "bench.profile",
 }
 SERVERS = {

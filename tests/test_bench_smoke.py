@@ -303,6 +303,16 @@ def test_browser_quick_reports_typing_and_first_load() -> None:
     assert set(report["first_load"]) == {"cold", "warm"}
 
 
+@pytest.mark.timeout(120)
+def test_replay_quick_measures_opening_and_scrubbing() -> None:
+    need_program("chromium")
+    report = json.loads(_run("replay", "--quick"))
+    assert report["changes"] == 1000
+    for run in (report["floor"], report["big"]):
+        assert run["openedMs"] > 0
+        assert set(run["drag"]) == set(run["random"]) == {"frame", "update"}
+
+
 @pytest.mark.timeout(90)
 def test_profile_quick_samples_each_load(tmp_path: Path) -> None:
     need(

@@ -20,6 +20,7 @@ from sessions.persistence.records import Numbering, Replay, ReplayError, record_
 from sessions.persistence.restore import restore
 from sessions.persistence.snapshot import session_from_json, session_to_json
 from sessions.protocol.messages import (
+    SIGNAL_KINDS,
     ChatMessage,
     CodeChange,
     Cursor,
@@ -27,8 +28,9 @@ from sessions.protocol.messages import (
     JoinSession,
     Note,
     Role,
+    Signal,
 )
-from sessions.room import editing, interview, presence
+from sessions.room import editing, interview, presence, signals
 from sessions.room.outcome import Change, Outcome
 from sessions.room.session import Member, Session
 from sessions.room.store import SessionStore
@@ -100,7 +102,7 @@ def act(session: Session, rng: random.Random, clock: FakeClock, members: list[Me
     """One random thing people do in a session, through the domain's actions."""
     clock.advance(rng.random())
     now = clock()
-    choice = rng.randrange(9)
+    choice = rng.randrange(10)
     if not members or (choice == 0 and len(members) < 5):
         role: Role = "interviewer" if not members else "candidate"
         request = JoinSession(
@@ -127,6 +129,10 @@ def act(session: Session, rng: random.Random, clock: FakeClock, members: list[Me
         return interview.note(session, members[0], Note(f"note {now}"), now)
     if choice == 7:
         return editing.update_settings(session, now, name=f"name {rng.randrange(3)}")
+    if choice == 8 and len(members) > 1:  # members[1:] are candidates
+        kind = rng.choice(SIGNAL_KINDS)
+        message = Signal(kind, seconds=round(rng.random() * 9, 1), chars=rng.randrange(99))
+        return signals.signal(session, rng.choice(members[1:]), message, now)
     if len(members) > 1:
         return presence.leave(session, members.pop(), now)
     return Outcome()

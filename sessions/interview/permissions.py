@@ -13,11 +13,14 @@ run-code           yes          yes        no
 end-session        yes          no         no
 remove-user        yes          no         no
 set-timer          yes          no         no
+send-signals       no           yes        no
+read-signals       yes          no         yes
 =================  ===========  =========  ========
 
 Observers shadow the interview: they see everything the interviewer sees, may chat and
-write private notes, and never touch the code. The README's table is generated from
-:data:`PERMISSIONS` (a test checks they agree).
+write private notes, and never touch the code. Signals (focus loss, pastes) come from the
+candidate's page and go to those who may read them, never back to candidates. The README's
+table is generated from :data:`PERMISSIONS` (a test checks they agree).
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ class Action(StrEnum):
     END_SESSION = "end-session"
     REMOVE_USER = "remove-user"
     SET_TIMER = "set-timer"
+    SEND_SIGNALS = "send-signals"
+    READ_SIGNALS = "read-signals"
 
 
 _DESCRIPTIONS: dict[Action, str] = {
@@ -52,14 +57,22 @@ _DESCRIPTIONS: dict[Action, str] = {
     Action.END_SESSION: "end the session",
     Action.REMOVE_USER: "remove a participant",
     Action.SET_TIMER: "set the interview timer",
+    Action.SEND_SIGNALS: "send signals (focus loss, pastes)",
+    Action.READ_SIGNALS: "see the candidate's signals",
 }
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
-    "interviewer": frozenset(Action),
+    "interviewer": frozenset(Action) - {Action.SEND_SIGNALS},
     "candidate": frozenset(
-        {Action.EDIT_CODE, Action.CHANGE_LANGUAGE, Action.CHAT, Action.RUN_CODE}
+        {
+            Action.EDIT_CODE,
+            Action.CHANGE_LANGUAGE,
+            Action.CHAT,
+            Action.RUN_CODE,
+            Action.SEND_SIGNALS,
+        }
     ),
-    "observer": frozenset({Action.CHAT, Action.WRITE_NOTE, Action.READ_NOTES}),
+    "observer": frozenset({Action.CHAT, Action.WRITE_NOTE, Action.READ_NOTES, Action.READ_SIGNALS}),
 }
 
 

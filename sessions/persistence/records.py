@@ -137,6 +137,13 @@ def participant_json(p: Participant) -> dict[str, Any]:
         "edits": p.edits,
         "chat_messages": p.chat_messages,
         "first_edit_at": p.first_edit_at,
+        "client_id": p.client_id,
+        "colour": p.colour,
+        "pastes": p.pastes,
+        "pasted_chars": p.pasted_chars,
+        "outside_pastes": p.outside_pastes,
+        "focus_losses": p.focus_losses,
+        "away_seconds": p.away_seconds,
     }
 
 

@@ -434,6 +434,62 @@ class CancelRun(ClientMessage, type="cancel-run"):
     ref: Ref = None
 
 
+SIGNAL_KINDS = ("focus-lost", "focus-back", "paste")
+MAX_SIGNAL_COUNT = 10_000_000
+"""The most characters or lines a paste may say it had (more is not believable)."""
+MAX_AWAY_SECONDS = 7 * 24 * 3600.0
+
+
+def _bounded_count(frame: dict[str, Any], field: str) -> int:
+    value = read_revision(frame, field)
+    if value is None:
+        raise InvalidMessage(f"field '{field}' is required")
+    if value > MAX_SIGNAL_COUNT:
+        raise InvalidMessage(f"field '{field}' must be at most {MAX_SIGNAL_COUNT}")
+    return value
+
+
+def _seconds(frame: dict[str, Any], field: str) -> float:
+    value = frame.get(field)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidMessage(f"field '{field}' must be a number of seconds")
+    if not 0 <= value <= MAX_AWAY_SECONDS:
+        raise InvalidMessage(f"field '{field}' must be between 0 and {MAX_AWAY_SECONDS:g}")
+    return round(float(value), 1)
+
+
+@dataclass(slots=True)
+class Signal(ClientMessage, type="signal"):
+    """What the candidate's page noticed: it lost focus or was hidden (``focus-lost``), it
+    came back after ``seconds`` (``focus-back``), or text was pasted into the editor
+    (``paste``: its size, and whether it was copied inside the room; never the text)."""
+
+    kind: str
+    hidden: bool = False
+    seconds: float = 0.0
+    chars: int = 0
+    lines: int = 0
+    from_room: bool = False
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> Signal:
+        kind = frame.get("kind")
+        if kind not in SIGNAL_KINDS:
+            raise InvalidMessage(f"field 'kind' must be one of {', '.join(SIGNAL_KINDS)}")
+        if kind == "paste":
+            return cls(
+                kind=kind,
+                chars=_bounded_count(frame, "chars"),
+                lines=_bounded_count(frame, "lines"),
+                from_room=read_bool(frame, "fromRoom", False),
+                ref=ref,
+            )
+        hidden = read_bool(frame, "hidden", False)
+        seconds = _seconds(frame, "seconds") if kind == "focus-back" else 0.0
+        return cls(kind=kind, hidden=hidden, seconds=seconds, ref=ref)
+
+
 CHAT_KINDS = ("message", "question")
 CLIENT_MESSAGE_TYPES: tuple[str, ...] = tuple(MESSAGES)
 """Every ``type`` a client may send, derived from the message classes above."""

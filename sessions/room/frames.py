@@ -98,6 +98,10 @@ def session_state(
     }
     if can(member.role, Action.READ_NOTES):
         state["notes"] = session.notes.to_json("note")
+    if can(member.role, Action.READ_SIGNALS):
+        state["signals"] = {
+            p.user_id: p.signals() for p in session.participants.values() if p.role == "candidate"
+        }
     if revision is not None:
         same_history = history_id is None or history_id == session.history_id
         missed = missed_since(session, revision) if same_history else None
@@ -229,6 +233,12 @@ def session_ended(user_id: str | None, *, deleted: bool = False) -> dict[str, An
 @builds("server-shutdown")
 def server_shutdown() -> dict[str, Any]:
     return {"type": "server-shutdown"}
+
+
+@builds("signal")
+def signal(user_id: str, name: str, kind: str, at: float, data: dict[str, Any]) -> dict[str, Any]:
+    """A candidate's page lost focus, came back, or had text pasted (never the text)."""
+    return {"type": "signal", "userId": user_id, "name": name, "kind": kind, "at": iso(at), **data}
 
 
 # --- runs ---------------------------------------------------------------------------------

@@ -65,6 +65,8 @@ class Member:
     address: str = ""
     client_id: str | None = None
     """The id the client chose for itself (``clientId``): never shown to others."""
+    colour: int = 0
+    """The person's palette index (:attr:`Participant.colour`)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,10 +74,11 @@ class Member:
             "name": self.name,
             "role": self.role,
             "joinedAt": iso(self.joined_at),
+            "colour": self.colour,
         }
 
     def you(self) -> dict[str, Any]:
-        return {"userId": self.user_id, "name": self.name, "role": self.role}
+        return {"userId": self.user_id, "name": self.name, "role": self.role, "colour": self.colour}
 
 
 @dataclass(slots=True, eq=False)
@@ -190,7 +193,10 @@ class Session:
         return self.members.get(member.user_id) is member
 
     def users(self) -> list[dict[str, Any]]:
-        return [member.to_json() for member in self.members.values()]
+        """Who is here, in the order they first joined (a rejoin keeps its place)."""
+        order = {user_id: index for index, user_id in enumerate(self.participants)}
+        members = sorted(self.members.values(), key=lambda m: order.get(m.user_id, len(order)))
+        return [member.to_json() for member in members]
 
     def is_interviewer_token(self, token: str | None) -> bool:
         """Constant-time comparison, so response timing says nothing about the token."""

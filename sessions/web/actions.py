@@ -34,8 +34,9 @@ from sessions.protocol.messages import (
     RunCode,
     SetProblem,
     SetTimer,
+    Signal,
 )
-from sessions.room import editing, frames, interview, presence, timer
+from sessions.room import editing, frames, interview, presence, signals, timer
 from sessions.room.outcome import Outcome
 from sessions.room.session import Member, Session
 from sessions.web import guards
@@ -242,3 +243,8 @@ def _run_code(turn: Turn, message: RunCode) -> Outcome:
 @handles(CancelRun)
 def _cancel_run(turn: Turn, message: CancelRun) -> Outcome:
     return turn.app[RUNS].cancel_run(turn.session, turn.member, message)
+
+
+@handles(Signal)
+def _signal(turn: Turn, message: Signal) -> Outcome:
+    return signals.signal(turn.session, turn.member, message, turn.now)

@@ -91,6 +91,7 @@ def _schemas(config: Config, problems: list[str]) -> dict[str, Schema]:
                             "name": {"type": "string"},
                             "role": {"type": "string"},
                             "joinedAt": timestamp,
+                            "colour": {"type": "integer", "minimum": 0, "maximum": 7},
                         },
                     },
                 },
@@ -188,6 +189,11 @@ def _session_paths() -> dict[str, Schema]:
                                 "required": ["events", "count"],
                                 "properties": {
                                     "baseRevision": {"type": "integer"},
+                                    "base": {
+                                        "type": "object",
+                                        "description": "code, language and time the "
+                                        "events start from (the replay's first state)",
+                                    },
                                     "events": {"type": "array", "items": {"type": "object"}},
                                     "count": {"type": "integer"},
                                 },

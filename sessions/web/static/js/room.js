@@ -15,6 +15,7 @@ import { Palette } from "./palette.js";
 import { PeoplePanel } from "./people.js";
 import { ProblemPanel } from "./problem.js";
 import { RunPanel } from "./run.js";
+import { Signals } from "./signals.js";
 import { RoomSocket } from "./socket.js";
 
 const CURSOR_THROTTLE_MS = 60;
@@ -61,6 +62,7 @@ class Room {
     this.problem = new ProblemPanel({ canPick: role === "interviewer", send });
     this.run = new RunPanel({ send, visible: role !== "observer" });
     this.run.load();
+    this.signals = new Signals({ role, send, editorHost: byId("editor") });
     this.socket = new RoomSocket({
       url: () => this.joinUrl(),
       joinFrame: () => (this.token ? { type: "auth", token: this.token } : null),
@@ -137,6 +139,7 @@ class Room {
       case "timer-update": return this.timer.set(frame.timer);
       case "session-ended": return this.setEnded(true);
       case "error": return this.failed(frame);
+      case "signal": return this.signals.show(frame);
       default:
         if (frame.type.startsWith("run-")) this.run.handle(frame);
     }
@@ -179,6 +182,7 @@ class Room {
       if (cursor.userId !== this.me) this.remoteCursor(cursor.userId, session.revision, cursor.ranges);
     }
     this.setEnded(session.status === "ended");
+    this.signals.joined(frame);
     this.sendCursor();
   }
 
@@ -322,6 +326,7 @@ class Room {
     this.chat.enabled = !ended;
     if (this.notes !== null) this.notes.enabled = !ended;
     this.run.setEnded(ended);
+    this.signals.ended = ended;
     this.people.removable = !ended && this.role === "interviewer";
     this.badge.setEnded(ended);
     if (this.closed) lockOut(this, this.closed);

@@ -2,15 +2,7 @@
 // hidden for observers, and disabled with the reason when the server cannot run the language.
 
 import { byId, h } from "./dom.js";
-
-const STATUS_TEXT = {
-  ok: "ok",
-  error: "error",
-  timeout: "time limit exceeded",
-  "memory-limit": "memory limit exceeded",
-  "output-limit": "output limit exceeded",
-  killed: "stopped",
-};
+import { failureText, summary } from "./run_text.js";
 
 export class RunPanel {
   constructor({ send, visible }) {
@@ -75,6 +67,7 @@ export class RunPanel {
       this.status.textContent = `Queued (position ${frame.position})…`;
     } else if (frame.type === "run-started") {
       this.running = frame.runId;
+      this.runLanguage = frame.language;
       this.output.textContent = "";
       this.tests.replaceChildren();
       this.status.textContent = `Running ${frame.language} (revision ${frame.revision}) for ${frame.name}…`;
@@ -82,17 +75,16 @@ export class RunPanel {
       this.output.append(h("span", { class: frame.stream, text: frame.data }));
     } else if (frame.type === "run-result") {
       this.running = null;
-      const tests = frame.total ? `; ${frame.passed} of ${frame.total} tests passed` : "";
-      const exit = frame.exitCode === null || frame.exitCode === undefined ? "" : `, exit code ${frame.exitCode}`;
-      const seconds = typeof frame.wallSeconds === "number" ? ` in ${frame.wallSeconds.toFixed(2)} s` : "";
-      this.status.textContent = `Finished: ${STATUS_TEXT[frame.status] ?? frame.status}${exit}${seconds}${tests}`;
+      const { verdict, text } = summary(frame);
+      this.status.textContent = text;
+      this.status.dataset.verdict = verdict;
       this.tests.replaceChildren(
         ...(frame.tests || []).map((t) =>
           h(
             "li",
             { class: t.passed ? "pass" : "fail" },
             h("strong", { text: `${t.passed ? "✓ passed" : "✗ failed"}: ${t.name}` }),
-            t.passed ? null : h("span", { text: ` expected ${JSON.stringify(t.expected)}, got ${JSON.stringify(t.actual)}${t.error ? ` (${t.error})` : ""}` }),
+            t.passed ? null : h("span", { text: ` ${failureText(t, this.runLanguage)}` }),
           ),
         ),
       );
