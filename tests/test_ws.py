@@ -53,6 +53,7 @@ async def test_join_replies_with_session_state(client: Client):
         "cursors": [],
         "chat": [],
         "problem": None,
+        "timer": {"startedAt": START, "endedAt": None, "plannedSeconds": None},
         "ref": 7,
     }
     await ws.close()
