@@ -12,6 +12,7 @@ read-notes         yes          no         yes
 run-code           yes          yes        no
 end-session        yes          no         no
 remove-user        yes          no         no
+draw               yes          yes        no
 =================  ===========  =========  ========
 
 Observers shadow the interview: they see everything the interviewer sees, may chat and
@@ -37,6 +38,7 @@ class Action(StrEnum):
     RUN_CODE = "run-code"
     END_SESSION = "end-session"
     REMOVE_USER = "remove-user"
+    DRAW = "draw"
 
 
 _DESCRIPTIONS: dict[Action, str] = {
@@ -49,12 +51,13 @@ _DESCRIPTIONS: dict[Action, str] = {
     Action.RUN_CODE: "run code",
     Action.END_SESSION: "end the session",
     Action.REMOVE_USER: "remove a participant",
+    Action.DRAW: "draw on the whiteboard",
 }
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     "interviewer": frozenset(Action),
     "candidate": frozenset(
-        {Action.EDIT_CODE, Action.CHANGE_LANGUAGE, Action.CHAT, Action.RUN_CODE}
+        {Action.EDIT_CODE, Action.CHANGE_LANGUAGE, Action.CHAT, Action.RUN_CODE, Action.DRAW}
     ),
     "observer": frozenset({Action.CHAT, Action.WRITE_NOTE, Action.READ_NOTES}),
 }

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sessions.clock import iso
+from sessions.collab.board import Board
 from sessions.collab.document import Document
 from sessions.interview.chat import MessageLog
 from sessions.interview.problems import Problem
@@ -65,6 +66,8 @@ class Member:
     address: str = ""
     client_id: str | None = None
     """The id the client chose for itself (``clientId``): never shown to others."""
+    watches_board: bool = False
+    """Whether it opened the whiteboard (``board-sync``): only those get its updates."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -110,6 +113,8 @@ class Session:
     members: dict[str, Member] = field(default_factory=dict)
     cursors: dict[str, tuple[CursorRange, ...]] = field(default_factory=dict)
     participants: dict[str, Participant] = field(default_factory=dict)
+    board: Board = field(default_factory=Board)
+    """The whiteboard: a persistent part of its own, like the document (sessions.room.board)."""
     # Tuples and a frozenset, replaced on change: holding only strings, the collector stops
     # tracking them, and thousands of idle sessions stay cheap to scan (docs/benchmarks.md).
     languages_used: tuple[str, ...] = field(default=(), metadata=stored("languagesUsed", TEXTS))
