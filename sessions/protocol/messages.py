@@ -449,7 +449,7 @@ class BoardSync(ClientMessage, type="board-sync"):
 class BoardChange(ClientMessage, type="board-change"):
     """Whiteboard elements the client changed, each whole (Excalidraw's JSON)."""
 
-    elements: list[object]
+    elements: list[Any]
     ref: Ref = None
 
     @classmethod
