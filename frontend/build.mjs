@@ -41,6 +41,15 @@ const stubs = {
 export const parseMermaidToExcalidraw = refuse; export default refuse;`,
       loader: "js",
     }));
+    // Excalidraw adds esm.sh as every font's last source: the CSP blocks it (font-src 'self')
+    // but the browser reports each one. Fonts come from this server only.
+    b.onLoad({ filter: /@excalidraw\/excalidraw\/dist\/prod\/chunk-[A-Z0-9]+\.js$/ }, (args) => {
+      const code = readFileSync(args.path, "utf8");
+      const fallback = /([\w$]+)\.push\(new URL\([\w$]+,[\w$]+\.ASSETS_FALLBACK_URL\)\),/;
+      if (!code.includes("ASSETS_FALLBACK_URL)")) return undefined;
+      if (!fallback.test(code)) throw new Error("Excalidraw's font fallback moved: update build.mjs");
+      return { contents: code.replace(fallback, ""), loader: "js" };
+    });
     b.onResolve({ filter: /^\.\/locales\/[^/]+\.js$/ }, (args) => {
       if (args.path.startsWith("./locales/en-")) return undefined;
       const dir = join(args.resolveDir, "locales");

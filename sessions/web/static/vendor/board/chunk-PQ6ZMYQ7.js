@@ -1,1 +1,0 @@
-import{rk as a,sk as t,tk as e}from"./chunk-3ULJARXJ.js";import"./chunk-MIUZVYEB.js";import"./chunk-OF2LQNYR.js";import"./chunk-3RNHDNP5.js";export{e as decodePngMetadata,t as encodePngMetadata,a as getTEXtChunk};
