@@ -187,8 +187,8 @@ def test_an_author_lowering_its_own_version_is_refused_with_the_boards_copy():
 def test_a_catch_up_sends_what_differs_and_names_what_the_board_lacks():
     b = Board()
     b.apply(checked(element("a", 2), element("b", 1), element("c", 1)), "u1", LIMITS)
-    changed, missing = b.since({"a": 2, "b": 3, "gone": 4})
-    assert [e["id"] for e in changed] == ["b", "c"]
+    changed, missing = b.since({"a": (2, 0), "b": (3, 0), "c": (1, 5), "gone": (4, 0)})
+    assert [e["id"] for e in changed] == ["b", "c"]  # c: the same version, another copy
     assert missing == ["gone"]
 
 

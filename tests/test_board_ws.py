@@ -67,7 +67,11 @@ async def test_a_rejoin_gets_what_it_missed_and_what_the_board_lacks(client: Cli
     await pupil.close()
     await request(teacher, {"type": "board-change", "elements": [element("b", 2, x=9)]})
     back, _ = await join(client, created, "Cara")
-    sync = {"type": "board-sync", "known": {"a": 1, "b": 1, "offline": 3}, "ref": "s"}
+    sync = {
+        "type": "board-sync",
+        "known": {"a": [1, 0], "b": [1, 0], "offline": [3, 0]},
+        "ref": "s",
+    }
     assert await request(back, sync) == {
         "type": "board-state",
         "whole": False,
@@ -149,7 +153,8 @@ HOSTILE = [
         "attached",
     ),
     ({"type": "board-change", "elements": {}}, "invalid-message", None),
-    ({"type": "board-sync", "known": {"a": "1"}}, "invalid-message", None),
+    ({"type": "board-sync", "known": {"a": 1}}, "invalid-message", None),
+    ({"type": "board-sync", "known": {"a": [1, "0"]}}, "invalid-message", None),
     ({"type": "board-pointer", "x": "1", "y": 0}, "invalid-message", None),
 ]
 

@@ -123,15 +123,15 @@ class Board:
         self.live += not element.deleted
         self.size += element.size
 
-    def since(self, known: Mapping[str, int]) -> tuple[list[dict[str, Any]], list[str]]:
-        """What a client that knows ``known`` (element id to version) lacks: the elements
-        whose version differs from its own, and the ids it knows that the board does not
-        have (lost in a restart: the client should send them again)."""
+    def since(self, known: Mapping[str, tuple[int, int]]) -> tuple[list[dict[str, Any]], list[str]]:
+        """What a client that knows ``known`` (element id to ``(version, versionNonce)``)
+        lacks: the elements whose copy differs from its own, and the ids it knows that the
+        board does not have (lost in a restart: the client should send them again)."""
         elements = self._elements
         changed = [
             stored.element.data
             for element_id, stored in elements.items()
-            if known.get(element_id) != stored.element.version
+            if known.get(element_id) != (stored.element.version, stored.element.nonce)
         ]
         missing = [element_id for element_id in known if element_id not in elements]
         return changed, missing

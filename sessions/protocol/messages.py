@@ -418,12 +418,12 @@ MAX_BOARD_ID_LENGTH = 64
 class BoardSync(ClientMessage, type="board-sync"):
     """Open the whiteboard, or catch up on it after a rejoin.
 
-    ``known`` maps the element ids the client has from the server to their versions: the
-    reply carries only what differs (and the ids the server lacks); without it, the whole
-    board.
+    ``known`` maps the element ids the client has from the server to that copy's
+    ``[version, versionNonce]``: the reply carries only the copies that differ (and the ids
+    the server lacks); without it, the whole board.
     """
 
-    known: dict[str, int] | None
+    known: dict[str, tuple[int, int]] | None
     ref: Ref = None
 
     @classmethod
@@ -433,16 +433,20 @@ class BoardSync(ClientMessage, type="board-sync"):
             return cls(known=None, ref=ref)
         if not isinstance(known, dict):
             raise InvalidMessage("field 'known' must be an object of element ids to versions")
-        for key, version in known.items():
+        copies: dict[str, tuple[int, int]] = {}
+        for key, copy in known.items():
             if (
                 len(key) > MAX_BOARD_ID_LENGTH
-                or isinstance(version, bool)
-                or not isinstance(version, int)
+                or not isinstance(copy, list)
+                or len(copy) != 2
+                or any(isinstance(n, bool) or not isinstance(n, int) for n in copy)
             ):
                 raise InvalidMessage(
-                    "field 'known' must map element ids (at most 64 characters) to integer versions"
+                    "field 'known' must map element ids (at most 64 characters) to "
+                    "[version, versionNonce] pairs of integers"
                 )
-        return cls(known=known, ref=ref)
+            copies[key] = (copy[0], copy[1])
+        return cls(known=copies, ref=ref)
 
 
 @dataclass(slots=True)

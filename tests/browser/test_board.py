@@ -106,7 +106,9 @@ async def drag_element(page: Any, element_id: str, dx: float) -> None:
     await drag(page, [(x, y), (x + dx / 2, y + 5), (x + dx, y + 10)])
 
 
-async def two_people_drawing_at_once(browser: Any, base: TestServer | str) -> tuple[dict[str, Any], Scene]:
+async def two_people_drawing_at_once(
+    browser: Any, base: TestServer | str
+) -> tuple[dict[str, Any], Scene]:
     """The scenario the server and the cluster share; returns the session and the final board."""
     session = await create_session(base)
     url = f"{base_url(base)}/s/{session['id']}"
@@ -133,9 +135,7 @@ async def two_people_drawing_at_once(browser: Any, base: TestServer | str) -> tu
 
 
 @pytest.mark.timeout(BOARD_TIMEOUT)
-async def test_two_people_drawing_at_once_end_with_the_same_board(
-    browser: Any, server: TestServer
-):
+async def test_two_people_drawing_at_once_end_with_the_same_board(browser: Any, server: TestServer):
     await two_people_drawing_at_once(browser, server)
 
 

@@ -78,6 +78,12 @@ export class BoardTab {
     const api = this.api;
     return {
       elements: () => api.getSceneElementsIncludingDeleted(),
+      busy: () => {
+        const s = api.getAppState();
+        return Boolean(
+          s.newElement || s.resizingElement || s.editingTextElement || s.selectedElementsAreBeingDragged || s.isResizing || s.isRotating,
+        );
+      },
       apply: (remote) => {
         if (!remote.length) return;
         const merged = reconcileElements(

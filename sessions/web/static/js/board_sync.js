@@ -1,18 +1,29 @@
 // The whiteboard's sync with the server, with no DOM and no Excalidraw in it: which elements
 // to send, what the server holds, and how a rejoin catches up (docs/protocol.md, "board-sync").
 //
-// Data model: `known` maps each element id to the version of the copy the server holds, as
-// far as this client has learned (from board-state, board-update and its own acked frames);
-// `inflight` holds, per unanswered board-change (by ref), the versions it carried. An
-// element is sent when its local version is above both. Invariant: after every frame is
-// answered and nothing changes locally, every local element's version equals `known`'s,
-// so a flush sends nothing; copies are reconciled by the scene (Excalidraw's own rule,
-// the server's too), so every client converges on the server's copies.
+// Data model: a copy of an element is its [version, versionNonce]; of two copies the higher
+// version wins, then the lower nonce (Excalidraw's rule, the server's too). `known` maps each
+// element id to the copy the server holds, as far as this client has learned (from
+// board-state, board-update and its own acked frames); `inflight` holds, per unanswered
+// board-change (by ref), the copies it carried. An element is sent when its local copy beats
+// both. Invariant: once every frame is answered and nothing changes locally, no local copy
+// beats `known`'s (the scene keeps the winner of each pair it is given), so a flush sends
+// nothing and every client shows the server's copies.
 //
 // The scene is an adapter: `elements()` gives every local element (deleted ones included),
-// `apply(elements)` reconciles remote copies into it.
+// `apply(elements)` reconciles remote copies into it, `busy()` says whether the person is in
+// the middle of a gesture. Excalidraw keeps its own copy of an element being dragged or
+// edited whatever arrives; once the gesture ends, a local copy that still loses to the
+// server's is replaced by it (`latest` keeps the server's copies this client was sent).
 
 export const FLUSH_MS = 40;
+
+/** Whether copy `a` ([version, nonce]) wins over copy `b` (undefined: none). */
+export function beats(a, b) {
+  return b === undefined || a[0] > b[0] || (a[0] === b[0] && a[1] < b[1]);
+}
+
+const copyOf = (element) => [element.version, element.versionNonce];
 const RETRY_MS = 1000;
 
 export class BoardSync {
@@ -21,6 +32,7 @@ export class BoardSync {
     this.scene = scene;
     this.schedule = schedule;
     this.known = new Map();
+    this.latest = new Map();
     this.inflight = new Map();
     this.refused = new Map();
     this.refs = 0;
@@ -40,7 +52,7 @@ export class BoardSync {
     this.inflight.clear();
     this.synced = false;
     const frame = { type: "board-sync", ref: this.ref() };
-    if (this.known.size) frame.known = Object.fromEntries(this.known);
+    if (this.known.size) frame.known = Object.fromEntries(this.known); // id -> [version, nonce]
     return this.send(frame);
   }
 
@@ -54,36 +66,48 @@ export class BoardSync {
     }, FLUSH_MS);
   }
 
-  serverVersion(id) {
-    let version = this.known.get(id) ?? 0;
-    for (const versions of this.inflight.values()) {
-      const sent = versions.get(id);
-      if (sent !== undefined && sent > version) version = sent;
+  /** The best copy of `id` the server has or is being sent. */
+  serverCopy(id) {
+    let copy = this.known.get(id);
+    for (const copies of this.inflight.values()) {
+      const sent = copies.get(id);
+      if (sent !== undefined && beats(sent, copy)) copy = sent;
     }
-    return version;
+    return copy;
   }
 
   /** Send every local element newer than what the server holds; returns how many. */
   flush() {
     if (!this.synced) return 0;
     const out = [];
-    const versions = new Map();
+    const copies = new Map();
+    const behind = [];
     for (const element of this.scene.elements()) {
-      if (element.version <= this.serverVersion(element.id)) continue;
+      const copy = copyOf(element);
+      const known = this.known.get(element.id);
+      if (known !== undefined && beats(known, copy) && this.latest.has(element.id)) {
+        behind.push(this.latest.get(element.id));
+      }
+      if (!beats(copy, this.serverCopy(element.id))) continue;
       if (this.refused.get(element.id) === element.version) continue;
       out.push(element);
-      versions.set(element.id, element.version);
+      copies.set(element.id, copy);
     }
+    if (behind.length && !this.scene.busy()) this.scene.apply(behind);
     if (!out.length) return 0;
     const ref = this.ref();
     if (!this.send({ type: "board-change", elements: out, ref })) return 0; // offline: kept
-    this.inflight.set(ref, versions);
+    this.inflight.set(ref, copies);
     return out.length;
   }
 
   learn(elements) {
     for (const element of elements) {
-      if (element.version > (this.known.get(element.id) ?? 0)) this.known.set(element.id, element.version);
+      const copy = copyOf(element);
+      if (beats(copy, this.known.get(element.id))) {
+        this.known.set(element.id, copy);
+        this.latest.set(element.id, element);
+      }
     }
   }
 
@@ -92,7 +116,10 @@ export class BoardSync {
     switch (frame.type) {
       case "board-state":
         if (frame.whole) this.known.clear();
-        for (const id of frame.missing || []) this.known.delete(id);
+        for (const id of frame.missing || []) {
+          this.known.delete(id);
+          this.latest.delete(id);
+        }
         this.learn(frame.elements);
         this.scene.apply(frame.elements);
         this.synced = true;
@@ -103,13 +130,16 @@ export class BoardSync {
         this.scene.apply(frame.elements);
         return true;
       case "board-ack": {
-        const versions = this.inflight.get(frame.ref);
-        if (versions === undefined) return true;
+        const copies = this.inflight.get(frame.ref);
+        if (copies === undefined) return true;
         this.inflight.delete(frame.ref);
         const stale = new Set(frame.stale || []);
-        for (const [id, version] of versions) {
+        for (const [id, copy] of copies) {
           // A stale copy lost to one the server sent before this ack: `known` has it.
-          if (!stale.has(id) && version > (this.known.get(id) ?? 0)) this.known.set(id, version);
+          if (!stale.has(id) && beats(copy, this.known.get(id))) {
+            this.known.set(id, copy);
+            this.latest.delete(id); // the server holds this client's own copy
+          }
         }
         return true;
       }
@@ -122,8 +152,8 @@ export class BoardSync {
    * null when the error was not ours. Refused elements are not sent again until they
    * change; a version regression takes the server's copies. */
   failed(frame) {
-    const versions = this.inflight.get(frame.ref);
-    if (versions === undefined) return null;
+    const copies = this.inflight.get(frame.ref);
+    if (copies === undefined) return null;
     this.inflight.delete(frame.ref);
     if (frame.code === "rate-limited") {
       this.schedule(() => this.flush(), RETRY_MS); // dropped unread: send it again later
@@ -134,11 +164,11 @@ export class BoardSync {
       this.scene.apply(frame.elements || []);
       return null;
     }
-    if (frame.code === "invalid-board-element" && versions.has(frame.elementId)) {
-      this.refused.set(frame.elementId, versions.get(frame.elementId));
+    if (frame.code === "invalid-board-element" && copies.has(frame.elementId)) {
+      this.refused.set(frame.elementId, copies.get(frame.elementId)[0]);
       this.changed(); // the others in the frame go again
     } else {
-      for (const [id, version] of versions) this.refused.set(id, version);
+      for (const [id, copy] of copies) this.refused.set(id, copy[0]);
     }
     return frame.message || frame.code;
   }
