@@ -28,7 +28,8 @@ SCENE = """() => {
 TO_VIEWPORT = """([x, y]) => {
   const api = document.getElementById("board").excalidrawAPI;
   const s = api.getAppState();
-  return [(x + s.scrollX) * s.zoom.value + s.offsetLeft, (y + s.scrollY) * s.zoom.value + s.offsetTop];
+  const zoom = s.zoom.value;
+  return [(x + s.scrollX) * zoom + s.offsetLeft, (y + s.scrollY) * zoom + s.offsetTop];
 }"""
 
 
