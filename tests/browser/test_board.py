@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestServer
 
 from tests.browser.conftest import WAIT_SECONDS, api, base_url, create_session, open_room
 from tests.browser.proxy import DroppingProxy
+from tests.browser.test_pages import axe_violations
 
 BOARD_TIMEOUT = 180
 Scene = list[tuple[str, int, int, int, int, str]]
@@ -210,3 +211,20 @@ async def test_the_room_loads_nothing_of_the_board_until_its_tab_is_opened(
     await open_board(page)
     assert any(url.endswith("/static/vendor/board/board.js") for url in requested)
     assert any(url.endswith("/static/js/board.js") for url in requested)
+
+
+@pytest.mark.timeout(BOARD_TIMEOUT)
+async def test_axe_finds_nothing_serious_with_the_board_open(browser: Any, server: TestServer):
+    session = await create_session(server)
+    context = await browser.new_context(
+        bypass_csp=True, viewport={"width": 1280, "height": 760}
+    )  # to inject axe-core
+    page = await open_room(
+        context,
+        f"{base_url(server)}/s/{session['id']}#interviewer={session['interviewerToken']}",
+        "Ivy",
+    )
+    await open_board(page)
+    await draw_shapes(page, "rectangle", 1, 0)
+    await draw_shapes(page, "freedraw", 1, 1)
+    assert await axe_violations(page) == []

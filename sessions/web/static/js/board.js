@@ -10,6 +10,20 @@ const POINTER_MS = 50;
 // Excalidraw's collaborator colours are {background, stroke}; one per palette class.
 const COLOURS = ["#b3261e", "#0b6e4f", "#1f4fbf", "#7b1fa2", "#8a5300", "#006d77", "#ad1457", "#3f4fa5"];
 
+// Excalidraw controls that have an icon and no accessible name (axe-core: button-name).
+const UNNAMED = [[".main-menu-trigger", "Menu"]];
+
+/** Name Excalidraw's unnamed controls, now and whenever it renders them again. */
+function nameControls(container) {
+  const name = () => {
+    for (const [selector, label] of UNNAMED) {
+      for (const el of container.querySelectorAll(`${selector}:not([aria-label])`)) el.setAttribute("aria-label", label);
+    }
+  };
+  name();
+  new MutationObserver(name).observe(container, { childList: true, subtree: true });
+}
+
 function loadStylesheet(href) {
   if (document.querySelector(`link[href="${href}"]`)) return Promise.resolve();
   return new Promise((resolve, reject) => {
@@ -50,6 +64,7 @@ export class BoardTab {
       this.mounted = vendor.mountBoard(host, this.props({ excalidrawAPI: resolve }));
     });
     this.container.excalidrawAPI = this.api; // for tests and the console; not a global
+    nameControls(this.container);
     this.sync = new BoardSync({ send: this.send, scene: this.scene() });
     this.sync.sync();
     this.container.dataset.openedMs = String(Math.round(performance.now() - started));
