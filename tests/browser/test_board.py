@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestServer
 
-from tests.browser.conftest import WAIT_SECONDS, api, base_url, create_session, open_room
+from tests.browser.conftest import (
+    WAIT_SECONDS,
+    api,
+    base_url,
+    create_session,
+    editor_text,
+    open_room,
+)
 from tests.browser.proxy import DroppingProxy
 from tests.browser.test_pages import axe_violations
 
@@ -228,3 +235,51 @@ async def test_axe_finds_nothing_serious_with_the_board_open(browser: Any, serve
     await draw_shapes(page, "rectangle", 1, 0)
     await draw_shapes(page, "freedraw", 1, 1)
     assert await axe_violations(page) == []
+
+
+REPLAY_SCENE = """() => {
+  const api = document.getElementById("replay-board").excalidrawAPI;
+  return api ? api.getSceneElements().map((e) => e.id).sort() : null;
+}"""
+
+
+@pytest.mark.timeout(BOARD_TIMEOUT)
+async def test_the_replay_shows_the_board_at_the_same_moment_as_the_code(
+    browser: Any, server: TestServer
+):
+    session = await create_session(server, code="")
+    page = await open_room(
+        await browser.new_context(),
+        f"{base_url(server)}/s/{session['id']}#interviewer={session['interviewerToken']}",
+        "Ivy",
+    )
+    await page.click(".cm-content")
+    await page.keyboard.type("first")
+    await open_board(page)
+    await draw_shapes(page, "rectangle", 1, 0)
+    drawn = await converge([page], server, session)
+    await page.click("#tab-code")
+    await page.click(".cm-content")
+    await page.keyboard.press("Control+End")
+    await page.keyboard.type(" then")
+    await page.wait_for_function(
+        "async (id) => (await (await fetch(`/api/sessions/${id}`)).json()).code === 'first then'",
+        arg=session["id"],
+    )
+    report = await api(server, "GET", f"/api/sessions/{session['id']}/report")
+    assert report["board"] == {"used": True, "elements": 1}
+
+    await page.goto(f"{base_url(server)}/s/{session['id']}/replay")
+    await page.wait_for_selector("#replay-main:not([hidden])")
+    await page.wait_for_function(f"({REPLAY_SCENE})()?.length === 1")
+    assert await page.evaluate(REPLAY_SCENE) == [drawn[0][0]]
+    assert "1 element" in await page.inner_text("#board-count")
+    steps = int(await page.get_attribute("#scrub", "max") or 0)
+    await page.locator("#scrub").fill("0")  # before anything: no code, no drawing
+    assert await page.evaluate(REPLAY_SCENE) == []
+    # The step where the shape appears shows the code typed before it, not after.
+    for step in range(1, steps + 1):
+        await page.locator("#scrub").fill(str(step))
+        if await page.evaluate(REPLAY_SCENE):
+            break
+    assert await editor_text(page) == "first"

@@ -6,6 +6,7 @@ import { EditorState, EditorView, lineNumbers, syntaxHighlighting, defaultHighli
 import { byId, clock, h } from "./dom.js";
 import { languageSupport, shadowMount } from "./editor.js";
 import { credentials } from "./identity.js";
+import { boardAt, replayBoard } from "./replay_board.js";
 import * as ot from "./ot.js";
 
 const PLAY_STEP_MS = 120;
@@ -26,6 +27,7 @@ function describe(event) {
     case "language-change": return `switched the language to ${event.language}`;
     case "problem-change": return `set the problem to ${event.problem}`;
     case "session-ended": return "ended the interview";
+    case "board-change": return `drew on the whiteboard (${event.elements.length} element${event.elements.length === 1 ? "" : "s"})`;
     default:
       if (event.type.startsWith("run")) return `ran the code${event.status ? `: ${event.status}` : ""}`;
       return event.type;
@@ -85,6 +87,16 @@ async function main() {
   const edits = timeline.events.filter((e) => e.type === "code-change");
   const texts = buildTexts(base.code, edits);
   const others = timeline.events.filter((e) => e.type !== "code-change");
+  // The steps: every code change and every whiteboard change, in order; `edit` is how many
+  // code changes are applied at that step.
+  const boardEvents = timeline.events.filter((e) => e.type === "board-change");
+  const steps = [{ edit: 0, at: base.at }];
+  for (const e of timeline.events) {
+    if (e.type === "code-change") steps.push({ edit: steps[steps.length - 1].edit + 1, at: e.at });
+    else if (e.type === "board-change") steps.push({ edit: steps[steps.length - 1].edit, at: e.at });
+  }
+  const board = boardEvents.length ? await replayBoard(byId("replay-board")) : null;
+  byId("replay-board-panel").hidden = board === null;
   // The language at each step: the last language change at or before that edit.
   const languageAt = (i) => {
     const until = i === 0 ? base.at : edits[i - 1].at;
@@ -106,8 +118,10 @@ async function main() {
   byId("events").replaceChildren(...items.map((i) => i.li));
 
   const scrub = byId("scrub");
-  scrub.max = String(edits.length);
-  const show = (i) => {
+  const last = steps.length - 1;
+  scrub.max = String(last);
+  const show = (step) => {
+    const i = steps[step].edit;
     const text = texts[i];
     const lang = languageAt(i);
     if (lang !== language) {
@@ -118,8 +132,13 @@ async function main() {
     }
     byId("code-language").textContent = `(${lang})`;
     const revision = i === 0 ? timeline.baseRevision : edits[i - 1].revision;
-    const moment = i === 0 ? base.at : edits[i - 1].at;
-    byId("position").textContent = `revision ${revision} · ${clock(moment)} · step ${i} of ${edits.length}`;
+    const moment = steps[step].at;
+    byId("position").textContent = `revision ${revision} · ${clock(moment)} · step ${step} of ${last}`;
+    if (board !== null) {
+      const elements = boardAt(boardEvents, new Date(moment).getTime());
+      board.show(elements);
+      byId("board-count").textContent = `(${elements.length} element${elements.length === 1 ? "" : "s"})`;
+    }
     scrub.setAttribute("aria-valuetext", `revision ${revision}`);
     const now = new Date(moment).getTime();
     for (const item of items) item.li.classList.toggle("current", new Date(item.at).getTime() <= now);
@@ -134,11 +153,11 @@ async function main() {
   };
   play.addEventListener("click", () => {
     if (timer !== null) return stop();
-    if (Number(scrub.value) >= edits.length) scrub.value = "0";
+    if (Number(scrub.value) >= last) scrub.value = "0";
     play.textContent = "Pause";
     timer = setInterval(() => {
       const next = Number(scrub.value) + 1;
-      if (next > edits.length) return stop();
+      if (next > last) return stop();
       scrub.value = String(next);
       show(next);
       return undefined;
@@ -146,9 +165,9 @@ async function main() {
     return undefined;
   });
   byId("replay-main").hidden = false;
-  status.textContent = `${edits.length} changes`;
-  scrub.value = String(edits.length);
-  show(edits.length);
+  status.textContent = `${edits.length} changes${boardEvents.length ? `, ${boardEvents.length} on the whiteboard` : ""}`;
+  scrub.value = String(last);
+  show(last);
 }
 
 main();
