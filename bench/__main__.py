@@ -21,6 +21,7 @@ SCENARIOS = {
     "cluster": "bench.cluster",
     "exec": "bench.execbench",
     "browser": "bench.browser",
+    "board": "bench.board",
     "profile": "bench.profile",
 }
 SERVERS = {
