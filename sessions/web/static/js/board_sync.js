@@ -115,12 +115,17 @@ export class BoardSync {
   receive(frame) {
     switch (frame.type) {
       case "board-state":
+        // What the server holds now, even older than what it had acknowledged (a restart
+        // that lost the last fsync interval): the next flush sends what it lacks again.
         if (frame.whole) this.known.clear();
         for (const id of frame.missing || []) {
           this.known.delete(id);
           this.latest.delete(id);
         }
-        this.learn(frame.elements);
+        for (const element of frame.elements) {
+          this.known.set(element.id, copyOf(element));
+          this.latest.set(element.id, element);
+        }
         this.scene.apply(frame.elements);
         this.synced = true;
         this.flush();
