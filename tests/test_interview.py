@@ -76,6 +76,7 @@ def test_permission_table_matches_the_issue():
         Action.CHANGE_LANGUAGE,
         Action.CHAT,
         Action.RUN_CODE,
+        Action.DRAW,  # issue 20: interviewers and candidates draw, observers watch
     }
     assert PERMISSIONS["observer"] == {Action.CHAT, Action.WRITE_NOTE, Action.READ_NOTES}
     assert PERMISSIONS["interviewer"] == set(Action)

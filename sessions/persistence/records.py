@@ -256,7 +256,8 @@ def _apply_change(session: Session, record: dict[str, Any], problems: ProblemBan
     for item in record.get("participants", ()):
         participant = Participant(**item)
         session.participants[participant.user_id] = participant
-    restore_board(session.board, record.get("board", ()))
+    if "board" in record:
+        restore_board(session.drawing_board(), record["board"])
     _apply_settings(session, record.get("settings", {}), problems)
 
 

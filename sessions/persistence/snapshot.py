@@ -94,11 +94,11 @@ def board_to_json(board: Board) -> list[list[Any]]:
     return [[stored.by, stored.element.data] for stored in board.stored()]
 
 
-def _board_from_json(data: object) -> Board:
-    """The whiteboard :func:`board_to_json` wrote; none in a snapshot from before boards."""
+def _board_from_json(data: object) -> Board | None:
+    """The whiteboard :func:`board_to_json` wrote; none when empty or from before boards."""
+    if data is None or data == []:
+        return None
     board = Board()
-    if data is None:
-        return board
     if not isinstance(data, list):
         raise FormatError("field 'board' must be a list")
     for i, item in enumerate(data):
@@ -144,7 +144,7 @@ def session_from_json(data: object, config: Config, problems: ProblemBank | None
                 for i, item in enumerate(_list(d, "participants"))
             )
         },
-        board=_board_from_json(d.get("board")),
+        board_or_none=_board_from_json(d.get("board")),
     )
 
 

@@ -60,7 +60,7 @@ def change(
     checked = [
         check_element(value, limits, f"elements[{i}]") for i, value in enumerate(message.elements)
     ]
-    applied = session.board.apply(checked, member.user_id, limits)
+    applied = session.drawing_board().apply(checked, member.user_id, limits)
     member.watches_board = True
     outcome = Outcome(reply=frames.board_ack(len(applied.winners), applied.stale, message.ref))
     if applied.winners:
