@@ -154,7 +154,7 @@ export class BoardTab {
     if (this.pointerTimer !== null) return;
     this.pointerTimer = setTimeout(() => {
       this.pointerTimer = null;
-      this.send({ type: "board-pointer", ...this.pointer });
+      this.send({ type: "board-pointer", ...this.pointer, ref: "b0" }); // an error: the board's, silent
     }, POINTER_MS);
   }
 
