@@ -249,7 +249,7 @@ async def test_the_replay_shows_the_board_at_the_same_moment_as_the_code(
 ):
     session = await create_session(server, code="")
     page = await open_room(
-        await browser.new_context(),
+        await browser.new_context(bypass_csp=True),  # to inject axe-core
         f"{base_url(server)}/s/{session['id']}#interviewer={session['interviewerToken']}",
         "Ivy",
     )
@@ -283,3 +283,39 @@ async def test_the_replay_shows_the_board_at_the_same_moment_as_the_code(
         if await page.evaluate(REPLAY_SCENE):
             break
     assert await editor_text(page) == "first"
+    assert await axe_violations(page) == []
+
+
+PASTE_IMAGE = """() => {
+  const api = document.getElementById("board").excalidrawAPI;
+  const image = {
+    id: "pasted-image", type: "image", x: 10, y: 10, width: 50, height: 50, angle: 0,
+    version: 1, versionNonce: 7, isDeleted: false, fileId: "f1", status: "pending",
+    strokeColor: "#000", backgroundColor: "transparent", fillStyle: "solid", strokeWidth: 1,
+    strokeStyle: "solid", roughness: 1, opacity: 100, groupIds: [], frameId: null,
+    roundness: null, seed: 1, boundElements: null, updated: 1, link: null, locked: false,
+    scale: [1, 1], crop: null, index: "a9",
+  };
+  api.updateScene({ elements: [...api.getSceneElementsIncludingDeleted(), image] });
+}"""
+
+
+@pytest.mark.timeout(BOARD_TIMEOUT)
+async def test_a_pasted_image_is_refused_with_a_message_and_the_rest_still_syncs(
+    browser: Any, server: TestServer
+):
+    session = await create_session(server)
+    url = f"{base_url(server)}/s/{session['id']}"
+    interviewer = await open_room(
+        await browser.new_context(), f"{url}#interviewer={session['interviewerToken']}", "Ivy"
+    )
+    candidate = await open_room(await browser.new_context(), url, "Cam")
+    await asyncio.gather(open_board(interviewer), open_board(candidate))
+    await candidate.evaluate(PASTE_IMAGE)  # what a paste of an image makes
+    notice = candidate.locator("#notice")
+    await notice.wait_for(state="visible")
+    assert "images are not supported on the board" in await notice.inner_text()
+    await draw_shapes(candidate, "rectangle", 1, 1)
+    await converge([interviewer], server, session)
+    board = await server_scene(server, session)
+    assert [item[5] for item in board] == ["rectangle"]

@@ -11,10 +11,10 @@ const POINTER_MS = 50;
 const COLOURS = ["#b3261e", "#0b6e4f", "#1f4fbf", "#7b1fa2", "#8a5300", "#006d77", "#ad1457", "#3f4fa5"];
 
 // Excalidraw controls that have an icon and no accessible name (axe-core: button-name).
-const UNNAMED = [[".main-menu-trigger", "Menu"]];
+const UNNAMED = [[".main-menu-trigger", "Menu"], [".dropdown-menu-button", "Menu"]];
 
 /** Name Excalidraw's unnamed controls, now and whenever it renders them again. */
-function nameControls(container) {
+export function nameControls(container) {
   const name = () => {
     for (const [selector, label] of UNNAMED) {
       for (const el of container.querySelectorAll(`${selector}:not([aria-label])`)) el.setAttribute("aria-label", label);

@@ -1,6 +1,7 @@
 // The whiteboard in the replay: the board as the timeline's board-change events left it at a
 // moment, shown read-only by Excalidraw (loaded only when the interview used the board).
 
+import { nameControls } from "./board.js";
 import { h } from "./dom.js";
 
 const VENDOR = "/static/vendor/board/";
@@ -35,6 +36,7 @@ export async function replayBoard(container) {
     vendor.mountBoard(host, { excalidrawAPI: resolve, viewModeEnabled: true, zenModeEnabled: true, langCode: "en", aiEnabled: false });
   });
   container.excalidrawAPI = api; // for tests and the console; not a global
+  nameControls(container);
   let first = true;
   return {
     show(elements) {
