@@ -35,7 +35,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.browser import ARGS, CHROMIUM, first_load, summary
+from bench.chromium import ARGS, CHROMIUM, first_load, summary
 from bench.common import ALL_CPUS, HOST, REPO, ServerProcess, free_port, ours, python
 
 BOARD_DIR = REPO / "sessions" / "web" / "static" / "vendor" / "board"
