@@ -44,7 +44,8 @@ bench-quick: $(BENCH_STAMP)
 bench-browser: $(STAMP)
 	$(PY) -m bench browser $(BENCH_ARGS)
 
-# Regenerate the checked-in CodeMirror bundle (sessions/web/static/vendor/) and its licences
+# Regenerate the checked-in CodeMirror bundle and the whiteboard (Excalidraw, React, fonts:
+# sessions/web/static/vendor/board/) with their licences
 # from frontend/package-lock.json. Needs Node 18+ and npm; nothing else in the project does.
 vendor:
 	cd frontend && npm ci --no-audit --no-fund && node build.mjs

@@ -22,6 +22,7 @@ SCENARIOS = {
     "exec": "bench.execbench",
     "browser": "bench.browser",
     "replay": "bench.replay",
+    "board": "bench.board",
     "profile": "bench.profile",
 }
 SERVERS = {

@@ -267,6 +267,18 @@ class Config:
         default=10_000,
         metadata=_option("timeline events kept per session for the record", COUNT),
     )
+    board_max_elements: int = field(
+        default=5000,
+        metadata=_option("live elements one whiteboard may hold", COUNT),
+    )
+    board_max_bytes: int = field(
+        default=8 * MIB,
+        metadata=_option("bytes of one whiteboard's elements, deleted ones included", COUNT),
+    )
+    board_max_element_bytes: int = field(
+        default=512 * KIB,
+        metadata=_option("bytes of one whiteboard element's JSON", COUNT),
+    )
     max_candidates_limit: int = field(
         default=20,
         metadata=_option("highest maxCandidates a session may be given", COUNT),

@@ -12,7 +12,8 @@ The tree::
     │   ├── InvalidRevision          invalid-revision 400
     │   ├── BinaryNotSupported       binary-not-supported 400
     │   ├── MessageNotFound          message-not-found 400
-    │   └── LanguageNotRunnable      language-not-runnable 400
+    │   ├── LanguageNotRunnable      language-not-runnable 400
+    │   └── InvalidBoardElement      invalid-board-element 400
     ├── RevisionTooOld               revision-too-old 409
     ├── NotJoined                    not-joined      409
     ├── Unauthorized                 unauthorized    401
@@ -23,6 +24,8 @@ The tree::
     ├── SessionFull                  session-full    409
     ├── SessionEnded                 session-ended   409
     ├── RunInProgress                run-in-progress 409
+    ├── BoardVersionRegression       board-version-regression 409
+    ├── BoardFull                    board-full      409
     ├── ExecDisabled                 exec-disabled   403
     ├── InternalError                internal-error  500
     ├── PayloadTooLarge              payload-too-large 413
@@ -255,3 +258,28 @@ class LanguageNotRunnable(BadRequest):
     """
 
     code = "language-not-runnable"
+
+
+class InvalidBoardElement(BadRequest):
+    """A whiteboard element is malformed, of a type the board does not take (images, embeds),
+    or larger than ``--board-max-element-bytes``. ``extra["elementId"]`` names it when it has
+    a readable id."""
+
+    code = "invalid-board-element"
+
+
+class BoardVersionRegression(DomainError):
+    """A whiteboard element came back with a lower ``version`` than the one its own author
+    last stored: a client never lowers its own versions, so the frame is refused.
+    ``extra["elements"]`` holds the server's copies, to reconcile with."""
+
+    code = "board-version-regression"
+    status = 409
+
+
+class BoardFull(DomainError):
+    """The whiteboard would pass ``--board-max-elements`` live elements or
+    ``--board-max-bytes``; nothing of the frame is applied."""
+
+    code = "board-full"
+    status = 409

@@ -79,6 +79,7 @@ def test_permission_table_matches_the_issue():
         Action.CHAT,
         Action.RUN_CODE,
         Action.SEND_SIGNALS,  # issue 19: only the candidate's page sends signals
+        Action.DRAW,  # issue 20: interviewers and candidates draw, observers watch
     }
     assert PERMISSIONS["observer"] == {
         Action.CHAT,

@@ -469,4 +469,5 @@ async def test_report_summarises_the_interview(client: Client, clock: FakeClock)
         "revision": 2,
         "chatMessages": 1,
         "runResults": [],
+        "board": {"used": False, "elements": 0},
     }

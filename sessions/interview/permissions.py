@@ -15,6 +15,7 @@ remove-user        yes          no         no
 set-timer          yes          no         no
 send-signals       no           yes        no
 read-signals       yes          no         yes
+draw               yes          yes        no
 =================  ===========  =========  ========
 
 Observers shadow the interview: they see everything the interviewer sees, may chat and
@@ -44,6 +45,7 @@ class Action(StrEnum):
     SET_TIMER = "set-timer"
     SEND_SIGNALS = "send-signals"
     READ_SIGNALS = "read-signals"
+    DRAW = "draw"
 
 
 _DESCRIPTIONS: dict[Action, str] = {
@@ -59,6 +61,7 @@ _DESCRIPTIONS: dict[Action, str] = {
     Action.SET_TIMER: "set the interview timer",
     Action.SEND_SIGNALS: "send signals (focus loss, pastes)",
     Action.READ_SIGNALS: "see the candidate's signals",
+    Action.DRAW: "draw on the whiteboard",
 }
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -70,6 +73,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.CHAT,
             Action.RUN_CODE,
             Action.SEND_SIGNALS,
+            Action.DRAW,
         }
     ),
     "observer": frozenset({Action.CHAT, Action.WRITE_NOTE, Action.READ_NOTES, Action.READ_SIGNALS}),

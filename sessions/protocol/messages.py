@@ -12,6 +12,7 @@ does I/O.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -488,6 +489,84 @@ class Signal(ClientMessage, type="signal"):
         hidden = read_bool(frame, "hidden", False)
         seconds = _seconds(frame, "seconds") if kind == "focus-back" else 0.0
         return cls(kind=kind, hidden=hidden, seconds=seconds, ref=ref)
+# --- the whiteboard (sessions.room.board checks the elements against the board's limits) ---
+
+MAX_BOARD_ID_LENGTH = 64
+
+
+@dataclass(slots=True)
+class BoardSync(ClientMessage, type="board-sync"):
+    """Open the whiteboard, or catch up on it after a rejoin.
+
+    ``known`` maps the element ids the client has from the server to that copy's
+    ``[version, versionNonce]``: the reply carries only the copies that differ (and the ids
+    the server lacks); without it, the whole board.
+    """
+
+    known: dict[str, tuple[int, int]] | None
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> BoardSync:
+        known = frame.get("known")
+        if known is None:
+            return cls(known=None, ref=ref)
+        if not isinstance(known, dict):
+            raise InvalidMessage("field 'known' must be an object of element ids to versions")
+        copies: dict[str, tuple[int, int]] = {}
+        for key, copy in known.items():
+            if (
+                len(key) > MAX_BOARD_ID_LENGTH
+                or not isinstance(copy, list)
+                or len(copy) != 2
+                or any(isinstance(n, bool) or not isinstance(n, int) for n in copy)
+            ):
+                raise InvalidMessage(
+                    "field 'known' must map element ids (at most 64 characters) to "
+                    "[version, versionNonce] pairs of integers"
+                )
+            copies[key] = (copy[0], copy[1])
+        return cls(known=copies, ref=ref)
+
+
+@dataclass(slots=True)
+class BoardChange(ClientMessage, type="board-change"):
+    """Whiteboard elements the client changed, each whole (Excalidraw's JSON)."""
+
+    elements: list[Any]
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> BoardChange:
+        elements = frame.get("elements")
+        if not isinstance(elements, list) or not elements:
+            raise InvalidMessage("field 'elements' must be a non-empty list of elements")
+        return cls(elements=elements, ref=ref)
+
+
+@dataclass(slots=True)
+class BoardPointer(ClientMessage, type="board-pointer"):
+    """Where this member's pointer is on the whiteboard (scene coordinates)."""
+
+    x: float
+    y: float
+    button: str = "up"
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> BoardPointer:
+        x, y = frame.get("x"), frame.get("y")
+        for name, value in (("x", x), ("y", y)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+            ):
+                raise InvalidMessage(f"field '{name}' must be a finite number")
+        button = frame.get("button", "up")
+        if button not in ("up", "down"):
+            raise InvalidMessage("field 'button' must be 'up' or 'down'")
+        return cls(x=float(x), y=float(y), button=button, ref=ref)  # type: ignore[arg-type]
 
 
 CHAT_KINDS = ("message", "question")

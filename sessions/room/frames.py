@@ -274,5 +274,44 @@ def run_result(run_id: str, result: dict[str, Any]) -> dict[str, Any]:
     return {"type": "run-result", "runId": run_id, **result}
 
 
+# --- the whiteboard -----------------------------------------------------------------------
+
+
+@builds("board-state")
+def board_state(
+    elements: list[dict[str, Any]], missing: list[str], *, whole: bool, ref: Ref = None
+) -> dict[str, Any]:
+    """The reply to ``board-sync``: the whole board (``whole``), or what the client's
+    ``known`` versions lack, and the ids it knows that the board has not (to send again)."""
+    return with_ref(
+        {"type": "board-state", "whole": whole, "elements": elements, "missing": missing}, ref
+    )
+
+
+@builds("board-update")
+def board_update(elements: list[dict[str, Any]], user_id: str | None) -> dict[str, Any]:
+    """Elements that won on the board, for everyone watching it but their author."""
+    return {"type": "board-update", "elements": elements, "userId": user_id}
+
+
+@builds("board-ack")
+def board_ack(applied: int, stale: list[str], ref: Ref = None) -> dict[str, Any]:
+    """A ``board-change`` was reconciled: ``applied`` elements won, the ``stale`` ids lost to
+    a copy the author has been (or is being) sent."""
+    return with_ref({"type": "board-ack", "applied": applied, "stale": stale}, ref)
+
+
+@builds("board-pointer")
+def board_pointer(member: Member, x: float, y: float, button: str) -> dict[str, Any]:
+    return {
+        "type": "board-pointer",
+        "userId": member.user_id,
+        "name": member.name,
+        "x": x,
+        "y": y,
+        "button": button,
+    }
+
+
 SERVER_MESSAGE_TYPES: tuple[str, ...] = tuple(_BUILDERS)
 """Every ``type`` the server sends, derived from the builders above."""

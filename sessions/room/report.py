@@ -10,7 +10,8 @@ from sessions.room.session import Session
 
 
 def build_report(session: Session, now: float) -> dict[str, Any]:
-    """Duration, participants, edits per participant, time to first edit, languages, problems.
+    """Duration, participants, edits per participant, time to first edit, languages, problems;
+    ``board``: whether anyone drew on the whiteboard and how many elements it holds now.
 
     ``durationSeconds`` runs from creation to the end (or to ``now`` for a session still
     active). ``timeToFirstEditSeconds`` runs from the first candidate's arrival to the first
@@ -58,6 +59,7 @@ def build_report(session: Session, now: float) -> dict[str, Any]:
         "revision": session.document.revision,
         "chatMessages": session.chat.total,
         "runResults": run_results(session),
+        "board": {"used": session.board.used, "elements": session.board.live},
     }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sessions.clock import iso
+from sessions.collab.board import Board
 from sessions.collab.document import Document
 from sessions.interview.chat import MessageLog
 from sessions.interview.problems import Problem
@@ -67,6 +68,8 @@ class Member:
     """The id the client chose for itself (``clientId``): never shown to others."""
     colour: int = 0
     """The person's palette index (:attr:`Participant.colour`)."""
+    watches_board: bool = False
+    """Whether it opened the whiteboard (``board-sync``): only those get its updates."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -117,6 +120,10 @@ class Session:
     members: dict[str, Member] = field(default_factory=dict)
     cursors: dict[str, tuple[CursorRange, ...]] = field(default_factory=dict)
     participants: dict[str, Participant] = field(default_factory=dict)
+    board_or_none: Board | None = None
+    """The whiteboard: a persistent part of its own, like the document (sessions.room.board).
+    Made on the first drawing (:meth:`drawing_board`): an idle session that never drew costs
+    the garbage collector nothing for it (tests/test_store.py)."""
     # Tuples and a frozenset, replaced on change: holding only strings, the collector stops
     # tracking them, and thousands of idle sessions stay cheap to scan (docs/benchmarks.md).
     languages_used: tuple[str, ...] = field(default=(), metadata=stored("languagesUsed", TEXTS))
@@ -164,6 +171,17 @@ class Session:
         body["interviewerToken"] = self.interviewer_token
         body["observerToken"] = self.observer_token
         return body
+
+    @property
+    def board(self) -> Board:
+        """The whiteboard to read (an empty one, shared and never written, before any drawing)."""
+        return self.board_or_none if self.board_or_none is not None else _NO_BOARD
+
+    def drawing_board(self) -> Board:
+        """The whiteboard to write to, made on first use."""
+        if self.board_or_none is None:
+            self.board_or_none = Board()
+        return self.board_or_none
 
     @property
     def ended(self) -> bool:
@@ -220,5 +238,6 @@ def _same_secret(given: str | None, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
+_NO_BOARD = Board()
 STORED_FIELDS = stored_fields(Session)
 """The session's own persistent fields, in declaration order."""

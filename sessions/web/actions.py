@@ -19,6 +19,9 @@ from aiohttp import web
 from sessions.errors import DomainError, Forbidden, InvalidMessage, NotJoined
 from sessions.protocol.messages import (
     Auth,
+    BoardChange,
+    BoardPointer,
+    BoardSync,
     CancelRun,
     ChatMessage,
     ClientMessage,
@@ -36,10 +39,11 @@ from sessions.protocol.messages import (
     SetTimer,
     Signal,
 )
-from sessions.room import editing, frames, interview, presence, signals, timer
+from sessions.room import board, editing, frames, interview, presence, signals, timer
 from sessions.room.outcome import Outcome
 from sessions.room.session import Member, Session
 from sessions.web import guards
+from sessions.web.board_limits import board_limits
 from sessions.web.commit import COMMIT
 from sessions.web.connection import Connection
 from sessions.web.keys import CLOCK, CONFIG, PROBLEMS, STORE
@@ -248,3 +252,19 @@ def _cancel_run(turn: Turn, message: CancelRun) -> Outcome:
 @handles(Signal)
 def _signal(turn: Turn, message: Signal) -> Outcome:
     return signals.signal(turn.session, turn.member, message, turn.now)
+
+
+@handles(BoardSync)
+def _board_sync(turn: Turn, message: BoardSync) -> Outcome:
+    return board.sync(turn.session, turn.member, message)
+
+
+@handles(BoardChange)
+def _board_change(turn: Turn, message: BoardChange) -> Outcome:
+    limits = board_limits(turn.app[CONFIG])
+    return board.change(turn.session, turn.member, message, limits, turn.now)
+
+
+@handles(BoardPointer)
+def _board_pointer(turn: Turn, message: BoardPointer) -> Outcome:
+    return board.pointer(turn.session, turn.member, message)

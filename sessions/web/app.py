@@ -34,6 +34,7 @@ from sessions.web.keys import (
 )
 from sessions.web.logfilter import RedactTokens
 from sessions.web.middleware import boundary
+from sessions.web.rest_board import add_routes as add_board_routes
 from sessions.web.ws import websocket_handler
 
 
@@ -68,6 +69,7 @@ def create_app(
     guards.setup(app)
     rest.add_routes(app)
     rest_interview.add_routes(app)
+    add_board_routes(app)
     app.router.add_get("/ws", websocket_handler, name="ws")  # names: middleware.SOCKET_ROUTES
     app.router.add_get("/ws/{session_id}", websocket_handler, name="ws-join")
     openapi.add_routes(app)

@@ -234,6 +234,35 @@ def _session_paths() -> dict[str, Schema]:
                 ),
             },
         },
+        "/api/sessions/{session_id}/board": {
+            "parameters": [SESSION_ID],
+            "get": {
+                "summary": "The whiteboard as an Excalidraw file (interviewers only).",
+                "security": BEARER,
+                "responses": responses(
+                    {
+                        200: json_body(
+                            {
+                                "type": "object",
+                                "required": ["type", "version", "elements"],
+                                "properties": {
+                                    "type": {"type": "string", "enum": ["excalidraw"]},
+                                    "version": {"type": "integer"},
+                                    "source": {"type": "string"},
+                                    "elements": {"type": "array", "items": {"type": "object"}},
+                                    "appState": {"type": "object"},
+                                    "files": {"type": "object"},
+                                },
+                            },
+                            "the board's live elements",
+                        )
+                    },
+                    401,
+                    403,
+                    404,
+                ),
+            },
+        },
         "/api/sessions/{session_id}/report": {
             "parameters": [SESSION_ID],
             "get": {

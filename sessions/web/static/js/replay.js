@@ -10,6 +10,7 @@ import { ReplayModel, elapsed } from "./replay_model.js";
 import { ReplayEditor } from "./replay_view.js";
 import { failureText, summary } from "./run_text.js";
 import { describeSignal } from "./signals.js";
+import { boardAt, replayBoard } from "./replay_board.js";
 
 const IDLE_MS = 3000; // a gap longer than this (in interview time) is skipped when asked
 const LEAD_MS = 500; // skipping lands this long before the next event
@@ -26,6 +27,7 @@ function describe(event) {
     case "session-ended": return "ended the interview";
     case "signal": return describeSignal(event);
     case "run-result": return `ran the code: ${summary(event).text}`;
+    case "board-change": return `drew on the whiteboard (${event.elements.length} element${event.elements.length === 1 ? "" : "s"})`;
     default: return event.type;
   }
 }
@@ -66,8 +68,9 @@ function renderReport(report) {
 }
 
 class Player {
-  constructor(model, editor, { baseLanguage, baseRevision }) {
+  constructor(model, editor, { baseLanguage, baseRevision, board = null }) {
     this.model = model;
+    this.board = board;
     this.editor = editor;
     this.baseLanguage = baseLanguage;
     this.baseRevision = baseRevision;
@@ -181,6 +184,15 @@ class Player {
     }
     this.lastShown = p;
     this.showRun(this.model.lastBefore(p, "run-result"));
+    this.showBoard(at);
+  }
+
+  /** The whiteboard as it was at `at` (ms), when the session used it. */
+  showBoard(at) {
+    if (this.board === null) return;
+    const elements = boardAt(this.board.events, at);
+    this.board.view.show(elements);
+    byId("board-count").textContent = `(${elements.length} element${elements.length === 1 ? "" : "s"})`;
   }
 
   showRun(run) {
@@ -236,7 +248,11 @@ async function main() {
   timings.model = Math.round(performance.now());
   byId("replay-main").hidden = false;
   const editor = new ReplayEditor(byId("replay-editor"));
-  const player = new Player(model, editor, { baseLanguage: base.language, baseRevision: timeline.baseRevision });
+  // The whiteboard at each moment, beside the code (shown only when the board was used).
+  const boardEvents = timeline.events.filter((e) => e.type === "board-change");
+  const board = boardEvents.length ? { view: await replayBoard(byId("replay-board")), events: boardEvents } : null;
+  byId("replay-board-panel").hidden = board === null;
+  const player = new Player(model, editor, { baseLanguage: base.language, baseRevision: timeline.baseRevision, board });
   player.listEvents();
   player.show(model.length);
   status.dataset.loadMs = String(Math.round(performance.now())); // since the navigation began

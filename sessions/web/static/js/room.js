@@ -70,7 +70,10 @@ class Room {
       onFrame: (frame) => this.receive(frame),
       onStatus: (status) => this.showStatus(status),
     });
+    this.board = null; // the whiteboard tab (board.js), loaded when first opened
+    this.boardOpening = null;
     this.wireControls();
+    this.wireTabs();
   }
 
   joinFrame() {
@@ -122,11 +125,17 @@ class Room {
   }
 
   receive(frame) {
+    if (frame.type.startsWith("board-") || (frame.type === "error" && /^b\d/.test(String(frame.ref)))) {
+      this.board?.handle(frame);
+      return undefined;
+    }
     switch (frame.type) {
       case "session-state": return this.joined(frame);
       case "code-update": return this.remoteEdit(frame);
       case "ack": return this.acked(frame);
-      case "users-update": return this.people.update(frame.users, this.me);
+      case "users-update":
+        this.board?.present(new Set(frame.users.map((u) => u.userId)));
+        return this.people.update(frame.users, this.me);
       case "cursor-update": return this.remoteCursor(frame.userId, frame.revision, frame.ranges);
       case "language-change":
         this.notices.show(`${this.people.nameOf(frame.userId)} changed the language to ${frame.language}`);
@@ -184,6 +193,7 @@ class Room {
     this.setEnded(session.status === "ended");
     this.signals.joined(frame);
     this.sendCursor();
+    this.board?.rejoined();
   }
 
   createEditor(text) {
@@ -327,6 +337,7 @@ class Room {
     if (this.notes !== null) this.notes.enabled = !ended;
     this.run.setEnded(ended);
     this.signals.ended = ended;
+    this.board?.setReadOnly(readOnly);
     this.people.removable = !ended && this.role === "interviewer";
     this.badge.setEnded(ended);
     if (this.closed) lockOut(this, this.closed);
@@ -359,6 +370,42 @@ class Room {
       replay.href = `/s/${encodeURIComponent(this.sessionId)}/replay`;
       replay.hidden = false;
     }
+  }
+
+  /** The Code and Whiteboard tabs; the board's code is fetched on its first opening. */
+  wireTabs() {
+    const tabs = [byId("tab-code"), byId("tab-board")];
+    const show = (tab) => {
+      for (const t of tabs) {
+        const selected = t === tab;
+        t.setAttribute("aria-selected", String(selected));
+        t.tabIndex = selected ? 0 : -1;
+        byId(t.getAttribute("aria-controls")).hidden = !selected;
+      }
+      if (tab.id === "tab-board") this.boardOpening ??= this.openBoard();
+    };
+    for (const tab of tabs) {
+      tab.addEventListener("click", () => show(tab));
+      tab.addEventListener("keydown", (event) => {
+        if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+        const next = tabs[(tabs.indexOf(tab) + 1) % tabs.length];
+        next.focus();
+        show(next);
+      });
+    }
+  }
+
+  async openBoard() {
+    const { BoardTab } = await import("./board.js");
+    const board = new BoardTab({
+      container: byId("board"),
+      send: (frame) => this.socket.send(frame),
+      readOnly: this.ended || this.role === "observer",
+      palette: this.palette,
+      onError: (message) => this.failed({ code: "board", message, ref: "board" }),
+    });
+    await board.open();
+    this.board = board; // from now on board frames reach it (open() asked for the board)
   }
 
   async start() {
