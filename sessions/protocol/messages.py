@@ -489,6 +489,8 @@ class Signal(ClientMessage, type="signal"):
         hidden = read_bool(frame, "hidden", False)
         seconds = _seconds(frame, "seconds") if kind == "focus-back" else 0.0
         return cls(kind=kind, hidden=hidden, seconds=seconds, ref=ref)
+
+
 # --- the whiteboard (sessions.room.board checks the elements against the board's limits) ---
 
 MAX_BOARD_ID_LENGTH = 64
