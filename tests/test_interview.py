@@ -76,8 +76,15 @@ def test_permission_table_matches_the_issue():
         Action.CHANGE_LANGUAGE,
         Action.CHAT,
         Action.RUN_CODE,
+        Action.JOIN_CALL,
+        Action.SEND_MEDIA,
     }
-    assert PERMISSIONS["observer"] == {Action.CHAT, Action.WRITE_NOTE, Action.READ_NOTES}
+    assert PERMISSIONS["observer"] == {
+        Action.CHAT,
+        Action.WRITE_NOTE,
+        Action.READ_NOTES,
+        Action.JOIN_CALL,  # listen-only: no SEND_MEDIA (issue 21)
+    }
     assert PERMISSIONS["interviewer"] == set(Action)
 
 

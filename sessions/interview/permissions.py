@@ -12,11 +12,14 @@ read-notes         yes          no         yes
 run-code           yes          yes        no
 end-session        yes          no         no
 remove-user        yes          no         no
+join-call          yes          yes        yes
+send-media         yes          yes        no
 =================  ===========  =========  ========
 
 Observers shadow the interview: they see everything the interviewer sees, may chat and
-write private notes, and never touch the code. The README's table is generated from
-:data:`PERMISSIONS` (a test checks they agree).
+write private notes, and never touch the code; in a call they listen and watch only (their
+offers and answers may not send media, :mod:`sessions.room.call`). The README's table is
+generated from :data:`PERMISSIONS` (a test checks they agree).
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ class Action(StrEnum):
     RUN_CODE = "run-code"
     END_SESSION = "end-session"
     REMOVE_USER = "remove-user"
+    JOIN_CALL = "join-call"
+    SEND_MEDIA = "send-media"
 
 
 _DESCRIPTIONS: dict[Action, str] = {
@@ -49,14 +54,23 @@ _DESCRIPTIONS: dict[Action, str] = {
     Action.RUN_CODE: "run code",
     Action.END_SESSION: "end the session",
     Action.REMOVE_USER: "remove a participant",
+    Action.JOIN_CALL: "join the call",
+    Action.SEND_MEDIA: "send audio or video in the call",
 }
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     "interviewer": frozenset(Action),
     "candidate": frozenset(
-        {Action.EDIT_CODE, Action.CHANGE_LANGUAGE, Action.CHAT, Action.RUN_CODE}
+        {
+            Action.EDIT_CODE,
+            Action.CHANGE_LANGUAGE,
+            Action.CHAT,
+            Action.RUN_CODE,
+            Action.JOIN_CALL,
+            Action.SEND_MEDIA,
+        }
     ),
-    "observer": frozenset({Action.CHAT, Action.WRITE_NOTE, Action.READ_NOTES}),
+    "observer": frozenset({Action.CHAT, Action.WRITE_NOTE, Action.READ_NOTES, Action.JOIN_CALL}),
 }
 
 

@@ -35,6 +35,7 @@ from sessions.protocol.fields import (
     require_str,
 )
 from sessions.protocol.inputs import Choice, Field, Flag, Integer, Query, Text
+from sessions.protocol.signalling import Signal, read_signal
 
 __all__ = ["ROLES", "Ref", "Role"]
 
@@ -406,6 +407,57 @@ class CancelRun(ClientMessage, type="cancel-run"):
     """Stop this session's run, queued or running."""
 
     ref: Ref = None
+
+
+# --- the call (sessions/room/call.py) ----------------------------------------------------
+
+
+@dataclass(slots=True)
+class CallJoin(ClientMessage, type="call-join"):
+    """Join the session's call (starting it when nobody is in it)."""
+
+    ref: Ref = None
+
+
+@dataclass(slots=True)
+class CallLeave(ClientMessage, type="call-leave"):
+    """Hang up: leave the call (it ends with its last member)."""
+
+    ref: Ref = None
+
+
+@dataclass(slots=True)
+class CallSignal(ClientMessage, type="call-signal"):
+    """An offer, answer or ICE candidate for one other member of the call (``to``)."""
+
+    to: str
+    signal: Signal
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> CallSignal:
+        return cls(
+            to=require_str(frame, "to", max_length=MAX_REF_LENGTH),
+            signal=read_signal(frame),
+            ref=ref,
+        )
+
+
+@dataclass(slots=True)
+class CallMedia(ClientMessage, type="call-media"):
+    """What the member sends now: microphone muted, camera off (shown on their tile)."""
+
+    muted: bool
+    camera_off: bool
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> CallMedia:
+        return cls(
+            muted=read_bool(frame, "muted", False),
+            camera_off=read_bool(frame, "cameraOff", False),
+            ref=ref,
+        )
 
 
 CHAT_KINDS = ("message", "question")

@@ -17,6 +17,7 @@ from sessions.interview.permissions import Action, can
 from sessions.interview.problems import Problem
 from sessions.protocol.fields import ROLES
 from sessions.protocol.messages import CursorRange, Ref
+from sessions.protocol.signalling import Description, Signal
 from sessions.room.session import Member, Session
 
 _F = TypeVar("_F", bound=Callable[..., dict[str, Any]])
@@ -243,6 +244,38 @@ def run_output(run_id: str, stream: str, data: str) -> dict[str, Any]:
 def run_result(run_id: str, result: dict[str, Any]) -> dict[str, Any]:
     """A run's end; ``result`` is :meth:`~sessions.execution.outcome.RunResult.to_json`."""
     return {"type": "run-result", "runId": run_id, **result}
+
+
+# --- the call -----------------------------------------------------------------------------
+
+
+@builds("call-joined")
+def call_joined(
+    session: Session, ice_servers: list[dict[str, Any]], transport_policy: str, ref: Ref = None
+) -> dict[str, Any]:
+    """Reply to ``call-join``: the ``RTCConfiguration`` to use and who is in the call."""
+    return with_ref(
+        {
+            "type": "call-joined",
+            "iceServers": ice_servers,
+            "iceTransportPolicy": transport_policy,
+            "call": session.call.to_json(),
+        },
+        ref,
+    )
+
+
+@builds("call-update")
+def call_update(session: Session) -> dict[str, Any]:
+    """Who is in the call now (no members: there is no call)."""
+    return {"type": "call-update", "call": session.call.to_json()}
+
+
+@builds("call-signal")
+def call_signal(from_user: str, signal: Signal) -> dict[str, Any]:
+    """An offer, answer or candidate from another member of the call, for this one only."""
+    key = "description" if isinstance(signal, Description) else "candidate"
+    return {"type": "call-signal", "from": from_user, key: signal.to_json()}
 
 
 SERVER_MESSAGE_TYPES: tuple[str, ...] = tuple(_BUILDERS)

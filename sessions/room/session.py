@@ -17,6 +17,7 @@ from sessions.interview.chat import MessageLog
 from sessions.interview.problems import Problem
 from sessions.interview.record import Participant, Timeline
 from sessions.protocol.messages import CursorRange, Role
+from sessions.room.call_state import CallState
 from sessions.room.stored import (
     INTEGER,
     NUMBER,
@@ -110,6 +111,7 @@ class Session:
     members: dict[str, Member] = field(default_factory=dict)
     cursors: dict[str, tuple[CursorRange, ...]] = field(default_factory=dict)
     participants: dict[str, Participant] = field(default_factory=dict)
+    call: CallState = field(default_factory=CallState)
     # Tuples and a frozenset, replaced on change: holding only strings, the collector stops
     # tracking them, and thousands of idle sessions stay cheap to scan (docs/benchmarks.md).
     languages_used: tuple[str, ...] = field(default=(), metadata=stored("languagesUsed", TEXTS))

@@ -19,6 +19,10 @@ from aiohttp import web
 from sessions.errors import DomainError, Forbidden, InvalidMessage, NotJoined
 from sessions.protocol.messages import (
     Auth,
+    CallJoin,
+    CallLeave,
+    CallMedia,
+    CallSignal,
     CancelRun,
     ChatMessage,
     ClientMessage,
@@ -34,10 +38,10 @@ from sessions.protocol.messages import (
     RunCode,
     SetProblem,
 )
-from sessions.room import editing, frames, interview, presence
+from sessions.room import call, editing, frames, interview, presence
 from sessions.room.outcome import Outcome
 from sessions.room.session import Member, Session
-from sessions.web import guards
+from sessions.web import calls, guards
 from sessions.web.commit import COMMIT
 from sessions.web.connection import Connection
 from sessions.web.keys import CLOCK, CONFIG, PROBLEMS, STORE
@@ -234,3 +238,34 @@ def _run_code(turn: Turn, message: RunCode) -> Outcome:
 @handles(CancelRun)
 def _cancel_run(turn: Turn, message: CancelRun) -> Outcome:
     return turn.app[RUNS].cancel_run(turn.session, turn.member, message)
+
+
+# --- the call (signalling only: the media goes between the browsers) -----------------------
+
+
+@handles(CallJoin)
+def _call_join(turn: Turn, message: CallJoin) -> Outcome:
+    return call.join(
+        turn.session,
+        turn.member,
+        turn.now,
+        max_members=turn.app[CONFIG].call_max_participants,
+        ice_servers=calls.ice_servers(turn.app, turn.member.user_id, turn.now),
+        transport_policy=turn.app[calls.ICE].transport_policy,
+        ref=message.ref,
+    )
+
+
+@handles(CallLeave)
+def _call_leave(turn: Turn, message: CallLeave) -> Outcome:
+    return call.leave(turn.session, turn.member, turn.now, message.ref)
+
+
+@handles(CallSignal)
+def _call_signal(turn: Turn, message: CallSignal) -> Outcome:
+    return call.signal(turn.session, turn.member, message)
+
+
+@handles(CallMedia)
+def _call_media(turn: Turn, message: CallMedia) -> Outcome:
+    return call.media(turn.session, turn.member, message)
