@@ -1,6 +1,7 @@
 // The interview room: wires the socket, the OT client, the editor and the panels together.
 // Each piece has one job; this module only routes frames between them.
 
+import { CallPanel } from "./call.js";
 import { ChatPanel } from "./chat.js";
 import { byId, h } from "./dom.js";
 import { RoomEditor } from "./editor.js";
@@ -47,6 +48,7 @@ class Room {
     this.problem = new ProblemPanel({ canPick: role === "interviewer", send });
     this.run = new RunPanel({ send, visible: role !== "observer" });
     this.run.load();
+    this.call = new CallPanel({ send, listenOnly: role === "observer" });
     this.socket = new RoomSocket({
       url: () => this.joinUrl(),
       joinFrame: () => (this.token ? { type: "auth", token: this.token } : null),
@@ -120,6 +122,7 @@ class Room {
       case "error": return this.failed(frame);
       default:
         if (frame.type.startsWith("run-")) this.run.handle(frame);
+        else if (frame.type.startsWith("call-")) this.call.handle(frame);
     }
     return undefined;
   }
@@ -127,6 +130,7 @@ class Room {
   joined(frame) {
     const { session } = frame;
     this.me = frame.you.userId;
+    this.call.joined(this.me);
     const historyId = frame.historyId ?? session.historyId ?? null;
     if (this.client === null || this.freshJoin) {
       this.freshJoin = false;
@@ -287,6 +291,7 @@ class Room {
     this.chat.enabled = !ended;
     if (this.notes !== null) this.notes.enabled = !ended;
     this.run.setEnded(ended);
+    this.call.setEnded(ended);
     this.people.removable = !ended && this.role === "interviewer";
     if (ended) byId("connection").textContent = "session ended";
   }

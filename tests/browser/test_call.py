@@ -1,0 +1,65 @@
+"""The call in real Chromium: two pages connect peer to peer over loopback with fake devices,
+media flows both ways, mute shows, hang up; a refused microphone leaves the room working;
+axe-core finds nothing serious with the call open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from tests.browser.callkit import (
+    call_between_two_pages,
+    call_browser,
+    call_page,
+    connect_call,
+    two_rooms,
+)
+from tests.browser.conftest import WAIT_SECONDS, base_url, create_session
+from tests.browser.test_pages import axe_violations
+
+__all__ = ["call_browser"]
+CALL_TIMEOUT = 120
+
+
+@pytest.mark.timeout(CALL_TIMEOUT)
+async def test_two_pages_call_each_other_with_audio_and_video_then_mute_and_hang_up(
+    call_browser: Any, server: TestServer
+):
+    await call_between_two_pages(call_browser, server)
+
+
+@pytest.mark.timeout(CALL_TIMEOUT)
+async def test_axe_finds_nothing_serious_with_the_call_open(call_browser: Any, server: TestServer):
+    ivy, cam, _ = await two_rooms(call_browser, server)
+    await connect_call(ivy, cam)
+    await cam.click("#call-mute")
+    await ivy.wait_for_selector('.tile[data-muted="true"]', timeout=WAIT_SECONDS * 1000)
+    assert await axe_violations(ivy) == []
+    assert await axe_violations(cam) == []
+
+
+DENY = """
+navigator.mediaDevices.getUserMedia = () =>
+  Promise.reject(new DOMException("Permission denied", "NotAllowedError"));"""
+
+
+@pytest.mark.timeout(CALL_TIMEOUT)
+async def test_a_refused_microphone_says_so_and_the_room_keeps_working(
+    call_browser: Any, server: TestServer
+):
+    session = await create_session(server)
+    page = await call_page(call_browser, f"{base_url(server)}/s/{session['id']}", "Cam", init=DENY)
+    await page.click("#call-start")
+    error = page.locator("#call-error")
+    await error.wait_for(state="visible", timeout=WAIT_SECONDS * 1000)
+    assert (await error.inner_text()).startswith(
+        "The browser did not allow the microphone and camera, so you are not in the call."
+    )
+    assert await page.get_attribute("#call-error", "role") == "alert"
+    assert await page.is_visible("#call-start")
+    await page.fill("#chat-text", "can you hear me?")
+    await page.click("#chat-form button[type=submit]")
+    await page.wait_for_selector("#chat-log li:has-text('can you hear me?')")
+    assert await page.get_attribute("#connection", "data-state") == "connected"
