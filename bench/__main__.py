@@ -22,6 +22,7 @@ SCENARIOS = {
     "exec": "bench.execbench",
     "browser": "bench.browser",
     "profile": "bench.profile",
+    "call": "bench.call",
 }
 SERVERS = {
     "floor-server": "bench.floor_server",

@@ -34,6 +34,7 @@ SENDING = frozenset({"sendrecv", "sendonly"})
 DIRECTIONS = frozenset({"sendrecv", "sendonly", "recvonly", "inactive"})
 
 _LINE = re.compile(r"[a-z]=[^\x00-\x1f\x7f]*")
+_BAD_LINE_START = re.compile(r"\n(?![a-z]=|\Z)")
 _MEDIA = re.compile(r"m=(audio|video|application) (\d{1,5})(?:/\d+)? [A-Za-z0-9/]+(?: \S+)+")
 _CANDIDATE = re.compile(
     r"candidate:[A-Za-z0-9+/]{1,32} \d{1,3} (?:udp|tcp|UDP|TCP) \d{1,10} "
@@ -103,42 +104,52 @@ def read_description(value: object) -> Description:
 
 
 def check_sdp(sdp: str) -> None:
-    """Raise :class:`InvalidSignal` unless ``sdp`` has the shape of a session description."""
+    """Raise :class:`InvalidSignal` unless ``sdp`` has the shape of a session description.
+
+    The whole text is checked at once (printable characters, every line ``x=``); only a
+    text that fails is walked line by line, to say which line is wrong.
+    """
     where = "description.sdp"
     if len(sdp) > MAX_SDP_LENGTH:
         raise InvalidSignal(
             f"field '{where}' is longer than {MAX_SDP_LENGTH} characters", field=where
         )
-    lines = _lines(sdp)
-    if len(lines) > MAX_SDP_LINES:
+    if sdp.count("\n") > MAX_SDP_LINES:
         raise InvalidSignal(f"field '{where}' has more than {MAX_SDP_LINES} lines", field=where)
-    if not lines or lines[0] != "v=0":
+    if not sdp.startswith("v=0\n") and not sdp.startswith("v=0\r\n") and sdp != "v=0":
         raise InvalidSignal(f"field '{where}' must start with the line v=0", field=where)
-    media = 0
-    for number, line in enumerate(lines, start=1):
-        if _LINE.fullmatch(line) is None:
+    text = sdp.replace("\r\n", "\n")
+    if not text.replace("\n", "").isprintable() or _BAD_LINE_START.search(text) is not None:
+        _name_bad_line(sdp, where)
+    media_lines = ["m=" + part.split("\n", 1)[0] for part in text.split("\nm=")[1:]]
+    for line in media_lines:
+        if _MEDIA.fullmatch(line) is None:
             raise InvalidSignal(
-                f"field '{where}': line {number} is not a 'x=value' line of SDP", field=where
+                f"field '{where}': {line[:40]!r} is not a media line "
+                "(m=audio|video|application PORT PROTO FORMATS)",
+                field=where,
             )
-        if line.startswith("m="):
-            if _MEDIA.fullmatch(line) is None:
-                raise InvalidSignal(
-                    f"field '{where}': line {number} is not a media line "
-                    "(m=audio|video|application PORT PROTO FORMATS)",
-                    field=where,
-                )
-            media += 1
-    session_part = lines[: next((i for i, x in enumerate(lines) if x.startswith("m=")), len(lines))]
+    first_media = sdp.find("\nm=")
+    session_part = sdp if first_media < 0 else sdp[:first_media]
     for required in ("o=", "s=", "t="):
-        if not any(line.startswith(required) for line in session_part):
+        if f"\n{required}" not in session_part:
             raise InvalidSignal(
                 f"field '{where}' lacks its session-level {required} line", field=where
             )
-    if not 0 < media <= MAX_MEDIA_SECTIONS:
+    if not 0 < len(media_lines) <= MAX_MEDIA_SECTIONS:
         raise InvalidSignal(
             f"field '{where}' must have 1 to {MAX_MEDIA_SECTIONS} media sections (m=)",
             field=where,
         )
+
+
+def _name_bad_line(sdp: str, where: str) -> None:
+    for number, line in enumerate(_lines(sdp), start=1):
+        if _LINE.fullmatch(line) is None:
+            raise InvalidSignal(
+                f"field '{where}': line {number} is not a 'x=value' line of SDP", field=where
+            )
+    raise InvalidSignal(f"field '{where}' is not SDP (an empty line?)", field=where)
 
 
 def _lines(sdp: str) -> list[str]:

@@ -2,8 +2,9 @@
 (``--use-fake-device-for-media-stream``) that the page may use without a prompt
 (``--use-fake-ui-for-media-stream``), and helpers that read WebRTC's own statistics.
 
-Nothing in the page is there for the tests: an init script keeps a list of the page's
-``RTCPeerConnection`` objects (``window.__pcs``) so a test can ask them for ``getStats()``.
+Nothing in the page is there for the tests: an init script (shared with ``python -m bench
+call``, bench/call.py) keeps a list of the page's ``RTCPeerConnection`` objects
+(``window.__pcs``) so a test can ask them for ``getStats()``.
 """
 
 from __future__ import annotations
@@ -15,32 +16,10 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM_ARGS, WAIT_SECONDS, base_url, create_session, open_room
+from bench.call import CALL_ARGS, INBOUND, KEEP_PEER_CONNECTIONS
+from tests.browser.conftest import WAIT_SECONDS, base_url, create_session, open_room
 from tests.needs import need_program
 
-CALL_ARGS = [
-    *CHROMIUM_ARGS,
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required",
-]
-KEEP_PEER_CONNECTIONS = """(() => {
-  const Original = window.RTCPeerConnection;
-  window.__pcs = [];
-  window.RTCPeerConnection = class extends Original {
-    constructor(...args) { super(...args); window.__pcs.push(this); }
-  };
-})();"""
-INBOUND = """async () => {
-  const totals = { audio: 0, video: 0 };
-  for (const pc of window.__pcs) {
-    if (pc.connectionState === "closed") continue;
-    (await pc.getStats()).forEach((report) => {
-      if (report.type === "inbound-rtp") totals[report.kind] += report.packetsReceived || 0;
-    });
-  }
-  return totals;
-}"""
 TILE_MEDIA = """(userId) => {
   const video = document.querySelector(`.tile[data-user-id="${userId}"] video`);
   if (!video || !video.srcObject) return null;
