@@ -138,11 +138,15 @@ async def call_between_two_pages(browser: Any, server: Any) -> None:
         assert media["width"] > 0
         await media_increasing(page, await inbound(page))
 
+    tile = f'.tile[data-user-id="{cam_id}"]'
+    # Chromium's fake microphone beeps: Ivy's page marks Cam as speaking on a beep.
+    await ivy.wait_for_selector(f'{tile}[data-speaking="true"]', timeout=WAIT_SECONDS * 1000)
+
     await cam.click("#call-mute")
     assert await cam.get_attribute("#call-mute", "aria-pressed") == "true"
-    tile = f'.tile[data-user-id="{cam_id}"]'
     await ivy.wait_for_selector(f'{tile}[data-muted="true"]', timeout=WAIT_SECONDS * 1000)
     assert await ivy.inner_text(f"{tile} .tile-state") == "muted"
+    await ivy.wait_for_selector(f'{tile}[data-speaking="false"]', timeout=WAIT_SECONDS * 1000)
 
     await cam.click("#call-hangup")
     await ivy.wait_for_selector(tile, state="detached", timeout=WAIT_SECONDS * 1000)

@@ -4,22 +4,28 @@ axe-core finds nothing serious with the call open."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
 
+from sessions.config import Config
+from sessions.web.app import create_app
 from tests.browser.callkit import (
     call_between_two_pages,
     call_browser,
     call_page,
     connect_call,
+    inbound,
+    media_increasing,
     two_rooms,
 )
 from tests.browser.conftest import WAIT_SECONDS, base_url, create_session
 from tests.browser.test_pages import axe_violations
+from tests.turnkit import SECRET, turnserver
 
-__all__ = ["call_browser"]
+__all__ = ["call_browser", "turnserver"]
 CALL_TIMEOUT = 120
 
 
@@ -63,3 +69,38 @@ async def test_a_refused_microphone_says_so_and_the_room_keeps_working(
     await page.click("#chat-form button[type=submit]")
     await page.wait_for_selector("#chat-log li:has-text('can you hear me?')")
     assert await page.get_attribute("#connection", "data-state") == "connected"
+
+
+RELAYED = """async () => {
+  const types = [];
+  for (const pc of window.__pcs) {
+    if (pc.connectionState !== "connected") continue;
+    const stats = await pc.getStats();
+    stats.forEach((report) => {
+      if (report.type === "candidate-pair" && report.nominated && report.state === "succeeded") {
+        types.push(stats.get(report.localCandidateId).candidateType);
+      }
+    });
+  }
+  return types;
+}"""
+
+
+@pytest.mark.timeout(CALL_TIMEOUT)
+async def test_a_relay_only_call_goes_through_coturn_with_the_credentials_the_page_got(
+    call_browser: Any, turnserver: tuple[str, int], aiohttp_server: Any, tmp_path: Path
+):
+    host, port = turnserver
+    secret = tmp_path / "turn-secret"
+    secret.write_text(SECRET)
+    config = Config(
+        ice_servers=(f"turn:{host}:{port}?transport=udp",),
+        turn_secret_file=str(secret),
+        call_relay_only=True,
+    )
+    server = await aiohttp_server(create_app(config), host="127.0.0.1")
+    ivy, cam, _ = await two_rooms(call_browser, server)
+    await connect_call(ivy, cam)
+    for page in (ivy, cam):
+        assert await page.evaluate(RELAYED) == ["relay"]
+        await media_increasing(page, await inbound(page))
