@@ -18,8 +18,12 @@ from tests.browser.callkit import (
     call_page,
     connect_call,
     inbound,
+    media_flowing,
     media_increasing,
+    press_call,
     two_rooms,
+    user_id,
+    wait_for,
 )
 from tests.browser.conftest import WAIT_SECONDS, base_url, create_session
 from tests.browser.test_pages import axe_violations
@@ -104,3 +108,21 @@ async def test_a_relay_only_call_goes_through_coturn_with_the_credentials_the_pa
     for page in (ivy, cam):
         assert await page.evaluate(RELAYED) == ["relay"]
         await media_increasing(page, await inbound(page))
+
+
+@pytest.mark.timeout(CALL_TIMEOUT)
+async def test_an_observer_listens_in_and_sends_nothing(call_browser: Any, server: TestServer):
+    ivy, _, session = await two_rooms(call_browser, server)
+    room = f"{base_url(server)}/s/{session['id']}#observer={session['observerToken']}"
+    olga = await call_page(call_browser, room, "Olga")
+    assert await olga.inner_text("#call-start") == "Listen in"
+    await press_call(ivy)
+    await press_call(olga)
+    await media_flowing(olga)  # Olga hears and sees Ivy
+    assert await olga.is_hidden("#call-mute")
+    olga_id = await user_id(olga)
+    tile = f'.tile[data-user-id="{olga_id}"]'
+    await ivy.wait_for_selector(tile, timeout=WAIT_SECONDS * 1000)
+    assert await ivy.inner_text(f"{tile} .tile-state") == "listening"
+    await wait_for(ivy, "() => window.__pcs.some((pc) => pc.connectionState === 'connected')")
+    assert await inbound(ivy) == {"audio": 0, "video": 0}  # nothing comes from Olga
