@@ -26,6 +26,7 @@ from tests.browser.callkit import (
     wait_for,
 )
 from tests.browser.conftest import WAIT_SECONDS, base_url, create_session
+from tests.browser.proxy import DroppingProxy
 from tests.browser.test_pages import axe_violations
 from tests.turnkit import SECRET, turnserver
 
@@ -126,3 +127,41 @@ async def test_an_observer_listens_in_and_sends_nothing(call_browser: Any, serve
     assert await ivy.inner_text(f"{tile} .tile-state") == "listening"
     await wait_for(ivy, "() => window.__pcs.some((pc) => pc.connectionState === 'connected')")
     assert await inbound(ivy) == {"audio": 0, "video": 0}  # nothing comes from Olga
+
+
+REJOINED = """(before) => {
+  const tiles = [...document.querySelectorAll(".tile")];
+  const mine = tiles.find((t) => t.querySelector(".tile-name").textContent.endsWith("(you)"));
+  const status = document.querySelector("#call-status").dataset;
+  return Boolean(mine) && mine.dataset.userId !== before && status.connected === "1";
+}"""
+
+
+@pytest.mark.timeout(CALL_TIMEOUT)
+async def test_a_dropped_socket_rejoins_the_call_and_media_flows_again(
+    call_browser: Any, server: TestServer
+):
+    session = await create_session(server)
+    proxy = DroppingProxy(server.port or 0)
+    await proxy.start()
+    try:
+        room = f"/s/{session['id']}"
+        ivy = await call_page(
+            call_browser,
+            f"{base_url(server)}{room}#interviewer={session['interviewerToken']}",
+            "Ivy",
+        )
+        cam = await call_page(call_browser, f"{proxy.url}{room}", "Cam")
+        await connect_call(ivy, cam)
+        before = await user_id(cam)
+
+        proxy.drop()  # the socket only: the media goes between the browsers, not through it
+        await wait_for(cam, REJOINED, before)
+        after = await user_id(cam)
+        assert after != before
+        await ivy.wait_for_selector(f'.tile[data-user-id="{before}"]', state="detached")
+        await ivy.wait_for_selector(f'.tile[data-user-id="{after}"]')
+        for page in (ivy, cam):
+            await media_increasing(page, await inbound(page))
+    finally:
+        await proxy.close()
