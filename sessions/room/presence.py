@@ -15,7 +15,8 @@ import secrets
 from sessions.errors import Forbidden, SessionFull
 from sessions.interview.record import Participant
 from sessions.protocol.messages import JoinSession, Role
-from sessions.room import call, frames
+from sessions.room import call as room_call
+from sessions.room import frames
 from sessions.room.outcome import Change, Outcome
 from sessions.room.session import Member, Peer, Session
 
@@ -86,7 +87,7 @@ def join(
     dropped_cursor = False
     if replaced is not None and session.is_member(replaced):
         dropped_cursor = _remove(change, replaced, now)
-        outcome.extend(call.member_gone(session, replaced, now))
+        outcome.extend(room_call.member_gone(session, replaced, now))
         outcome.deliver(frames.replaced(), (replaced,))
         outcome.close, outcome.close_code = (replaced,), CLOSE_REPLACED
     member = Member(
@@ -110,7 +111,7 @@ def join(
     outcome.deliver(frames.users_update(session), others)
     if dropped_cursor and replaced is not None:
         outcome.deliver(cursor_dropped(session, replaced), others)
-    outcome.extend(call.joined_session(session, member))
+    outcome.extend(room_call.joined_session(session, member))
     return member, outcome
 
 
@@ -123,7 +124,7 @@ def leave(session: Session, member: Member, now: float) -> Outcome:
     outcome.deliver(frames.users_update(session), session.everyone())
     if had_cursor:
         outcome.deliver(cursor_dropped(session, member), session.everyone())
-    outcome.extend(call.member_gone(session, member, now))
+    outcome.extend(room_call.member_gone(session, member, now))
     return outcome
 
 

@@ -38,10 +38,12 @@ from sessions.protocol.messages import (
     RunCode,
     SetProblem,
 )
-from sessions.room import call, editing, frames, interview, presence
+from sessions.room import call as room_call
+from sessions.room import editing, frames, interview, presence
 from sessions.room.outcome import Outcome
 from sessions.room.session import Member, Session
-from sessions.web import calls, guards
+from sessions.web import guards
+from sessions.web.calls import ICE, ice_servers
 from sessions.web.commit import COMMIT
 from sessions.web.connection import Connection
 from sessions.web.keys import CLOCK, CONFIG, PROBLEMS, STORE
@@ -245,27 +247,27 @@ def _cancel_run(turn: Turn, message: CancelRun) -> Outcome:
 
 @handles(CallJoin)
 def _call_join(turn: Turn, message: CallJoin) -> Outcome:
-    return call.join(
+    return room_call.join(
         turn.session,
         turn.member,
         turn.now,
         max_members=turn.app[CONFIG].call_max_participants,
-        ice_servers=calls.ice_servers(turn.app, turn.member.user_id, turn.now),
-        transport_policy=turn.app[calls.ICE].transport_policy,
+        ice_servers=ice_servers(turn.app, turn.member.user_id, turn.now),
+        transport_policy=turn.app[ICE].transport_policy,
         ref=message.ref,
     )
 
 
 @handles(CallLeave)
 def _call_leave(turn: Turn, message: CallLeave) -> Outcome:
-    return call.leave(turn.session, turn.member, turn.now, message.ref)
+    return room_call.leave(turn.session, turn.member, turn.now, message.ref)
 
 
 @handles(CallSignal)
 def _call_signal(turn: Turn, message: CallSignal) -> Outcome:
-    return call.signal(turn.session, turn.member, message)
+    return room_call.signal(turn.session, turn.member, message)
 
 
 @handles(CallMedia)
 def _call_media(turn: Turn, message: CallMedia) -> Outcome:
-    return call.media(turn.session, turn.member, message)
+    return room_call.media(turn.session, turn.member, message)

@@ -18,17 +18,8 @@ from sessions.protocol.fields import encode
 from sessions.protocol.messages import CLIENT_MESSAGE_TYPES, Limits
 from sessions.room import frames
 from sessions.room.store import SessionStore
-from sessions.web import (
-    calls,
-    cluster,
-    guards,
-    lifecycle,
-    openapi,
-    pages,
-    rest,
-    rest_interview,
-    runs,
-)
+from sessions.web import cluster, guards, lifecycle, openapi, pages, rest, rest_interview, runs
+from sessions.web.calls import setup_calls
 from sessions.web.commit import COMMIT, Commit
 from sessions.web.connection import Connection
 from sessions.web.expiry import expiry_task
@@ -76,7 +67,7 @@ def create_app(
         [Path(path) for path in config.problems], include_default=config.default_problems
     )
     guards.setup(app)
-    calls.setup(app)  # the ICE servers of calls; a TURN secret is read once, here
+    setup_calls(app)  # the ICE servers of calls; a TURN secret is read once, here
     rest.add_routes(app)
     rest_interview.add_routes(app)
     app.router.add_get("/ws", websocket_handler, name="ws")  # names: middleware.SOCKET_ROUTES

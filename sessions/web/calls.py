@@ -19,7 +19,7 @@ from sessions.web.keys import CONFIG
 ICE = web.AppKey("ice", IceConfig)
 
 
-def setup(app: web.Application) -> None:
+def setup_calls(app: web.Application) -> None:
     """Read the ICE flags (raises :class:`~sessions.config.ConfigError` for a bad set)."""
     app[ICE] = IceConfig.from_config(app[CONFIG])
 
