@@ -28,7 +28,7 @@ from sessions.interview.permissions import Action, can, describe, require
 from sessions.protocol.messages import CallMedia, CallSignal, Ref
 from sessions.protocol.signalling import Description, sends_media
 from sessions.room import frames
-from sessions.room.call_state import InCall
+from sessions.room.call_state import CallState, InCall
 from sessions.room.editing import require_active
 from sessions.room.outcome import Change, Outcome
 from sessions.room.session import Member, Session
@@ -50,14 +50,14 @@ def join(
     """
     require(member.role, Action.JOIN_CALL)
     require_active(session)
-    call = session.call
     outcome = Outcome()
-    if member.user_id not in call.members:
-        if len(call.members) >= max_members:
+    call = session.call
+    if call is None or member.user_id not in call.members:
+        if call is not None and len(call.members) >= max_members:
             raise CallFull(f"the call already has {max_members} people (a full mesh: no more)")
         change = outcome.changing(session)
-        if not call.members:
-            call.started_at = now
+        if call is None:
+            call = session.call = CallState(started_at=now)
             change.event(now, "call-started", member.user_id, member.name)
         listen_only = not can(member.role, Action.SEND_MEDIA)
         call.members[member.user_id] = InCall(
@@ -70,9 +70,14 @@ def join(
     return outcome
 
 
+def _in_call(session: Session, user_id: str) -> InCall | None:
+    call = session.call
+    return call.members.get(user_id) if call is not None else None
+
+
 def leave(session: Session, member: Member, now: float, ref: Ref = None) -> Outcome:
     """Hang up; the call ends with its last member."""
-    if member.user_id not in session.call.members:
+    if _in_call(session, member.user_id) is None:
         raise NotInCall("you are not in the call")
     outcome = member_gone(session, member, now)
     outcome.reply = frames.ack(None, ref)
@@ -83,12 +88,12 @@ def member_gone(session: Session, member: Member, now: float) -> Outcome:
     """``member`` leaves the call, if in it (a hang-up, a leave, a removal, a replacement)."""
     outcome = Outcome()
     call = session.call
-    if call.members.pop(member.user_id, None) is None:
+    if call is None or call.members.pop(member.user_id, None) is None:
         return outcome
     change = outcome.changing(session)
     change.event(now, "call-left", member.user_id, member.name)
     if not call.members:
-        _ended(change, now)
+        _ended(change, call, now)
     change.touch(now)
     outcome.deliver(frames.call_update(session), session.others(member))
     return outcome
@@ -97,25 +102,22 @@ def member_gone(session: Session, member: Member, now: float) -> Outcome:
 def end(session: Session, now: float) -> Outcome:
     """The interview ended: so does its call, for everyone."""
     outcome = Outcome()
-    if session.call.started_at is None:
+    if session.call is None:
         return outcome
-    session.call.members.clear()
-    _ended(outcome.changing(session), now)
+    _ended(outcome.changing(session), session.call, now)
     outcome.deliver(frames.call_update(session), session.everyone())
     return outcome
 
 
-def _ended(change: Change, now: float) -> None:
-    call = change.session.call
-    started = call.started_at if call.started_at is not None else now
-    call.started_at = None
-    change.event(now, "call-ended", None, None, durationSeconds=round(now - started, 3))
+def _ended(change: Change, call: CallState, now: float) -> None:
+    change.session.call = None
+    change.event(now, "call-ended", None, None, durationSeconds=round(now - call.started_at, 3))
 
 
 def joined_session(session: Session, member: Member) -> Outcome:
     """A member just joined the session: tell them about a call in progress."""
     outcome = Outcome()
-    if session.call.members:
+    if session.call is not None:
         outcome.deliver(frames.call_update(session), (member,))
     return outcome
 
@@ -126,7 +128,7 @@ def signal(session: Session, member: Member, message: CallSignal) -> Outcome:
     No reply on success (a call makes dozens of these); no journal, no timeline.
     """
     call = session.call
-    if member.user_id not in call.members:
+    if call is None or member.user_id not in call.members:
         raise NotInCall("join the call (call-join) before signalling")
     if message.to == member.user_id:
         raise InvalidMessage("field 'to' names yourself: signal another member of the call")
@@ -151,7 +153,7 @@ def signal(session: Session, member: Member, message: CallSignal) -> Outcome:
 
 def media(session: Session, member: Member, message: CallMedia) -> Outcome:
     """The member muted or unmuted, turned the camera off or on: everyone's tiles show it."""
-    state = session.call.members.get(member.user_id)
+    state = _in_call(session, member.user_id)
     if state is None:
         raise NotInCall("you are not in the call")
     state.muted, state.camera_off = message.muted, message.camera_off

@@ -39,17 +39,25 @@ class InCall:
 
 @dataclass(slots=True)
 class CallState:
-    """A session's call: its members in joining order, and when it started (None: no call).
+    """A session's call: its members in joining order, and when it started.
 
-    Invariant: ``started_at`` is None exactly when ``members`` is empty, and every key of
-    ``members`` is a key of the session's members.
+    A session holds one only while its call is on (``Session.call`` is None otherwise).
+    Invariant: ``members`` is not empty, and every key of it is a key of the session's
+    members, except inside the one action that adds the first member or removes the last.
     """
 
     members: dict[str, InCall] = field(default_factory=dict)
-    started_at: float | None = None
+    started_at: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "startedAt": iso(self.started_at) if self.started_at is not None else None,
+            "startedAt": iso(self.started_at),
             "members": [member.to_json() for member in self.members.values()],
         }
+
+
+def call_json(call: CallState | None) -> dict[str, Any]:
+    """A session's call as frames show it; no call: no members, ``startedAt`` null."""
+    if call is None:
+        return {"startedAt": None, "members": []}
+    return call.to_json()

@@ -18,6 +18,7 @@ from sessions.interview.problems import Problem
 from sessions.protocol.fields import ROLES
 from sessions.protocol.messages import CursorRange, Ref
 from sessions.protocol.signalling import Description, Signal
+from sessions.room.call_state import call_json
 from sessions.room.session import Member, Session
 
 _F = TypeVar("_F", bound=Callable[..., dict[str, Any]])
@@ -259,7 +260,7 @@ def call_joined(
             "type": "call-joined",
             "iceServers": ice_servers,
             "iceTransportPolicy": transport_policy,
-            "call": session.call.to_json(),
+            "call": call_json(session.call),
         },
         ref,
     )
@@ -268,7 +269,7 @@ def call_joined(
 @builds("call-update")
 def call_update(session: Session) -> dict[str, Any]:
     """Who is in the call now (no members: there is no call)."""
-    return {"type": "call-update", "call": session.call.to_json()}
+    return {"type": "call-update", "call": call_json(session.call)}
 
 
 @builds("call-signal")

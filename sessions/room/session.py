@@ -111,7 +111,8 @@ class Session:
     members: dict[str, Member] = field(default_factory=dict)
     cursors: dict[str, tuple[CursorRange, ...]] = field(default_factory=dict)
     participants: dict[str, Participant] = field(default_factory=dict)
-    call: CallState = field(default_factory=CallState)
+    # None while there is no call: an idle session allocates nothing for it (test_store).
+    call: CallState | None = None
     # Tuples and a frozenset, replaced on change: holding only strings, the collector stops
     # tracking them, and thousands of idle sessions stay cheap to scan (docs/benchmarks.md).
     languages_used: tuple[str, ...] = field(default=(), metadata=stored("languagesUsed", TEXTS))
