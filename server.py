@@ -73,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         app = build_app(config)
     except ProblemBankError as exc:
         cannot_start(f"invalid problem bank: {exc}")
+    except ConfigError as exc:  # a combination of flags only the app can judge (ICE servers)
+        cannot_start(exc.reason)
     freeze_start_up_heap()
     try:
         web.run_app(

@@ -24,6 +24,7 @@ SCENARIOS = {
     "replay": "bench.replay",
     "board": "bench.board",
     "profile": "bench.profile",
+    "call": "bench.call",
 }
 SERVERS = {
     "floor-server": "bench.floor_server",

@@ -13,7 +13,8 @@ The tree::
     │   ├── BinaryNotSupported       binary-not-supported 400
     │   ├── MessageNotFound          message-not-found 400
     │   ├── LanguageNotRunnable      language-not-runnable 400
-    │   └── InvalidBoardElement      invalid-board-element 400
+    │   ├── InvalidBoardElement      invalid-board-element 400
+    │   └── InvalidSignal            invalid-signal  400
     ├── RevisionTooOld               revision-too-old 409
     ├── NotJoined                    not-joined      409
     ├── Unauthorized                 unauthorized    401
@@ -30,6 +31,8 @@ The tree::
     ├── InternalError                internal-error  500
     ├── PayloadTooLarge              payload-too-large 413
     ├── UnsupportedMediaType         unsupported-media-type 415
+    ├── NotInCall                    not-in-call     409
+    ├── CallFull                     call-full       409
     ├── RateLimited                  rate-limited    429
     └── Capacity                     capacity        503
 
@@ -282,4 +285,25 @@ class BoardFull(DomainError):
     ``--board-max-bytes``; nothing of the frame is applied."""
 
     code = "board-full"
+
+
+class InvalidSignal(BadRequest):
+    """A call's session description or ICE candidate is malformed: too long, not the shape
+    of SDP or of a candidate line (:mod:`sessions.protocol.signalling`). ``field`` names it."""
+
+    code = "invalid-signal"
+
+
+class NotInCall(DomainError):
+    """A call frame from a member who is not in the session's call, or addressed to someone
+    who is not in it (never in another session: a call is one session's)."""
+
+    code = "not-in-call"
+    status = 409
+
+
+class CallFull(DomainError):
+    """The call already has ``--call-max-participants`` people (a full mesh)."""
+
+    code = "call-full"
     status = 409

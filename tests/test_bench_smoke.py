@@ -324,3 +324,15 @@ def test_profile_quick_samples_each_load(tmp_path: Path) -> None:
     assert "### full-text clients, 20 x 3, 2 KB, 20 edits/s" in out
     assert "### op clients, 2 x 3, 100 KB, 50 edits/s" in out
     assert "| self % | function |" in out
+
+
+@pytest.mark.timeout(120)
+def test_call_quick_reports_signalling_cpu_and_the_time_to_media() -> None:
+    need_program("chromium")
+    report = json.loads(_run("call", "--quick", "--frames", "50", "--calls", "1"))
+    signalling = report["signalling"]
+    assert signalling["frames"] == 50
+    for kind in ("candidate", "offer", "ping"):
+        assert signalling[kind]["serverCpuMicrosecondsPerFrame"] > 0
+    assert report["connect"]["calls"] == 1
+    assert 0 < report["connect"]["medianSeconds"] < 30

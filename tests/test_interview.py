@@ -80,12 +80,15 @@ def test_permission_table_matches_the_issue():
         Action.RUN_CODE,
         Action.SEND_SIGNALS,  # issue 19: only the candidate's page sends signals
         Action.DRAW,  # issue 20: interviewers and candidates draw, observers watch
+        Action.JOIN_CALL,
+        Action.SEND_MEDIA,
     }
     assert PERMISSIONS["observer"] == {
         Action.CHAT,
         Action.WRITE_NOTE,
         Action.READ_NOTES,
         Action.READ_SIGNALS,
+        Action.JOIN_CALL,  # listen-only: no SEND_MEDIA (issue 21)
     }
     assert PERMISSIONS["interviewer"] == set(Action) - {Action.SEND_SIGNALS}
 

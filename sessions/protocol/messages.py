@@ -36,6 +36,7 @@ from sessions.protocol.fields import (
     require_str,
 )
 from sessions.protocol.inputs import Choice, Field, Flag, Integer, Query, Text
+from sessions.protocol.signalling import Signal, read_signal
 
 __all__ = ["ROLES", "Ref", "Role"]
 
@@ -569,6 +570,57 @@ class BoardPointer(ClientMessage, type="board-pointer"):
         if button not in ("up", "down"):
             raise InvalidMessage("field 'button' must be 'up' or 'down'")
         return cls(x=float(x), y=float(y), button=button, ref=ref)  # type: ignore[arg-type]
+
+
+# --- the call (sessions/room/call.py) ----------------------------------------------------
+
+
+@dataclass(slots=True)
+class CallJoin(ClientMessage, type="call-join"):
+    """Join the session's call (starting it when nobody is in it)."""
+
+    ref: Ref = None
+
+
+@dataclass(slots=True)
+class CallLeave(ClientMessage, type="call-leave"):
+    """Hang up: leave the call (it ends with its last member)."""
+
+    ref: Ref = None
+
+
+@dataclass(slots=True)
+class CallSignal(ClientMessage, type="call-signal"):
+    """An offer, answer or ICE candidate for one other member of the call (``to``)."""
+
+    to: str
+    signal: Signal
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> CallSignal:
+        return cls(
+            to=require_str(frame, "to", max_length=MAX_REF_LENGTH),
+            signal=read_signal(frame),
+            ref=ref,
+        )
+
+
+@dataclass(slots=True)
+class CallMedia(ClientMessage, type="call-media"):
+    """What the member sends now: microphone muted, camera off (shown on their tile)."""
+
+    muted: bool
+    camera_off: bool
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> CallMedia:
+        return cls(
+            muted=read_bool(frame, "muted", False),
+            camera_off=read_bool(frame, "cameraOff", False),
+            ref=ref,
+        )
 
 
 CHAT_KINDS = ("message", "question")

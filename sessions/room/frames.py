@@ -18,6 +18,8 @@ from sessions.interview.permissions import Action, can
 from sessions.interview.problems import Problem
 from sessions.protocol.fields import ROLES
 from sessions.protocol.messages import CursorRange, Ref
+from sessions.protocol.signalling import Description, Signal
+from sessions.room.call_state import call_json
 from sessions.room.session import Member, Session
 
 _F = TypeVar("_F", bound=Callable[..., dict[str, Any]])
@@ -311,6 +313,38 @@ def board_pointer(member: Member, x: float, y: float, button: str) -> dict[str, 
         "y": y,
         "button": button,
     }
+
+
+# --- the call -----------------------------------------------------------------------------
+
+
+@builds("call-joined")
+def call_joined(
+    session: Session, ice_servers: list[dict[str, Any]], transport_policy: str, ref: Ref = None
+) -> dict[str, Any]:
+    """Reply to ``call-join``: the ``RTCConfiguration`` to use and who is in the call."""
+    return with_ref(
+        {
+            "type": "call-joined",
+            "iceServers": ice_servers,
+            "iceTransportPolicy": transport_policy,
+            "call": call_json(session.call),
+        },
+        ref,
+    )
+
+
+@builds("call-update")
+def call_update(session: Session) -> dict[str, Any]:
+    """Who is in the call now (no members: there is no call)."""
+    return {"type": "call-update", "call": call_json(session.call)}
+
+
+@builds("call-signal")
+def call_signal(from_user: str, signal: Signal) -> dict[str, Any]:
+    """An offer, answer or candidate from another member of the call, for this one only."""
+    key = "description" if isinstance(signal, Description) else "candidate"
+    return {"type": "call-signal", "from": from_user, key: signal.to_json()}
 
 
 SERVER_MESSAGE_TYPES: tuple[str, ...] = tuple(_BUILDERS)

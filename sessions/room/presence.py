@@ -15,6 +15,7 @@ import secrets
 from sessions.errors import Forbidden, SessionFull
 from sessions.interview.record import Participant
 from sessions.protocol.messages import JoinSession, Role
+from sessions.room import call as room_call
 from sessions.room import frames
 from sessions.room.outcome import Change, Outcome
 from sessions.room.session import Member, Peer, Session
@@ -112,6 +113,7 @@ def join(
     dropped_cursor = False
     if replaced is not None and session.is_member(replaced):
         dropped_cursor = _remove(change, replaced, now)
+        outcome.extend(room_call.member_gone(session, replaced, now))
         outcome.deliver(frames.replaced(), (replaced,))
         outcome.close, outcome.close_code = (replaced,), CLOSE_REPLACED
     person = returning(session, request)
@@ -148,6 +150,7 @@ def join(
     outcome.deliver(frames.users_update(session), others)
     if dropped_cursor and replaced is not None:
         outcome.deliver(cursor_dropped(session, replaced), others)
+    outcome.extend(room_call.joined_session(session, member))
     return member, outcome
 
 
@@ -160,6 +163,7 @@ def leave(session: Session, member: Member, now: float) -> Outcome:
     outcome.deliver(frames.users_update(session), session.everyone())
     if had_cursor:
         outcome.deliver(cursor_dropped(session, member), session.everyone())
+    outcome.extend(room_call.member_gone(session, member, now))
     return outcome
 
 

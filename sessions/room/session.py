@@ -18,6 +18,7 @@ from sessions.interview.chat import MessageLog
 from sessions.interview.problems import Problem
 from sessions.interview.record import Participant, Timeline
 from sessions.protocol.messages import CursorRange, Role
+from sessions.room.call_state import CallState
 from sessions.room.stored import (
     INTEGER,
     NUMBER,
@@ -124,6 +125,8 @@ class Session:
     """The whiteboard: a persistent part of its own, like the document (sessions.room.board).
     Made on the first drawing (:meth:`drawing_board`): an idle session that never drew costs
     the garbage collector nothing for it (tests/test_store.py)."""
+    # None while there is no call: an idle session allocates nothing for it (test_store).
+    call: CallState | None = None
     # Tuples and a frozenset, replaced on change: holding only strings, the collector stops
     # tracking them, and thousands of idle sessions stay cheap to scan (docs/benchmarks.md).
     languages_used: tuple[str, ...] = field(default=(), metadata=stored("languagesUsed", TEXTS))

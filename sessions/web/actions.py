@@ -22,6 +22,10 @@ from sessions.protocol.messages import (
     BoardChange,
     BoardPointer,
     BoardSync,
+    CallJoin,
+    CallLeave,
+    CallMedia,
+    CallSignal,
     CancelRun,
     ChatMessage,
     ClientMessage,
@@ -40,10 +44,12 @@ from sessions.protocol.messages import (
     Signal,
 )
 from sessions.room import board, editing, frames, interview, presence, signals, timer
+from sessions.room import call as room_call
 from sessions.room.outcome import Outcome
 from sessions.room.session import Member, Session
 from sessions.web import guards
 from sessions.web.board_limits import board_limits
+from sessions.web.calls import ICE, ice_servers
 from sessions.web.commit import COMMIT
 from sessions.web.connection import Connection
 from sessions.web.keys import CLOCK, CONFIG, PROBLEMS, STORE
@@ -268,3 +274,34 @@ def _board_change(turn: Turn, message: BoardChange) -> Outcome:
 @handles(BoardPointer)
 def _board_pointer(turn: Turn, message: BoardPointer) -> Outcome:
     return board.pointer(turn.session, turn.member, message)
+
+
+# --- the call (signalling only: the media goes between the browsers) -----------------------
+
+
+@handles(CallJoin)
+def _call_join(turn: Turn, message: CallJoin) -> Outcome:
+    return room_call.join(
+        turn.session,
+        turn.member,
+        turn.now,
+        max_members=turn.app[CONFIG].call_max_participants,
+        ice_servers=ice_servers(turn.app, turn.member.user_id, turn.now),
+        transport_policy=turn.app[ICE].transport_policy,
+        ref=message.ref,
+    )
+
+
+@handles(CallLeave)
+def _call_leave(turn: Turn, message: CallLeave) -> Outcome:
+    return room_call.leave(turn.session, turn.member, turn.now, message.ref)
+
+
+@handles(CallSignal)
+def _call_signal(turn: Turn, message: CallSignal) -> Outcome:
+    return room_call.signal(turn.session, turn.member, message)
+
+
+@handles(CallMedia)
+def _call_media(turn: Turn, message: CallMedia) -> Outcome:
+    return room_call.media(turn.session, turn.member, message)

@@ -19,6 +19,7 @@ from sessions.protocol.messages import CLIENT_MESSAGE_TYPES, Limits
 from sessions.room import frames
 from sessions.room.store import SessionStore
 from sessions.web import cluster, guards, lifecycle, openapi, pages, rest, rest_interview, runs
+from sessions.web.calls import setup_calls
 from sessions.web.commit import COMMIT, Commit
 from sessions.web.connection import Connection
 from sessions.web.expiry import expiry_task
@@ -67,6 +68,7 @@ def create_app(
         [Path(path) for path in config.problems], include_default=config.default_problems
     )
     guards.setup(app)
+    setup_calls(app)  # the ICE servers of calls; a TURN secret is read once, here
     rest.add_routes(app)
     rest_interview.add_routes(app)
     add_board_routes(app)

@@ -24,6 +24,10 @@ function describe(event) {
     case "leave": return "left";
     case "language-change": return `switched the language to ${event.language}`;
     case "problem-change": return `set the problem to ${event.problem}`;
+    case "call-started": return "started a call (audio and video are not recorded)";
+    case "call-joined": return event.listenOnly ? "joined the call, listening" : "joined the call";
+    case "call-left": return "left the call";
+    case "call-ended": return `the call ended after ${Math.round(event.durationSeconds || 0)} s`;
     case "session-ended": return "ended the interview";
     case "signal": return describeSignal(event);
     case "run-result": return `ran the code: ${summary(event).text}`;

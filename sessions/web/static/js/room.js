@@ -2,6 +2,7 @@
 // Each piece has one job; this module only routes frames between them.
 
 import { FollowCandidate, InterviewTimer, RoomNotices } from "./awareness.js";
+import { CallPanel } from "./call.js";
 import { ChatPanel } from "./chat.js";
 import { closedForGood, ConnectionBadge, lockOut, REMOVED_TEXT, removedKey } from "./connection.js";
 import { applyTheme, comfortExtensions, loadPrefs, SettingsMenu } from "./editor_prefs.js";
@@ -63,6 +64,7 @@ class Room {
     this.run = new RunPanel({ send, visible: role !== "observer" });
     this.run.load();
     this.signals = new Signals({ role, send, editorHost: byId("editor") });
+    this.call = new CallPanel({ send, listenOnly: role === "observer" });
     this.socket = new RoomSocket({
       url: () => this.joinUrl(),
       joinFrame: () => (this.token ? { type: "auth", token: this.token } : null),
@@ -151,6 +153,7 @@ class Room {
       case "signal": return this.signals.show(frame);
       default:
         if (frame.type.startsWith("run-")) this.run.handle(frame);
+        else if (frame.type.startsWith("call-")) this.call.handle(frame);
     }
     return undefined;
   }
@@ -160,6 +163,7 @@ class Room {
     this.me = frame.you.userId;
     this.chat.me = this.me;
     this.timer.set(frame.timer);
+    this.call.joined(this.me);
     const historyId = frame.historyId ?? session.historyId ?? null;
     if (this.client === null || this.freshJoin) {
       this.freshJoin = false;
@@ -338,6 +342,7 @@ class Room {
     this.run.setEnded(ended);
     this.signals.ended = ended;
     this.board?.setReadOnly(readOnly);
+    this.call.setEnded(ended);
     this.people.removable = !ended && this.role === "interviewer";
     this.badge.setEnded(ended);
     if (this.closed) lockOut(this, this.closed);
