@@ -36,7 +36,7 @@ from sessions.protocol.fields import (
     require_str,
 )
 from sessions.protocol.inputs import Choice, Field, Flag, Integer, Query, Text
-from sessions.protocol.signalling import Signal, read_signal
+from sessions.protocol.signalling import RtcSignal, read_signal
 
 __all__ = ["ROLES", "Ref", "Role"]
 
@@ -594,7 +594,7 @@ class CallSignal(ClientMessage, type="call-signal"):
     """An offer, answer or ICE candidate for one other member of the call (``to``)."""
 
     to: str
-    signal: Signal
+    signal: RtcSignal
     ref: Ref = None
 
     @classmethod

@@ -71,10 +71,10 @@ class Candidate:
         }
 
 
-Signal = Description | Candidate
+RtcSignal = Description | Candidate
 
 
-def read_signal(frame: dict[str, Any]) -> Signal:
+def read_signal(frame: dict[str, Any]) -> RtcSignal:
     """The one payload of a ``call-signal`` frame: ``description`` or ``candidate``."""
     has_description, has_candidate = "description" in frame, "candidate" in frame
     if has_description == has_candidate:

@@ -18,7 +18,7 @@ from sessions.interview.permissions import Action, can
 from sessions.interview.problems import Problem
 from sessions.protocol.fields import ROLES
 from sessions.protocol.messages import CursorRange, Ref
-from sessions.protocol.signalling import Description, Signal
+from sessions.protocol.signalling import Description, RtcSignal
 from sessions.room.call_state import call_json
 from sessions.room.session import Member, Session
 
@@ -341,7 +341,7 @@ def call_update(session: Session) -> dict[str, Any]:
 
 
 @builds("call-signal")
-def call_signal(from_user: str, signal: Signal) -> dict[str, Any]:
+def call_signal(from_user: str, signal: RtcSignal) -> dict[str, Any]:
     """An offer, answer or candidate from another member of the call, for this one only."""
     key = "description" if isinstance(signal, Description) else "candidate"
     return {"type": "call-signal", "from": from_user, key: signal.to_json()}
