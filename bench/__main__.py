@@ -15,6 +15,7 @@ from collections.abc import Sequence
 SCENARIOS = {
     "floor": "bench.floor",
     "paired": "bench.paired",
+    "bisect": "bench.bisect",
     "perframe": "bench.perframe",
     "perrequest": "bench.perrequest",
     "persistence": "bench.persistence",
@@ -26,6 +27,7 @@ SCENARIOS = {
 SERVERS = {
     "floor-server": "bench.floor_server",
     "preloaded-server": "bench.preloaded_server",
+    "bisect-server": "bench.bisect_server",
 }
 COMMANDS = {**SCENARIOS, **SERVERS}
 
