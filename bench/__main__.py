@@ -16,6 +16,7 @@ SCENARIOS = {
     "floor": "bench.floor",
     "paired": "bench.paired",
     "bisect": "bench.bisect",
+    "instructions": "bench.instructions",
     "perframe": "bench.perframe",
     "perrequest": "bench.perrequest",
     "persistence": "bench.persistence",

@@ -57,6 +57,7 @@ def variants(snapshot_dir: Path) -> list[tuple[str, list[str]]]:
         removed.append(piece)
         out.append((f"- {piece}", ours("--without", ",".join(removed), entry=entry)))
     out.append(("ours on uvloop", ours("--uvloop", entry=entry)))
+    out.append(("ours, batched writes", ours("--batch", entry=entry)))
     snapshot = str(snapshot_dir / "bisect.json")
     out.append(("ours --snapshot", ours("--snapshot", snapshot)))
     floor = [python(), "-m", "bench", "floor-server", "--json", "orjson"]

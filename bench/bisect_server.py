@@ -10,7 +10,9 @@ server as ``server.py``, after replacing, for this process only, the pieces name
 - ``ack``: no ``ack`` frame to the author (the floor and the seed send one: a measure only);
 
 each a measurement, never a configuration: what it removes is a guarantee of the product.
-``--uvloop`` runs it on uvloop's event loop instead of asyncio's.
+``--uvloop`` runs it on uvloop's event loop instead of asyncio's. ``--batch`` is a trial of
+a change rather than a removal: the socket writer gathers the frames of one turn of the loop
+per socket and writes them with one ``writelines`` at the end of the turn.
 """
 
 from __future__ import annotations
@@ -72,6 +74,56 @@ def _no_ack() -> None:
     editing.frames = no_ack  # type: ignore[assignment]
 
 
+def _batch_writes() -> None:
+    import asyncio
+    import struct
+
+    from sessions.web import connection
+
+    pending: list[Any] = []
+    batches: dict[int, list[bytes]] = {}
+
+    def flush() -> None:
+        for conn in pending:
+            frames = batches.pop(id(conn))
+            transport = conn._transport
+            if transport is not None and not transport.is_closing():
+                transport.writelines(frames)
+        pending.clear()
+
+    def write_now(self: Any, data: bytes) -> bool:
+        frame_writer = self.ws._writer
+        transport = self._transport
+        if (
+            frame_writer is None
+            or frame_writer.compress
+            or frame_writer._closing
+            or transport is None
+            or transport.get_write_buffer_size() >= self._high_water
+        ):
+            return False
+        if transport.is_closing():
+            self._closing = True
+            return True
+        n = len(data)
+        if n < 126:
+            head = bytes((0x81, n))
+        elif n < 65536:
+            head = struct.pack("!BBH", 0x81, 126, n)
+        else:
+            head = struct.pack("!BBQ", 0x81, 127, n)
+        batch = batches.get(id(self))
+        if batch is None:
+            if not pending:
+                asyncio.get_running_loop().call_soon(flush)
+            pending.append(self)
+            batches[id(self)] = batch = []
+        batch.append(head + data)
+        return True
+
+    connection.Connection._write_now = write_now  # type: ignore[method-assign]
+
+
 REMOVE: dict[str, Callable[[], None]] = {
     "metrics": _no_metrics,
     "guard": _no_guard,
@@ -88,6 +140,9 @@ def main(argv: list[str], prog: str) -> int:
         at = args.index("--without")
         without = [p for p in args[at + 1].split(",") if p]
         del args[at : at + 2]
+    if "--batch" in args:
+        args.remove("--batch")
+        _batch_writes()
     if "--uvloop" in args:
         args.remove("--uvloop")
         import asyncio
