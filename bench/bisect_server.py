@@ -1,6 +1,6 @@
 """``server.py`` with pieces taken out, for the bisection (``python -m bench bisect``).
 
-``python -m bench bisect-server [--without PIECE,...] [--uvloop] [server.py's flags]`` runs the same
+``python -m bench bisect-server [--without PIECE,...] [--batch] [server.py's flags]`` runs the same
 server as ``server.py``, after replacing, for this process only, the pieces named:
 
 - ``metrics``: every counter and histogram of ``sessions.metrics`` does nothing;
@@ -10,7 +10,7 @@ server as ``server.py``, after replacing, for this process only, the pieces name
 - ``ack``: no ``ack`` frame to the author (the floor and the seed send one: a measure only);
 
 each a measurement, never a configuration: what it removes is a guarantee of the product.
-``--uvloop`` runs it on uvloop's event loop instead of asyncio's. ``--batch`` is a trial of
+``--batch`` is a trial of
 a change rather than a removal: the socket writer gathers the frames of one turn of the loop
 per socket and writes them with one ``writelines`` at the end of the turn.
 """
@@ -37,9 +37,9 @@ def _no_metrics() -> None:
 
 
 def _no_guard() -> None:
-    from sessions.web import ws
+    from sessions.web import guards
 
-    ws.guards.admit_frame = lambda app, conn: True  # type: ignore[assignment]
+    guards.admit_frame = lambda app, conn: True
 
 
 def _no_heartbeat() -> None:
@@ -52,7 +52,7 @@ def _no_heartbeat() -> None:
             kwargs["heartbeat"] = None
             super().__init__(*args, **kwargs)
 
-    ws.web = type("web", (), {"WebSocketResponse": NoHeartbeat})  # type: ignore[assignment]
+    ws.__dict__["web"] = SimpleNamespace(WebSocketResponse=NoHeartbeat)
 
 
 def _no_timeline() -> None:
@@ -71,7 +71,7 @@ def _no_ack() -> None:
 
     no_ack = SimpleNamespace(**vars(frames))
     no_ack.ack = lambda *args: None
-    editing.frames = no_ack  # type: ignore[assignment]
+    editing.__dict__["frames"] = no_ack
 
 
 def _batch_writes() -> None:
@@ -143,13 +143,6 @@ def main(argv: list[str], prog: str) -> int:
     if "--batch" in args:
         args.remove("--batch")
         _batch_writes()
-    if "--uvloop" in args:
-        args.remove("--uvloop")
-        import asyncio
-
-        import uvloop
-
-        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     unknown = set(without) - set(REMOVE)
     if unknown:
         raise SystemExit(f"{prog}: unknown pieces {sorted(unknown)}; known: {', '.join(PIECES)}")
