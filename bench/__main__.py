@@ -17,6 +17,7 @@ SCENARIOS = {
     "paired": "bench.paired",
     "bisect": "bench.bisect",
     "instructions": "bench.instructions",
+    "journalwakes": "bench.journalwakes",
     "perframe": "bench.perframe",
     "perrequest": "bench.perrequest",
     "persistence": "bench.persistence",

@@ -59,6 +59,10 @@ def variants(snapshot_dir: Path) -> list[tuple[str, list[str]]]:
     out.append(("ours --event-loop asyncio", ours("--event-loop", "asyncio")))
     snapshot = str(snapshot_dir / "bisect.json")
     out.append(("ours --snapshot", ours("--snapshot", snapshot)))
+    asyncio_snapshot = ours("--snapshot", snapshot + ".asyncio", "--event-loop", "asyncio")
+    out.append(("ours --snapshot --event-loop asyncio", asyncio_snapshot))
+    journal_only = ours("--snapshot", snapshot + ".journal", "--snapshot-interval", "3600")
+    out.append(("ours --snapshot --snapshot-interval 3600", journal_only))
     floor = [python(), "-m", "bench", "floor-server", "--json", "orjson"]
     out.append(("floor", floor))
     return out

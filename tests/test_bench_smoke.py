@@ -285,6 +285,15 @@ def test_bisect_quick_prints_a_row_per_variant(tmp_path: Path) -> None:
     assert "Unclean" not in out
 
 
+@pytest.mark.timeout(60)
+def test_journalwakes_counts_the_writers_waits_per_record() -> None:
+    out = _run("journalwakes", "--records", "200")
+    assert re.fullmatch(
+        r"this tree: \d+ waits of the writer for 200 appends \([\d.]+ per record\) in [\d.]+ s\n",
+        out,
+    ), out
+
+
 @pytest.mark.timeout(420)
 def test_instructions_counts_the_floors_message_under_callgrind() -> None:
     need_program("valgrind")
