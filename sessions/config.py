@@ -150,6 +150,14 @@ def _log_level(value: str) -> str:
 
 
 DURABILITIES = ("interval", "always")
+EVENT_LOOPS = ("auto", "uvloop", "asyncio")
+
+
+def _event_loop(value: str) -> str:
+    choice = value.strip().lower()
+    if choice not in EVENT_LOOPS:
+        raise argparse.ArgumentTypeError(f"must be one of {', '.join(EVENT_LOOPS)}, got {value}")
+    return choice
 
 
 def _durability(value: str) -> str:
@@ -321,6 +329,14 @@ class Config:
         metadata=_option("load the problem bank shipped with the server", _bool),
     )
     log_level: str = field(default="INFO", metadata=_option("logging level", _log_level))
+    event_loop: str = field(
+        default="auto",
+        metadata=_option(
+            "the event loop: 'auto' (uvloop when installed, else asyncio's), 'uvloop' (a "
+            "start-up error without it) or 'asyncio'",
+            _event_loop,
+        ),
+    )
     max_sessions: int = field(
         default=10_000,
         metadata=_option("sessions held at once; creating more is refused with 503", COUNT),

@@ -163,7 +163,7 @@ def test_help_lists_every_scenario_with_its_summary(capsys: pytest.CaptureFixtur
     assert exit_.value.code == 0
     listed = capsys.readouterr().out.split("scenarios (docs/benchmarks.md):\n")[1]
     names = [line.split()[0] for line in listed.splitlines() if line.startswith("  ")]
-    assert names == [*SCENARIOS, "floor-server", "preloaded-server"]
+    assert names == [*SCENARIOS, "floor-server", "preloaded-server", "bisect-server"]
 
 
 def test_an_unknown_scenario_is_refused_with_the_list(capsys: pytest.CaptureFixture[str]) -> None:
@@ -261,6 +261,46 @@ def test_paired_quick_prints_the_pairs_and_the_median(tmp_path: Path) -> None:
     )
     assert "| pair | ours µs/msg | floor-orjson µs/msg | ours ÷ floor |" in out
     assert "Median ratio **" in out
+
+
+@pytest.mark.timeout(150)
+def test_bisect_quick_prints_a_row_per_variant(tmp_path: Path) -> None:
+    out = _run(
+        "bisect",
+        "--quick",
+        "--seconds",
+        "0.3",
+        "--overload",
+        "40",
+        "--variants",
+        "ours,- metrics,floor",
+        "--set",
+        TINY,
+        "--results",
+        str(tmp_path),
+        within=140,
+    )
+    rows = [line.split("|")[1].strip() for line in out.splitlines() if line.startswith("| ")]
+    assert rows == ["variant", "ours", "- metrics", "floor"]
+    assert "Unclean" not in out
+
+
+@pytest.mark.timeout(60)
+def test_journalwakes_counts_the_writers_waits_per_record() -> None:
+    out = _run("journalwakes", "--records", "200")
+    assert re.fullmatch(
+        r"this tree: \d+ waits of the writer for 200 appends \([\d.]+ per record\) in [\d.]+ s\n",
+        out,
+    ), out
+
+
+@pytest.mark.timeout(420)
+def test_instructions_counts_the_floors_message_under_callgrind() -> None:
+    need_program("valgrind")
+    need_program("valgrind", "callgrind_control")
+    argv = ["--variants", "floor", "--rooms", "4", "--seconds", "2", "--rates", "1,4"]
+    out = _run("instructions", *argv, within=400)
+    assert re.search(r"^\| floor \| -?[\d.]+k \| 1\.00 \| +\|$", out, re.MULTILINE), out
 
 
 @pytest.mark.timeout(120)
