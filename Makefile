@@ -22,7 +22,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-# Benchmark: the project against a bare floor relay in the same run (docs/benchmarks.md).
+# Benchmark: the project against a bare floor relay and the seed relay in the same run
+# (docs/benchmarks.md).
 # Every benchmark is `python -m bench SCENARIO` (`python -m bench --help` lists them).
 # Load-generator tooling (orjson for the floor variant, uvloop for the load generator, py-spy
 # for `python -m bench profile`) goes into the same venv; wrk (Debian) is used for REST load
@@ -33,8 +34,18 @@ $(BENCH_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet orjson uvloop py-spy && touch $(BENCH_STAMP) \
 	  || echo "bench: orjson/uvloop/py-spy not installed; running without them"
 
-bench: $(BENCH_STAMP)
-	$(PY) -m bench floor $(BENCH_ARGS)
+# The seed relay (bench/seed/: Node Express + Socket.IO, the design this server replaces) is
+# installed from its lock file here, never when a server runs; without npm it is left out.
+SEED_STAMP := bench/seed/node_modules/.package-lock.json
+
+$(SEED_STAMP): bench/seed/package-lock.json
+	cd bench/seed && npm ci --no-audit --no-fund --silent \
+	  || echo "bench: npm ci in bench/seed failed; the seed relay will not start"
+
+# A few minutes: this server, the floor relay and the seed relay side by side, sockets and
+# idle scenarios (BENCH_ARGS="--scenarios sockets,big,idle,rest --servers ..." for all).
+bench: $(BENCH_STAMP) $(SEED_STAMP)
+	$(PY) -m bench floor --servers ours,floor-orjson,seed --scenarios sockets,idle $(BENCH_ARGS)
 
 bench-quick: $(BENCH_STAMP)
 	$(PY) -m bench floor --quick $(BENCH_ARGS)
@@ -44,7 +55,8 @@ bench-quick: $(BENCH_STAMP)
 bench-browser: $(STAMP)
 	$(PY) -m bench browser $(BENCH_ARGS)
 
-# Regenerate the checked-in CodeMirror bundle (sessions/web/static/vendor/) and its licences
+# Regenerate the checked-in CodeMirror bundle and the whiteboard (Excalidraw, React, fonts:
+# sessions/web/static/vendor/board/) with their licences
 # from frontend/package-lock.json. Needs Node 18+ and npm; nothing else in the project does.
 vendor:
 	cd frontend && npm ci --no-audit --no-fund && node build.mjs

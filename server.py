@@ -9,7 +9,7 @@ SIGTERM and SIGINT stop it gracefully: the listening socket closes, every WebSoc
 Start-up fails the same way for every cause (a bad flag or ``INTERVIEW_*`` value, a port in
 use, a host that does not resolve, a bad problem bank, bad TLS files, a snapshot that exists
 but cannot be read, which is never overwritten): one line ``cannot start: …`` and exit
-status 2, with no traceback.
+status 2, with no traceback. It runs on uvloop when that is installed (``--event-loop``).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from sessions.config import Config, ConfigError
 from sessions.interview.problems import ProblemBankError
 from sessions.persistence.snapshot import SnapshotError, SnapshotPathError
 from sessions.web.app import create_app as build_app
+from sessions.web.eventloop import EventLoopUnavailable, new_event_loop
 from sessions.web.keys import CONFIG
 
 __all__ = ["create_app", "main", "ssl_context"]
@@ -73,15 +74,22 @@ def main(argv: Sequence[str] | None = None) -> None:
         app = build_app(config)
     except ProblemBankError as exc:
         cannot_start(f"invalid problem bank: {exc}")
+    except ConfigError as exc:  # a combination of flags only the app can judge (ICE servers)
+        cannot_start(exc.reason)
     freeze_start_up_heap()
+    try:
+        loop, loop_name = new_event_loop(config.event_loop)
+    except EventLoopUnavailable as exc:
+        cannot_start(str(exc))
     try:
         web.run_app(
             app,
+            loop=loop,
             host=config.host,
             port=config.port,
             ssl_context=context,
             shutdown_timeout=config.shutdown_grace_seconds,
-            print=log.info,
+            print=lambda ready: log.info("%s\nevent loop: %s", ready, loop_name),
         )
     except SnapshotPathError as exc:
         cannot_start(str(exc))

@@ -15,6 +15,9 @@ from collections.abc import Sequence
 SCENARIOS = {
     "floor": "bench.floor",
     "paired": "bench.paired",
+    "bisect": "bench.bisect",
+    "instructions": "bench.instructions",
+    "journalwakes": "bench.journalwakes",
     "perframe": "bench.perframe",
     "perrequest": "bench.perrequest",
     "persistence": "bench.persistence",
@@ -22,11 +25,15 @@ SCENARIOS = {
     "exec": "bench.execbench",
     "languages": "bench.languages",
     "browser": "bench.browser",
+    "replay": "bench.replay",
+    "board": "bench.board",
     "profile": "bench.profile",
+    "call": "bench.call",
 }
 SERVERS = {
     "floor-server": "bench.floor_server",
     "preloaded-server": "bench.preloaded_server",
+    "bisect-server": "bench.bisect_server",
 }
 COMMANDS = {**SCENARIOS, **SERVERS}
 

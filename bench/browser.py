@@ -16,26 +16,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
+from bench.chromium import ARGS, CHROMIUM, first_load, summary
 from bench.common import ALL_CPUS, HOST, ServerProcess, free_port, python
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 # Installed in every page before its scripts: time stamps of socket traffic, no page globals
 # of the app's own (the app defines none; these belong to the measurement).
@@ -78,16 +66,6 @@ WATCH_RENDER = """async () => {
 }"""
 
 
-def summary(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return {
-        "median_ms": round(statistics.median(ordered), 2),
-        "p99_ms": round(p99, 2),
-        "max_ms": round(ordered[-1], 2),
-    }
-
-
 async def keystrokes(browser: Any, base: str, session: dict[str, Any], count: int) -> Any:
     room = f"{base}/s/{session['id']}"
     pages = []
@@ -119,30 +97,6 @@ async def keystrokes(browser: Any, base: str, session: dict[str, Any], count: in
         "frame_sent_to_frame_received (server + loopback)": summary(wire),
         "frame_received_to_rendered": summary(client_in),
     }
-
-
-async def first_load(browser: Any, base: str, session: dict[str, Any]) -> Any:
-    context = await browser.new_context()
-    page = await context.new_page()
-    await page.add_init_script("localStorage.setItem('interview:name', 'Loader')")
-    url = f"{base}/s/{session['id']}"
-    results = {}
-    for label in ("cold", "warm"):
-        started = time.perf_counter()
-        if label == "cold":
-            await page.goto(url)
-        else:
-            await page.reload()
-        await page.wait_for_selector(".cm-content[contenteditable=true]")
-        elapsed = (time.perf_counter() - started) * 1000
-        transferred = await page.evaluate(
-            """() => performance.getEntriesByType("navigation")
-                 .concat(performance.getEntriesByType("resource"))
-                 .reduce((n, e) => n + e.transferSize, 0)"""
-        )
-        results[label] = {"ms_to_editable": round(elapsed, 1), "bytes_transferred": transferred}
-    await context.close()
-    return results
 
 
 async def run(count: int, base: str) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from deploy.health import NotHealthy, wait_healthy
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
+SEED_DIR = REPO / "bench" / "seed"  # the Node relay; `npm ci` there (make bench does)
 HOST = "127.0.0.1"
 SERVER_CPU = 0
 LOADGEN_CPU = 1
@@ -221,13 +222,20 @@ def ours(*flags: str, entry: Sequence[str] = ("server.py",)) -> list[str]:
 
 @dataclass(frozen=True)
 class Variant:
-    """A server ``python -m bench floor`` compares: ours or the floor relay."""
+    """A server ``python -m bench floor`` compares: ours, the floor relay or the seed relay."""
 
     key: str
     label: str
     compress: bool = False
 
+    @property
+    def socketio(self) -> bool:
+        """Whether clients speak Socket.IO to it (the seed relay) rather than our raw frames."""
+        return self.key == "seed"
+
     def argv(self, port: int) -> list[str]:
+        if self.key == "seed":
+            return ["node", str(SEED_DIR / "server.mjs"), "--port", str(port)]
         if self.key.startswith("ours"):
             return ours("--port", str(port), *(["--compress", "true"] if self.compress else []))
         codec = "orjson" if "orjson" in self.key else "stdlib"
@@ -238,9 +246,10 @@ class Variant:
 OURS = Variant("ours", "interview-server")
 FLOOR_JSON = Variant("floor-json", "floor relay, stdlib json")
 FLOOR_ORJSON = Variant("floor-orjson", "floor relay, orjson")
+SEED = Variant("seed", "seed design: Node Express + Socket.IO")
 OURS_Z = Variant("ours-deflate", "interview-server, permessage-deflate", compress=True)
 FLOOR_ORJSON_Z = Variant("floor-orjson-deflate", "floor relay, orjson, deflate", compress=True)
-VARIANTS = (OURS, FLOOR_JSON, FLOOR_ORJSON, OURS_Z, FLOOR_ORJSON_Z)
+VARIANTS = (OURS, FLOOR_JSON, FLOOR_ORJSON, SEED, OURS_Z, FLOOR_ORJSON_Z)
 
 
 # --- the load plan --------------------------------------------------------------------------

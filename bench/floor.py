@@ -128,7 +128,14 @@ class Bench:
         """(a) moderate, the fixed rate, (b) saturation, on one set of rooms."""
         plan, out = self.plan, self.results[variant.key]
         rooms = await loadgen.build_rooms(
-            port, plan.rooms, plan.readers, plan.doc_size, "text", Probe(), variant.compress
+            port,
+            plan.rooms,
+            plan.readers,
+            plan.doc_size,
+            "text",
+            Probe(),
+            variant.compress,
+            socketio=variant.socketio,
         )
         if variant.compress and not all(r.typist and r.typist.deflate for r in rooms):
             self.notes.append(f"{variant.key}: permessage-deflate was NOT negotiated")
@@ -156,7 +163,7 @@ class Bench:
         out = self.results[variant.key].setdefault("big", {})
         for mode, size in cases:
             rooms = await loadgen.build_rooms(
-                port, plan.big_rooms, plan.readers, size, mode, Probe()
+                port, plan.big_rooms, plan.readers, size, mode, Probe(), socketio=variant.socketio
             )
             try:
                 step = await run_step(
@@ -185,7 +192,14 @@ class Bench:
             token = None if seat == 0 else session["interviewerToken"]
             async with sem:
                 client, _ = await loadgen.join(
-                    port, session["id"], f"idle{i}", role, token, True, variant.compress
+                    port,
+                    session["id"],
+                    f"idle{i}",
+                    role,
+                    token,
+                    True,
+                    variant.compress,
+                    socketio=variant.socketio,
                 )
             clients.append(client)
 

@@ -230,16 +230,18 @@ async def join(
     full_code: bool,
     deflate: bool,
     routed: bool = False,
+    socketio: bool = False,
 ) -> tuple[WSClient, dict[str, Any]]:
     """Connect to ``/ws`` and join; returns the client and its ``session-state``.
 
     ``routed``: join at ``/ws/{id}?name=&role=&fullCode=`` (the token in an ``auth`` frame),
-    the URL a cluster's proxy routes to the session's worker."""
+    the URL a cluster's proxy routes to the session's worker. ``socketio``: over Socket.IO
+    (the seed relay)."""
     path = "/ws"
     if routed:
         query = urlencode({"name": name, "role": role, "fullCode": str(full_code).lower()})
         path = f"/ws/{session_id}?{query}"
-    client = WSClient(HOST, port, path, deflate=deflate)
+    client = WSClient(HOST, port, path, deflate=deflate, socketio=socketio)
     state: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
 
     def on_frame(payload: bytes, now: int) -> None:
@@ -266,7 +268,11 @@ async def join(
         client.send(dumps(frame))
     elif token is not None:
         client.send(dumps({"type": "auth", "token": token}))
-    return client, await asyncio.wait_for(state, 15)
+    try:
+        return client, await asyncio.wait_for(state, 15)
+    except BaseException:
+        client.abort()  # a refused join leaves no socket behind
+        raise
 
 
 async def build_rooms(
@@ -279,6 +285,7 @@ async def build_rooms(
     deflate: bool = False,
     concurrency: int = 32,
     routed: bool = False,
+    socketio: bool = False,
 ) -> list[Room]:
     """Create ``count`` sessions and join a typist and ``readers`` readers to each."""
     created = await create_sessions(port, count, make_document(doc_size))
@@ -289,7 +296,15 @@ async def build_rooms(
     async def fill(room: Room) -> None:
         async with sem:
             typist, state = await join(
-                port, room.session_id, "typist", "candidate", None, full_code, deflate, routed
+                port,
+                room.session_id,
+                "typist",
+                "candidate",
+                None,
+                full_code,
+                deflate,
+                routed,
+                socketio,
             )
             room.text = state["session"]["code"]
             room.base_revision = state["session"]["revision"]
@@ -300,7 +315,15 @@ async def build_rooms(
                 role = "interviewer" if i == 0 else "observer"
                 token = room.token
                 reader, _ = await join(
-                    port, room.session_id, f"reader{i}", role, token, full_code, deflate, routed
+                    port,
+                    room.session_id,
+                    f"reader{i}",
+                    role,
+                    token,
+                    full_code,
+                    deflate,
+                    routed,
+                    socketio,
                 )
                 reader.on_message = room.on_reader_frame
                 room.readers.append(reader)

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 
-from bench import rest
+from bench import rest, threeway
 from bench.common import pinning_plan
 
 KIB = 1024
@@ -152,6 +152,10 @@ def render(
         f"REST load: {info['rest_tool']}.",
         "",
         "Servers: " + "; ".join(f"`{k}` = {v}" for k, v in labels.items()) + ".",
+        "",
+        "## Side by side: this server, the floor relay and the seed relay (issue 22's targets)",
+        "",
+        *threeway.table(results, ref or "floor-orjson"),
         "",
         f"## Targets (ours against `{ref}` measured in this run)",
         "",

@@ -9,6 +9,12 @@ answered with a pong so the server's heartbeat keeps the socket. ``permessage-de
 offered, as browsers do: compressed frames from the server are inflated before the callback
 (what the client sends stays uncompressed, which RFC 7692 allows).
 
+With ``socketio=True`` it speaks Socket.IO 4 (Engine.IO 4) over the same frames, for the
+seed relay (bench/seed/): it connects to ``/socket.io/?EIO=4&transport=websocket``, answers
+the open packet with a namespace connect and each Engine.IO ping with a pong, sends a frame
+``{"type": T, ...}`` as the event ``42["T",{...}]`` and hands the callback the event's data
+object, so callers see the same JSON objects from every server.
+
 No fragmentation (the servers under test never fragment), no TLS, loopback only.
 """
 
@@ -17,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import re
 import socket
 import struct
 import time
@@ -28,6 +35,8 @@ OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
 _ZERO_MASK = b"\0\0\0\0"
 OPEN_TIMEOUT = 10.0
 _DEFLATE_TAIL = b"\x00\x00\xff\xff"
+SOCKETIO_PATH = "/socket.io/?EIO=4&transport=websocket"
+_TYPE = re.compile(rb'"type":"([a-z-]+)"')
 
 OnMessage = Callable[[bytes, int], None]
 """Called with a text frame's payload and ``time.perf_counter_ns()`` of its arrival."""
@@ -54,8 +63,12 @@ def _control_frame(opcode: int, payload: bytes) -> bytes:
 class WSClient(asyncio.Protocol):
     """One client socket. Await :meth:`open`, then :meth:`send`; frames go to ``on_message``."""
 
-    def __init__(self, host: str, port: int, path: str, *, deflate: bool = False) -> None:
-        self.host, self.port, self.path = host, port, path
+    def __init__(
+        self, host: str, port: int, path: str, *, deflate: bool = False, socketio: bool = False
+    ) -> None:
+        self.host, self.port = host, port
+        self.path = SOCKETIO_PATH if socketio else path
+        self.socketio = socketio
         self.offer_deflate = deflate
         self.deflate = False  # negotiated
         self._reset_inflater = False
@@ -63,6 +76,7 @@ class WSClient(asyncio.Protocol):
         self.on_message: OnMessage = _ignore
         self.transport: asyncio.Transport | None = None
         self._handshake: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._connected: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._header = b""
         self._buf = b""
         self.closed: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
@@ -76,6 +90,8 @@ class WSClient(asyncio.Protocol):
         async with asyncio.timeout(OPEN_TIMEOUT):
             await loop.create_connection(lambda: self, self.host, self.port)
             await self._handshake
+            if self.socketio:
+                await self._connected
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
@@ -96,14 +112,19 @@ class WSClient(asyncio.Protocol):
         self.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if not self._handshake.done():
-            self._handshake.set_exception(HandshakeError(f"connection lost: {exc}"))
+        for pending in (self._handshake, self._connected) if self.socketio else (self._handshake,):
+            if not pending.done():
+                pending.set_exception(HandshakeError(f"connection lost: {exc}"))
         if not self.closed.done():
             self.closed.set_result(self.close_code)
 
     def send(self, payload: bytes) -> None:
         """Send one text frame (already-encoded UTF-8 JSON)."""
         if self.transport is not None and not self.transport.is_closing():
+            if self.socketio:
+                kind = _TYPE.search(payload, 0, 64)
+                name = kind[1] if kind else b"message"
+                payload = b'42["' + name + b'",' + payload + b"]"
             self.transport.write(text_frame(payload))
 
     def close(self) -> None:
@@ -150,10 +171,29 @@ class WSClient(asyncio.Protocol):
                 payload = buf[start:pos]
                 if b0 & 0x40:
                     payload = self._inflate(payload)
+                if self.socketio:
+                    payload = self._engine_packet(payload)
+                    if not payload:
+                        continue
                 on_message(payload, now)
             else:
                 self._control(opcode, buf[start:pos])
         self._buf = buf[pos:] if pos < end else b""
+
+    def _engine_packet(self, payload: bytes) -> bytes:
+        """An Engine.IO packet: an event's data object, or ``b""`` once handled here."""
+        if payload[:2] == b"42":  # a Socket.IO event: 42["name",{...}]
+            return payload[payload.find(b",") + 1 : -1]
+        assert self.transport is not None
+        if payload[:1] == b"2":  # Engine.IO ping
+            self.transport.write(text_frame(b"3"))
+        elif payload[:1] == b"0":  # Engine.IO open: connect to the default namespace
+            self.transport.write(text_frame(b"40"))
+        elif payload[:2] == b"40" and not self._connected.done():
+            self._connected.set_result(None)
+        elif payload[:2] == b"44" and not self._connected.done():
+            self._connected.set_exception(HandshakeError(payload[:200].decode(errors="replace")))
+        return b""
 
     def _inflate(self, payload: bytes) -> bytes:
         if self._reset_inflater:

@@ -12,7 +12,9 @@ export {
   HighlightStyle, StreamLanguage, indentUnit,
 } from "@codemirror/language";
 export { searchKeymap, highlightSelectionMatches } from "@codemirror/search";
-export { closeBrackets, closeBracketsKeymap } from "@codemirror/autocomplete";
+export {
+  closeBrackets, closeBracketsKeymap, autocompletion, completeAnyWord, completionKeymap,
+} from "@codemirror/autocomplete";
 export { python } from "@codemirror/lang-python";
 export { javascript } from "@codemirror/lang-javascript";
 export { java } from "@codemirror/lang-java";

@@ -150,6 +150,14 @@ def _log_level(value: str) -> str:
 
 
 DURABILITIES = ("interval", "always")
+EVENT_LOOPS = ("auto", "uvloop", "asyncio")
+
+
+def _event_loop(value: str) -> str:
+    choice = value.strip().lower()
+    if choice not in EVENT_LOOPS:
+        raise argparse.ArgumentTypeError(f"must be one of {', '.join(EVENT_LOOPS)}, got {value}")
+    return choice
 
 
 def _durability(value: str) -> str:
@@ -193,6 +201,27 @@ def _peers(value: str) -> tuple[str, ...]:
                 f"each peer must be NAME=http://host:port, got {peer!r}"
             )
     return peers
+
+
+ICE_URL_MAX_LENGTH = 256
+ICE_URL_PATTERN = re.compile(
+    r"(stuns?|turns?):(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?(?:\?transport=(?:udp|tcp))?"
+)
+
+
+def _ice_urls(value: str) -> tuple[str, ...]:
+    """``--ice-servers``: ``stun:``, ``stuns:``, ``turn:`` or ``turns:HOST[:PORT]``
+    ``[?transport=udp|tcp]`` (RFC 7064/7065), with no user or password: TURN's credentials
+    come from ``--turn-secret-file`` (:mod:`sessions.ice`)."""
+    urls = _origins(value)
+    for url in urls:
+        match = ICE_URL_PATTERN.fullmatch(url) if len(url) <= ICE_URL_MAX_LENGTH else None
+        if match is None or (match.group(3) is not None and not 0 < int(match.group(3)) < 65536):
+            raise argparse.ArgumentTypeError(
+                "each ICE server must be stun:, stuns:, turn: or turns:HOST[:PORT]"
+                f"[?transport=udp|tcp], with no user or password; got {url[:ICE_URL_MAX_LENGTH]!r}"
+            )
+    return urls
 
 
 def _option(help_text: str, parse: Callable[[str], Any]) -> dict[str, Any]:
@@ -267,6 +296,18 @@ class Config:
         default=10_000,
         metadata=_option("timeline events kept per session for the record", COUNT),
     )
+    board_max_elements: int = field(
+        default=5000,
+        metadata=_option("live elements one whiteboard may hold", COUNT),
+    )
+    board_max_bytes: int = field(
+        default=8 * MIB,
+        metadata=_option("bytes of one whiteboard's elements, deleted ones included", COUNT),
+    )
+    board_max_element_bytes: int = field(
+        default=512 * KIB,
+        metadata=_option("bytes of one whiteboard element's JSON", COUNT),
+    )
     max_candidates_limit: int = field(
         default=20,
         metadata=_option("highest maxCandidates a session may be given", COUNT),
@@ -288,6 +329,14 @@ class Config:
         metadata=_option("load the problem bank shipped with the server", _bool),
     )
     log_level: str = field(default="INFO", metadata=_option("logging level", _log_level))
+    event_loop: str = field(
+        default="auto",
+        metadata=_option(
+            "the event loop: 'auto' (uvloop when installed, else asyncio's), 'uvloop' (a "
+            "start-up error without it) or 'asyncio'",
+            _event_loop,
+        ),
+    )
     max_sessions: int = field(
         default=10_000,
         metadata=_option("sessions held at once; creating more is refused with 503", COUNT),
@@ -494,6 +543,41 @@ class Config:
     peer_timeout_seconds: float = field(
         default=1.0,
         metadata=_option("how long /cluster/health waits for each peer's /health", SECONDS),
+    )
+
+    ice_servers: tuple[str, ...] = field(
+        default=(),
+        metadata=_option(
+            "comma-separated STUN/TURN URLs the pages use for calls (stun:, stuns:, turn:, "
+            "turns:HOST[:PORT]); a turn: URL needs --turn-secret-file",
+            _ice_urls,
+        ),
+    )
+    turn_secret_file: str = field(
+        default="",
+        metadata=_option(
+            "file holding the TURN server's shared secret (coturn's static-auth-secret): "
+            "each call member gets credentials derived from it ('' = no TURN)",
+            str,
+        ),
+    )
+    turn_credential_seconds: int = field(
+        default=3600,
+        metadata=_option(
+            "how long the TURN credentials given to a call member stay valid",
+            Numeric(int, 1, YEAR_SECONDS),
+        ),
+    )
+    call_relay_only: bool = field(
+        default=False,
+        metadata=_option("calls use TURN relays only (hides addresses; needs a turn: URL)", _bool),
+    )
+    call_max_participants: int = field(
+        default=4,
+        metadata=_option(
+            "people in one call at once (a full mesh: every member sends to every other)",
+            Numeric(int, 2, 4),
+        ),
     )
 
     @classmethod

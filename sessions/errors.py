@@ -12,7 +12,9 @@ The tree::
     │   ├── InvalidRevision          invalid-revision 400
     │   ├── BinaryNotSupported       binary-not-supported 400
     │   ├── MessageNotFound          message-not-found 400
-    │   └── LanguageNotRunnable      language-not-runnable 400
+    │   ├── LanguageNotRunnable      language-not-runnable 400
+    │   ├── InvalidBoardElement      invalid-board-element 400
+    │   └── InvalidSignal            invalid-signal  400
     ├── RevisionTooOld               revision-too-old 409
     ├── NotJoined                    not-joined      409
     ├── Unauthorized                 unauthorized    401
@@ -23,10 +25,14 @@ The tree::
     ├── SessionFull                  session-full    409
     ├── SessionEnded                 session-ended   409
     ├── RunInProgress                run-in-progress 409
+    ├── BoardVersionRegression       board-version-regression 409
+    ├── BoardFull                    board-full      409
     ├── ExecDisabled                 exec-disabled   403
     ├── InternalError                internal-error  500
     ├── PayloadTooLarge              payload-too-large 413
     ├── UnsupportedMediaType         unsupported-media-type 415
+    ├── NotInCall                    not-in-call     409
+    ├── CallFull                     call-full       409
     ├── RateLimited                  rate-limited    429
     └── Capacity                     capacity        503
 
@@ -255,3 +261,49 @@ class LanguageNotRunnable(BadRequest):
     """
 
     code = "language-not-runnable"
+
+
+class InvalidBoardElement(BadRequest):
+    """A whiteboard element is malformed, of a type the board does not take (images, embeds),
+    or larger than ``--board-max-element-bytes``. ``extra["elementId"]`` names it when it has
+    a readable id."""
+
+    code = "invalid-board-element"
+
+
+class BoardVersionRegression(DomainError):
+    """A whiteboard element came back with a lower ``version`` than the one its own author
+    last stored: a client never lowers its own versions, so the frame is refused.
+    ``extra["elements"]`` holds the server's copies, to reconcile with."""
+
+    code = "board-version-regression"
+    status = 409
+
+
+class BoardFull(DomainError):
+    """The whiteboard would pass ``--board-max-elements`` live elements or
+    ``--board-max-bytes``; nothing of the frame is applied."""
+
+    code = "board-full"
+
+
+class InvalidSignal(BadRequest):
+    """A call's session description or ICE candidate is malformed: too long, not the shape
+    of SDP or of a candidate line (:mod:`sessions.protocol.signalling`). ``field`` names it."""
+
+    code = "invalid-signal"
+
+
+class NotInCall(DomainError):
+    """A call frame from a member who is not in the session's call, or addressed to someone
+    who is not in it (never in another session: a call is one session's)."""
+
+    code = "not-in-call"
+    status = 409
+
+
+class CallFull(DomainError):
+    """The call already has ``--call-max-participants`` people (a full mesh)."""
+
+    code = "call-full"
+    status = 409

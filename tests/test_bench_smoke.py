@@ -163,7 +163,7 @@ def test_help_lists_every_scenario_with_its_summary(capsys: pytest.CaptureFixtur
     assert exit_.value.code == 0
     listed = capsys.readouterr().out.split("scenarios (docs/benchmarks.md):\n")[1]
     names = [line.split()[0] for line in listed.splitlines() if line.startswith("  ")]
-    assert names == [*SCENARIOS, "floor-server", "preloaded-server"]
+    assert names == [*SCENARIOS, "floor-server", "preloaded-server", "bisect-server"]
 
 
 def test_an_unknown_scenario_is_refused_with_the_list(capsys: pytest.CaptureFixture[str]) -> None:
@@ -263,6 +263,46 @@ def test_paired_quick_prints_the_pairs_and_the_median(tmp_path: Path) -> None:
     assert "Median ratio **" in out
 
 
+@pytest.mark.timeout(150)
+def test_bisect_quick_prints_a_row_per_variant(tmp_path: Path) -> None:
+    out = _run(
+        "bisect",
+        "--quick",
+        "--seconds",
+        "0.3",
+        "--overload",
+        "40",
+        "--variants",
+        "ours,- metrics,floor",
+        "--set",
+        TINY,
+        "--results",
+        str(tmp_path),
+        within=140,
+    )
+    rows = [line.split("|")[1].strip() for line in out.splitlines() if line.startswith("| ")]
+    assert rows == ["variant", "ours", "- metrics", "floor"]
+    assert "Unclean" not in out
+
+
+@pytest.mark.timeout(60)
+def test_journalwakes_counts_the_writers_waits_per_record() -> None:
+    out = _run("journalwakes", "--records", "200")
+    assert re.fullmatch(
+        r"this tree: \d+ waits of the writer for 200 appends \([\d.]+ per record\) in [\d.]+ s\n",
+        out,
+    ), out
+
+
+@pytest.mark.timeout(420)
+def test_instructions_counts_the_floors_message_under_callgrind() -> None:
+    need_program("valgrind")
+    need_program("valgrind", "callgrind_control")
+    argv = ["--variants", "floor", "--rooms", "4", "--seconds", "2", "--rates", "1,4"]
+    out = _run("instructions", *argv, within=400)
+    assert re.search(r"^\| floor \| -?[\d.]+k \| 1\.00 \| +\|$", out, re.MULTILINE), out
+
+
 @pytest.mark.timeout(120)
 def test_persistence_quick_measures_each_part(tmp_path: Path) -> None:
     out_file = tmp_path / "persistence.json"
@@ -303,6 +343,16 @@ def test_browser_quick_reports_typing_and_first_load() -> None:
     assert set(report["first_load"]) == {"cold", "warm"}
 
 
+@pytest.mark.timeout(120)
+def test_replay_quick_measures_opening_and_scrubbing() -> None:
+    need_program("chromium")
+    report = json.loads(_run("replay", "--quick"))
+    assert report["changes"] == 1000
+    for run in (report["floor"], report["big"]):
+        assert run["openedMs"] > 0
+        assert set(run["drag"]) == set(run["random"]) == {"frame", "update"}
+
+
 @pytest.mark.timeout(90)
 def test_profile_quick_samples_each_load(tmp_path: Path) -> None:
     need(
@@ -314,3 +364,15 @@ def test_profile_quick_samples_each_load(tmp_path: Path) -> None:
     assert "### full-text clients, 20 x 3, 2 KB, 20 edits/s" in out
     assert "### op clients, 2 x 3, 100 KB, 50 edits/s" in out
     assert "| self % | function |" in out
+
+
+@pytest.mark.timeout(120)
+def test_call_quick_reports_signalling_cpu_and_the_time_to_media() -> None:
+    need_program("chromium")
+    report = json.loads(_run("call", "--quick", "--frames", "50", "--calls", "1"))
+    signalling = report["signalling"]
+    assert signalling["frames"] == 50
+    for kind in ("candidate", "offer", "ping"):
+        assert signalling[kind]["serverCpuMicrosecondsPerFrame"] > 0
+    assert report["connect"]["calls"] == 1
+    assert 0 < report["connect"]["medianSeconds"] < 30

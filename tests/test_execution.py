@@ -31,6 +31,7 @@ from sessions.execution.sandbox import (
     rlimits,
 )
 from sessions.execution.spec import JAVASCRIPT, MIB, PYTHON, Isolation, RunLimits
+from sessions.execution.trim import StackTrim
 from sessions.interview.problems import load_bank
 from sessions.languages import LANGUAGES
 from sessions.web.runs import limits_of
@@ -406,3 +407,59 @@ def test_a_run_in_a_pids_cgroup_joins_it_before_anything_else_starts():
     )
     assert joined.argv == [*CGROUP_WRAPPER, *plain.argv]
     assert CGROUP_WRAPPER == ("/bin/sh", "-c", 'echo 0 >&0 && exec "$@" </dev/null', "sh")
+
+
+# --- honest results (issue 19, defect 4) ---------------------------------------------------
+
+
+def test_a_wall_clock_timeout_names_the_wall_limit():
+    result = build_result(facts(wall_expired=True, report=None, wall_limit=10.0))
+    assert result.to_json()["limitSeconds"] == 10.0
+
+
+def test_a_cpu_timeout_names_the_cpu_limit():
+    cpu = LauncherReport(signal=signal.SIGXCPU, cpu_seconds=10.0)
+    result = build_result(facts(report=cpu, cpu_limit=3, wall_limit=10.0))
+    assert (result.status, result.to_json()["limitSeconds"]) == ("timeout", 3.0)
+
+
+def test_only_a_timeout_carries_a_limit():
+    assert "limitSeconds" not in build_result(facts(wall_limit=10.0)).to_json()
+
+
+def test_nodes_own_frames_and_version_are_trimmed_from_stderr_whatever_the_chunks():
+    stderr = (
+        "/box/src/solution.js:1\n"
+        "def f(x):\n"
+        "    ^\n"
+        "\n"
+        "SyntaxError: Unexpected identifier 'f'\n"
+        "    at wrapSafe (node:internal/modules/cjs/loader:1464:18)\n"
+        "    at Module._compile (node:internal/modules/cjs/loader:1495:20)\n"
+        "    at runCalls (/box/src/harness.js:97:14)\n"
+        "    at new Promise (<anonymous>)\n"
+        "    at twoSum (/box/src/solution.js:4:9)\n"
+        "    at node:internal/main/run_main_module:28:49\n"
+        "\n"
+        "Node.js v20.20.2\n"
+    )
+    for size in (1, 3, 7, 1000):
+        trim = StackTrim()
+        shown = "".join(trim.feed(stderr[i : i + size]) for i in range(0, len(stderr), size))
+        shown += trim.feed("", final=True)
+        assert shown == (
+            "/box/src/solution.js:1\n"
+            "def f(x):\n"
+            "    ^\n"
+            "\n"
+            "SyntaxError: Unexpected identifier 'f'\n"
+            "    at twoSum (/box/src/solution.js:4:9)\n"
+            "\n"
+        )
+
+
+def test_a_partial_line_of_the_programs_own_goes_on_at_once():
+    trim = StackTrim()
+    assert trim.feed("Enter a number: ") == "Enter a number: "
+    assert trim.feed("    at") == ""
+    assert trim.feed(" home\n") == "    at home\n"

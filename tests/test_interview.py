@@ -25,6 +25,8 @@ ACTION_FRAMES: dict[Action, dict[str, Any]] = {
     Action.WRITE_NOTE: {"type": "note", "text": "strong start"},
     Action.END_SESSION: {"type": "end-session"},
     Action.REMOVE_USER: {"type": "remove-user", "userId": "<bystander>"},
+    Action.SET_TIMER: {"type": "set-timer", "plannedSeconds": 1800},
+    Action.SEND_SIGNALS: {"type": "signal", "kind": "paste", "chars": 3, "lines": 1},
 }
 SUCCESS_TYPE = {Action.CHAT: "chat-message", Action.WRITE_NOTE: "note"}
 
@@ -76,9 +78,19 @@ def test_permission_table_matches_the_issue():
         Action.CHANGE_LANGUAGE,
         Action.CHAT,
         Action.RUN_CODE,
+        Action.SEND_SIGNALS,  # issue 19: only the candidate's page sends signals
+        Action.DRAW,  # issue 20: interviewers and candidates draw, observers watch
+        Action.JOIN_CALL,
+        Action.SEND_MEDIA,
     }
-    assert PERMISSIONS["observer"] == {Action.CHAT, Action.WRITE_NOTE, Action.READ_NOTES}
-    assert PERMISSIONS["interviewer"] == set(Action)
+    assert PERMISSIONS["observer"] == {
+        Action.CHAT,
+        Action.WRITE_NOTE,
+        Action.READ_NOTES,
+        Action.READ_SIGNALS,
+        Action.JOIN_CALL,  # listen-only: no SEND_MEDIA (issue 21)
+    }
+    assert PERMISSIONS["interviewer"] == set(Action) - {Action.SEND_SIGNALS}
 
 
 async def test_a_second_candidate_is_refused_until_the_interviewer_allows_more(client: Client):

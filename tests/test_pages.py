@@ -122,7 +122,10 @@ def test_every_module_a_page_or_module_imports_exists():
 def test_the_vendored_bundle_is_pinned_and_ships_every_bundled_packages_licence():
     package = json.loads((ROOT / "frontend" / "package.json").read_text(encoding="utf-8"))
     lock = json.loads((ROOT / "frontend" / "package-lock.json").read_text(encoding="utf-8"))
-    licences = (STATIC_DIR / "vendor" / "LICENSES.txt").read_text(encoding="utf-8")
+    licences = "".join(  # CodeMirror's bundle, and the whiteboard's (vendor/board/)
+        (STATIC_DIR / "vendor" / folder / "LICENSES.txt").read_text(encoding="utf-8")
+        for folder in (".", "board")
+    )
     for section in ("dependencies", "devDependencies"):
         for name, version in package[section].items():
             assert re.fullmatch(r"\d+\.\d+\.\d+", version), (name, version)

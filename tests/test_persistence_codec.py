@@ -12,7 +12,9 @@ import pytest
 
 from sessions.clock import FakeClock
 from sessions.collab.chunked import CHUNK, ChunkedLog
+from sessions.collab.elements import BoardLimits
 from sessions.config import Config
+from sessions.errors import BoardVersionRegression
 from sessions.interview.problems import load_bank
 from sessions.persistence import image
 from sessions.persistence.framing import HEADER, MAX_FRAME, CorruptJournal, frame, read_frames
@@ -20,6 +22,8 @@ from sessions.persistence.records import Numbering, Replay, ReplayError, record_
 from sessions.persistence.restore import restore
 from sessions.persistence.snapshot import session_from_json, session_to_json
 from sessions.protocol.messages import (
+    SIGNAL_KINDS,
+    BoardChange,
     ChatMessage,
     CodeChange,
     Cursor,
@@ -27,8 +31,9 @@ from sessions.protocol.messages import (
     JoinSession,
     Note,
     Role,
+    Signal,
 )
-from sessions.room import editing, interview, presence
+from sessions.room import board, editing, interview, presence, signals
 from sessions.room.outcome import Change, Outcome
 from sessions.room.session import Member, Session
 from sessions.room.store import SessionStore
@@ -100,7 +105,7 @@ def act(session: Session, rng: random.Random, clock: FakeClock, members: list[Me
     """One random thing people do in a session, through the domain's actions."""
     clock.advance(rng.random())
     now = clock()
-    choice = rng.randrange(9)
+    choice = rng.randrange(12)
     if not members or (choice == 0 and len(members) < 5):
         role: Role = "interviewer" if not members else "candidate"
         request = JoinSession(
@@ -127,9 +132,36 @@ def act(session: Session, rng: random.Random, clock: FakeClock, members: list[Me
         return interview.note(session, members[0], Note(f"note {now}"), now)
     if choice == 7:
         return editing.update_settings(session, now, name=f"name {rng.randrange(3)}")
+    if choice == 8 and len(members) > 1:  # members[1:] are candidates
+        kind = rng.choice(SIGNAL_KINDS)
+        message = Signal(kind, seconds=round(rng.random() * 9, 1), chars=rng.randrange(99))
+        return signals.signal(session, rng.choice(members[1:]), message, now)
+    if choice >= 10:
+        return draw(session, rng, rng.choice(members), now)
     if len(members) > 1:
         return presence.leave(session, members.pop(), now)
     return Outcome()
+
+
+def draw(session: Session, rng: random.Random, member: Member, now: float) -> Outcome:
+    """Whiteboard changes from one member: some win, some lose to a concurrent copy, some
+    are refused (a version regression), as when several people draw at once."""
+    elements = [
+        {
+            "id": f"e{rng.randrange(6)}",
+            "type": rng.choice(["rectangle", "freedraw", "arrow"]),
+            "version": rng.randint(1, 8),
+            "versionNonce": rng.randint(0, 4),
+            "isDeleted": rng.random() < 0.2,
+            "x": rng.randint(0, 99),
+            "y": 0,
+        }
+        for _ in range(rng.randint(1, 3))
+    ]
+    try:
+        return board.change(session, member, BoardChange(elements), BoardLimits(), now)
+    except BoardVersionRegression:
+        return Outcome()
 
 
 def created(session: Session, numbering: Numbering) -> dict[str, object]:

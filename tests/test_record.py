@@ -440,6 +440,7 @@ async def test_report_summarises_the_interview(client: Client, clock: FakeClock)
                 "leftAt": None,
                 "edits": 0,
                 "chatMessages": 0,
+                "colour": 0,
             },
             {
                 "userId": cara_id,
@@ -449,6 +450,14 @@ async def test_report_summarises_the_interview(client: Client, clock: FakeClock)
                 "leftAt": None,
                 "edits": 1,
                 "chatMessages": 1,
+                "colour": 1,
+                "signals": {
+                    "pastes": 0,
+                    "pastedChars": 0,
+                    "pastesFromOutside": 0,
+                    "focusLosses": 0,
+                    "awaySeconds": 0.0,
+                },
             },
         ],
         "editsByParticipant": {ivan_id: 0, cara_id: 1},
@@ -460,4 +469,5 @@ async def test_report_summarises_the_interview(client: Client, clock: FakeClock)
         "revision": 2,
         "chatMessages": 1,
         "runResults": [],
+        "board": {"used": False, "elements": 0},
     }

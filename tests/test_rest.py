@@ -349,6 +349,7 @@ async def test_users_lists_who_is_connected(client: Client):
                 "name": "Cara",
                 "role": "candidate",
                 "joinedAt": START,
+                "colour": 0,
             }
         ],
         "count": 1,

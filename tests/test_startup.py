@@ -75,6 +75,14 @@ def assert_cannot_start(result: subprocess.CompletedProcess[str], reason: str) -
         ),
         (("--compress", "maybe"), "argument --compress: expected true or false, got 'maybe'"),
         (("--no-such-flag", "1"), "unrecognized arguments: --no-such-flag 1"),
+        (
+            ("--ice-servers", "turn:turn.example.org"),
+            "--ice-servers names a TURN server: give its shared secret with --turn-secret-file",
+        ),
+        (
+            ("--ice-servers", "turn:user:password@turn.example.org"),
+            "argument --ice-servers: each ICE server must be stun:, stuns:, turn: or turns:",
+        ),
     ],
 )
 def test_a_bad_flag_value_cannot_start(flags: tuple[str, ...], reason: str):

@@ -26,7 +26,13 @@ START = "2026-05-28T20:26:40.000Z"
 
 def user(state: dict[str, Any]) -> dict[str, Any]:
     you = state["you"]
-    return {"userId": you["userId"], "name": you["name"], "role": you["role"], "joinedAt": START}
+    return {
+        "userId": you["userId"],
+        "name": you["name"],
+        "role": you["role"],
+        "joinedAt": START,
+        "colour": you["colour"],
+    }
 
 
 async def test_join_replies_with_session_state(client: Client):
@@ -40,11 +46,14 @@ async def test_join_replies_with_session_state(client: Client):
         "type": "session-state",
         "session": public(created),
         "historyId": state["historyId"],
-        "users": [{"userId": user_id, "name": "Cara", "role": "candidate", "joinedAt": START}],
-        "you": {"userId": user_id, "name": "Cara", "role": "candidate"},
+        "users": [
+            {"userId": user_id, "name": "Cara", "role": "candidate", "joinedAt": START, "colour": 0}
+        ],
+        "you": {"userId": user_id, "name": "Cara", "role": "candidate", "colour": 0},
         "cursors": [],
         "chat": [],
         "problem": None,
+        "timer": {"startedAt": START, "endedAt": None, "plannedSeconds": None},
         "ref": 7,
     }
     await ws.close()
@@ -390,7 +399,12 @@ async def test_url_join_joins_at_connect(client: Client):
     ws = await client.ws_connect(f"/ws/{created['id']}?name=Cara")
     state = await receive(ws)
     assert state["type"] == "session-state"
-    assert state["you"] == {"userId": state["you"]["userId"], "name": "Cara", "role": "candidate"}
+    assert state["you"] == {
+        "userId": state["you"]["userId"],
+        "name": "Cara",
+        "role": "candidate",
+        "colour": 0,
+    }
     await ws.close()
 
 

@@ -196,6 +196,8 @@ class Facts:
     wall_expired: bool = False
     output_capped: bool = False
     stderr_tail: str = ""
+    wall_limit: float | None = None
+    """The wall-clock limit the run had (named in a timeout's result)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +221,7 @@ class RunResult:
     """A compiled language's compile phase: ``status``, ``cached``, ``wallSeconds``,
     ``diagnostics`` (``line``, ``column``, ``severity``, ``message`` in the candidate's
     file), ``exitCode`` when it failed; None for an interpreted language."""
+    limit_seconds: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -232,6 +235,8 @@ class RunResult:
         }
         if self.compile is not None:
             body["compile"] = self.compile
+        if self.status == "timeout" and self.limit_seconds is not None:
+            body["limitSeconds"] = self.limit_seconds
         return body
 
 
@@ -271,12 +276,23 @@ def build_result(facts: Facts) -> RunResult:
         passed = sum(1 for test in tests if test.passed)
         counted = facts.total if facts.total is not None else facts.records.total
         total = max(counted if counted is not None else 0, len(tests))
+    status = status_of(facts)
     return RunResult(
-        status=status_of(facts),
+        status=status,
         exit_code=exit_code,
         wall_seconds=round(facts.wall_seconds, 3),
         cpu_seconds=report.cpu_seconds if report is not None else None,
         tests=tests,
         passed=passed,
         total=total,
+        limit_seconds=_limit(facts) if status == "timeout" else None,
     )
+
+
+def _limit(facts: Facts) -> float:
+    """The limit a timed-out run reached: the wall clock's, unless only the CPU's was hit."""
+    report = facts.report
+    by_wall = facts.wall_expired or (report is not None and report.timed_out)
+    if by_wall and facts.wall_limit is not None:
+        return facts.wall_limit
+    return float(facts.cpu_limit)

@@ -32,6 +32,7 @@ from sessions.execution.judge import Call
 from sessions.execution.outcome import Facts, RunResult, build_result, parse_launcher, parse_records
 from sessions.execution.sandbox import CGROUP_SLACK, KILL_GRACE_SECONDS, Sandbox, inside_paths
 from sessions.execution.spec import Isolation, RunLimits, Runtime, expand
+from sessions.execution.trim import StackTrim
 
 log = logging.getLogger("interview.exec")
 OutputSink = Callable[[str, str], None]
@@ -98,6 +99,7 @@ class _Output:
         self.pending: list[tuple[str, str]] = []
         self.last_sent = -PACE_SECONDS
         self.timer: asyncio.TimerHandle | None = None
+        self.trim = StackTrim()
 
     def feed(self, stream: str, data: bytes) -> bool:
         """Hand on what fits under the cap; False when the program should be stopped."""
@@ -113,6 +115,8 @@ class _Output:
 
     def _decode(self, stream: str, data: bytes, final: bool = False) -> None:
         text = self.decoders[stream].decode(data, final)
+        if stream == "stderr":
+            text = self.trim.feed(text, final)
         if not text:
             return
         if self.pending and self.pending[-1][0] == stream:
@@ -436,6 +440,7 @@ async def _supervise(
         records=records,
         wall_seconds=wall,
         cpu_limit=limits.cpu_seconds,
+        wall_limit=limits.wall_seconds,
         harnessed=phase.harnessed,
         total=phase.total,
         cancelled=cancelled,

@@ -12,11 +12,20 @@ read-notes         yes          no         yes
 run-code           yes          yes        no
 end-session        yes          no         no
 remove-user        yes          no         no
+set-timer          yes          no         no
+send-signals       no           yes        no
+read-signals       yes          no         yes
+draw               yes          yes        no
+join-call          yes          yes        yes
+send-media         yes          yes        no
 =================  ===========  =========  ========
 
 Observers shadow the interview: they see everything the interviewer sees, may chat and
-write private notes, and never touch the code. The README's table is generated from
-:data:`PERMISSIONS` (a test checks they agree).
+write private notes, and never touch the code; in a call they listen and watch only (their
+offers and answers may not send media, :mod:`sessions.room.call`). Signals (focus loss,
+pastes) come from the candidate's page and go to those who may read them, never back to
+candidates. The README's table is generated from :data:`PERMISSIONS` (a test checks they
+agree).
 """
 
 from __future__ import annotations
@@ -37,6 +46,12 @@ class Action(StrEnum):
     RUN_CODE = "run-code"
     END_SESSION = "end-session"
     REMOVE_USER = "remove-user"
+    SET_TIMER = "set-timer"
+    SEND_SIGNALS = "send-signals"
+    READ_SIGNALS = "read-signals"
+    DRAW = "draw"
+    JOIN_CALL = "join-call"
+    SEND_MEDIA = "send-media"
 
 
 _DESCRIPTIONS: dict[Action, str] = {
@@ -49,14 +64,31 @@ _DESCRIPTIONS: dict[Action, str] = {
     Action.RUN_CODE: "run code",
     Action.END_SESSION: "end the session",
     Action.REMOVE_USER: "remove a participant",
+    Action.SET_TIMER: "set the interview timer",
+    Action.SEND_SIGNALS: "send signals (focus loss, pastes)",
+    Action.READ_SIGNALS: "see the candidate's signals",
+    Action.DRAW: "draw on the whiteboard",
+    Action.JOIN_CALL: "join the call",
+    Action.SEND_MEDIA: "send audio or video in the call",
 }
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
-    "interviewer": frozenset(Action),
+    "interviewer": frozenset(Action) - {Action.SEND_SIGNALS},
     "candidate": frozenset(
-        {Action.EDIT_CODE, Action.CHANGE_LANGUAGE, Action.CHAT, Action.RUN_CODE}
+        {
+            Action.EDIT_CODE,
+            Action.CHANGE_LANGUAGE,
+            Action.CHAT,
+            Action.RUN_CODE,
+            Action.SEND_SIGNALS,
+            Action.DRAW,
+            Action.JOIN_CALL,
+            Action.SEND_MEDIA,
+        }
     ),
-    "observer": frozenset({Action.CHAT, Action.WRITE_NOTE, Action.READ_NOTES}),
+    "observer": frozenset(
+        {Action.CHAT, Action.WRITE_NOTE, Action.READ_NOTES, Action.READ_SIGNALS, Action.JOIN_CALL}
+    ),
 }
 
 

@@ -92,6 +92,10 @@ def _event(entry: RawEvent) -> Event:
     return Event(seq, at, type_, user_id, name, _unpack(data))
 
 
+record_event = _event
+"""An event as readers see it, from the way the timeline keeps it (see :meth:`Timeline.frozen`)."""
+
+
 @dataclass(slots=True)
 class Participant:
     """Everything the report says about one person (kept for the session's life)."""
@@ -104,6 +108,27 @@ class Participant:
     edits: int = 0
     chat_messages: int = 0
     first_edit_at: float | None = None
+    client_id: str | None = None
+    """The ``clientId`` the person joined with: a rejoin with it is the same person (never
+    shown to anyone)."""
+    colour: int = 0
+    """The person's colour, an index into the room's palette, kept for the session's life."""
+    pastes: int = 0
+    pasted_chars: int = 0
+    outside_pastes: int = 0
+    """Pastes of text not copied inside the room's editor."""
+    focus_losses: int = 0
+    away_seconds: float = 0.0
+
+    def signals(self) -> dict[str, Any]:
+        """The person's signals so far (pastes, focus losses), as the report shows them."""
+        return {
+            "pastes": self.pastes,
+            "pastedChars": self.pasted_chars,
+            "pastesFromOutside": self.outside_pastes,
+            "focusLosses": self.focus_losses,
+            "awaySeconds": self.away_seconds,
+        }
 
 
 class Timeline:

@@ -44,6 +44,7 @@ class SessionImage:
     chat: tuple[str, int, tuple[Entry, ...]]
     notes: tuple[str, int, tuple[Entry, ...]]
     participants: tuple[Participant, ...]
+    board: tuple[tuple[str | None, dict[str, Any]], ...]
     timeline: dict[str, Any]
     events: FrozenLog[RawEvent]
 
@@ -57,6 +58,9 @@ def capture(session: Session) -> SessionImage:
         chat=_log(session.chat),
         notes=_log(session.notes),
         participants=tuple(dataclasses.replace(p) for p in session.participants.values()),
+        # An element's JSON is never changed once stored (a newer copy replaces it): the
+        # image holds references.
+        board=tuple((stored.by, stored.element.data) for stored in session.board.stored()),
         timeline={
             "baseText": timeline.base_text,
             "baseLanguage": timeline.base_language,
@@ -79,6 +83,7 @@ def cost(session: Session) -> int:
         + len(session.chat)
         + len(session.notes)
         + len(session.participants)
+        + len(session.board)
         + 1
     )
 
@@ -119,6 +124,7 @@ def encode(image: SessionImage) -> Iterator[bytes]:
         "chat": _log_json(image.chat),
         "notes": _log_json(image.notes),
         "participants": [dataclasses.asdict(p) for p in image.participants],
+        "board": [list(pair) for pair in image.board],
         "timeline": {**image.timeline, "events": []},  # the last key: events go on its end
     }
     opening = orjson.dumps(head)

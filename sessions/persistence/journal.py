@@ -132,6 +132,7 @@ class JournalWriter:
         self._sync_wanted = False
         self._stopping = False
         self._busy = False
+        self._idle = False  # the thread waits for work: only then does an append wake it
         self._fd: int | None = None
         self.broken = True  # until the first rotation opens a file
         self.bytes_written = 0
@@ -145,12 +146,15 @@ class JournalWriter:
 
     def append(self, *payloads: bytes) -> int:
         """Queue records' payloads, in order; returns the sequence number of the last one.
-        Never blocks on I/O (one short lock, one wake-up)."""
+        Never blocks on I/O (one short lock; a wake-up only when the thread is idle: while it
+        gathers a batch or writes one, it takes what was appended when it looks next, so the
+        loop's appends don't hand it the interpreter lock each time)."""
         frames = [frame(payload) for payload in payloads]
         with self._lock:
             self._appended += len(frames)
             self._queue.extend(frames)
-            self._lock.notify_all()
+            if self._idle:
+                self._lock.notify_all()
             return self._appended
 
     def rotate(self, generation: int, *, after_gap: bool = False) -> None:
@@ -188,13 +192,17 @@ class JournalWriter:
         while True:
             with self._lock:
                 while not (self._queue or self._stopping or self._sync_wanted):
-                    if dirty:
-                        remaining = self._fsync_interval - (time.monotonic() - last_sync)
-                        if remaining <= 0:
-                            break
-                        self._lock.wait(remaining)
-                    else:
-                        self._lock.wait()
+                    self._idle = True
+                    try:
+                        if dirty:
+                            remaining = self._fsync_interval - (time.monotonic() - last_sync)
+                            if remaining <= 0:
+                                break
+                            self._lock.wait(remaining)
+                        else:
+                            self._lock.wait()
+                    finally:
+                        self._idle = False
                 if not (self._always or self._sync_wanted or self._stopping):
                     # Let a few turns of the loop add to the batch: fewer wake-ups, each
                     # taking the interpreter lock from the loop (WRITE_DELAY).

@@ -12,9 +12,11 @@ Three record types (``"t"``):
   on creation;
 * ``"change"`` — ``ops`` (``[revision, operation, userId, opId]`` each, applied at the head),
   ``events`` (timeline events exactly as the timeline keeps them), ``chat`` and ``notes``
-  entries, ``participants`` whose records moved (whole), and ``settings``: the session's
-  stored fields this change set (:data:`~sessions.room.session.STORED_FIELDS`, by their JSON
-  keys). Journals written before settings were partial hold all of them; both replay alike;
+  entries, ``participants`` whose records moved (whole), ``board``: the whiteboard
+  elements the board took (``[userId, element]`` each, reconciled again on replay), and
+  ``settings``: the session's stored fields this change set
+  (:data:`~sessions.room.session.STORED_FIELDS`, by their JSON keys). Journals written
+  before settings were partial hold all of them; both replay alike;
 * ``"delete"`` — the session is gone.
 
 Replaying the operations through :meth:`Document.submit_ops` rebuilds the op log too, so a
@@ -32,6 +34,7 @@ from sessions.interview.chat import Entry
 from sessions.interview.problems import ProblemBank
 from sessions.interview.record import Participant
 from sessions.persistence.snapshot import session_from_json, session_to_json
+from sessions.room.board import restore as restore_board
 from sessions.room.outcome import Change
 from sessions.room.session import STORED_FIELDS, Session
 from sessions.room.stored import FormatError
@@ -102,7 +105,12 @@ def record_of(change: Change, numbering: Numbering) -> dict[str, Any] | None:
             "session": session_to_json(session),
         }
     if not (
-        change.edits or change.events or change.entries or change.fields or change.participants
+        change.edits
+        or change.events
+        or change.entries
+        or change.fields
+        or change.participants
+        or change.board
     ):
         return None
     record: dict[str, Any] = {"t": "change", "s": session.id, "j": numbering.next(session.id)}
@@ -110,6 +118,8 @@ def record_of(change: Change, numbering: Numbering) -> dict[str, Any] | None:
         record["ops"] = [list(edit) for edit in change.edits]
     if change.events:
         record["events"] = change.events
+    if change.board:
+        record["board"] = [[stored.by, stored.element.data] for stored in change.board]
     if change.participants:
         participants = session.participants
         record["participants"] = [
@@ -137,6 +147,13 @@ def participant_json(p: Participant) -> dict[str, Any]:
         "edits": p.edits,
         "chat_messages": p.chat_messages,
         "first_edit_at": p.first_edit_at,
+        "client_id": p.client_id,
+        "colour": p.colour,
+        "pastes": p.pastes,
+        "pasted_chars": p.pasted_chars,
+        "outside_pastes": p.outside_pastes,
+        "focus_losses": p.focus_losses,
+        "away_seconds": p.away_seconds,
     }
 
 
@@ -246,6 +263,8 @@ def _apply_change(session: Session, record: dict[str, Any], problems: ProblemBan
     for item in record.get("participants", ()):
         participant = Participant(**item)
         session.participants[participant.user_id] = participant
+    if "board" in record:
+        restore_board(session.drawing_board(), record["board"])
     _apply_settings(session, record.get("settings", {}), problems)
 
 

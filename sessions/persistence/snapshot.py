@@ -11,10 +11,10 @@ Each session is written by :func:`session_to_json` and read back by :func:`sessi
 The session's own fields are not listed here: they are its stored fields
 (:data:`~sessions.room.session.STORED_FIELDS`, declared on the session), written by
 :func:`session_settings`; what is listed here are its parts (document, chat, notes,
-timeline, participants). What is *not* kept: who is connected (sockets end with the process;
-clients rejoin) and the op log. After a restore of a base alone the document continues from
-its stored revision with an empty log; replaying the journal over it rebuilds the op log of
-every operation journaled since (docs/persistence.md).
+timeline, participants, whiteboard). What is *not* kept: who is connected (sockets end with
+the process; clients rejoin) and the op log. After a restore of a base alone the document
+continues from its stored revision with an empty log; replaying the journal over it rebuilds
+the op log of every operation journaled since (docs/persistence.md).
 
 Nothing here does I/O but the start-up checks of the snapshot's folder and the move aside of
 an unusable file."""
@@ -27,11 +27,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sessions.clock import iso
+from sessions.collab.board import Board
 from sessions.collab.document import Document
 from sessions.config import Config
 from sessions.interview.chat import Entry, MessageLog
 from sessions.interview.problems import ProblemBank
 from sessions.interview.record import Event, Participant, RawEvent, Timeline, raw_event
+from sessions.room.board import restore as restore_board
 from sessions.room.session import STORED_FIELDS, Session
 from sessions.room.stored import FormatError
 
@@ -83,7 +85,35 @@ def session_to_json(session: Session) -> dict[str, Any]:
         "notes": _log_to_json(session.notes),
         "timeline": _timeline_to_json(session.timeline),
         "participants": [dataclasses.asdict(p) for p in session.participants.values()],
+        "board": board_to_json(session.board),
     }
+
+
+def board_to_json(board: Board) -> list[list[Any]]:
+    """The whiteboard as ``[userId, element]`` pairs, in the order elements were drawn."""
+    return [[stored.by, stored.element.data] for stored in board.stored()]
+
+
+def _board_from_json(data: object) -> Board | None:
+    """The whiteboard :func:`board_to_json` wrote; none when empty or from before boards."""
+    if data is None or data == []:
+        return None
+    board = Board()
+    if not isinstance(data, list):
+        raise FormatError("field 'board' must be a list")
+    for i, item in enumerate(data):
+        if not (
+            isinstance(item, list)
+            and len(item) == 2
+            and (item[0] is None or isinstance(item[0], str))
+            and isinstance(item[1], dict)
+        ):
+            raise FormatError(f"board[{i}] must be [userId, element]")
+        try:
+            restore_board(board, (item,))
+        except (KeyError, TypeError) as exc:
+            raise FormatError(f"board[{i}]: {exc}") from None
+    return board
 
 
 def session_from_json(data: object, config: Config, problems: ProblemBank | None = None) -> Session:
@@ -114,6 +144,7 @@ def session_from_json(data: object, config: Config, problems: ProblemBank | None
                 for i, item in enumerate(_list(d, "participants"))
             )
         },
+        board_or_none=_board_from_json(d.get("board")),
     )
 
 

@@ -12,6 +12,7 @@ does I/O.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from sessions.protocol.fields import (
     require_str,
 )
 from sessions.protocol.inputs import Choice, Field, Flag, Integer, Query, Text
+from sessions.protocol.signalling import RtcSignal, read_signal
 
 __all__ = ["ROLES", "Ref", "Role"]
 
@@ -374,6 +376,32 @@ class SetProblem(ClientMessage, type="set-problem"):
         return cls(slug=require_str(frame, "slug", max_length=MAX_REF_LENGTH), ref=ref)
 
 
+MAX_PLANNED_SECONDS = 24 * 3600
+
+
+@dataclass(slots=True)
+class SetTimer(ClientMessage, type="set-timer"):
+    """The interview's planned length in seconds (the room's timer), or null for none."""
+
+    planned_seconds: float | None
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> SetTimer:
+        if "plannedSeconds" not in frame:
+            raise InvalidMessage("field 'plannedSeconds' is required (a number or null)")
+        value = frame["plannedSeconds"]
+        if value is None:
+            return cls(planned_seconds=None, ref=ref)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidMessage("field 'plannedSeconds' must be a number of seconds or null")
+        if not 60 <= value <= MAX_PLANNED_SECONDS:
+            raise InvalidMessage(
+                f"field 'plannedSeconds' must be between 60 and {MAX_PLANNED_SECONDS}"
+            )
+        return cls(planned_seconds=float(value), ref=ref)
+
+
 @dataclass(slots=True)
 class EndSession(ClientMessage, type="end-session"):
     ref: Ref = None
@@ -419,6 +447,193 @@ class CancelRun(ClientMessage, type="cancel-run"):
     """Stop this session's run, queued or running."""
 
     ref: Ref = None
+
+
+SIGNAL_KINDS = ("focus-lost", "focus-back", "paste")
+MAX_SIGNAL_COUNT = 10_000_000
+"""The most characters or lines a paste may say it had (more is not believable)."""
+MAX_AWAY_SECONDS = 7 * 24 * 3600.0
+
+
+def _bounded_count(frame: dict[str, Any], field: str) -> int:
+    value = read_revision(frame, field)
+    if value is None:
+        raise InvalidMessage(f"field '{field}' is required")
+    if value > MAX_SIGNAL_COUNT:
+        raise InvalidMessage(f"field '{field}' must be at most {MAX_SIGNAL_COUNT}")
+    return value
+
+
+def _seconds(frame: dict[str, Any], field: str) -> float:
+    value = frame.get(field)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidMessage(f"field '{field}' must be a number of seconds")
+    if not 0 <= value <= MAX_AWAY_SECONDS:
+        raise InvalidMessage(f"field '{field}' must be between 0 and {MAX_AWAY_SECONDS:g}")
+    return round(float(value), 1)
+
+
+@dataclass(slots=True)
+class Signal(ClientMessage, type="signal"):
+    """What the candidate's page noticed: it lost focus or was hidden (``focus-lost``), it
+    came back after ``seconds`` (``focus-back``), or text was pasted into the editor
+    (``paste``: its size, and whether it was copied inside the room; never the text)."""
+
+    kind: str
+    hidden: bool = False
+    seconds: float = 0.0
+    chars: int = 0
+    lines: int = 0
+    from_room: bool = False
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> Signal:
+        kind = frame.get("kind")
+        if kind not in SIGNAL_KINDS:
+            raise InvalidMessage(f"field 'kind' must be one of {', '.join(SIGNAL_KINDS)}")
+        if kind == "paste":
+            return cls(
+                kind=kind,
+                chars=_bounded_count(frame, "chars"),
+                lines=_bounded_count(frame, "lines"),
+                from_room=read_bool(frame, "fromRoom", False),
+                ref=ref,
+            )
+        hidden = read_bool(frame, "hidden", False)
+        seconds = _seconds(frame, "seconds") if kind == "focus-back" else 0.0
+        return cls(kind=kind, hidden=hidden, seconds=seconds, ref=ref)
+
+
+# --- the whiteboard (sessions.room.board checks the elements against the board's limits) ---
+
+MAX_BOARD_ID_LENGTH = 64
+
+
+@dataclass(slots=True)
+class BoardSync(ClientMessage, type="board-sync"):
+    """Open the whiteboard, or catch up on it after a rejoin.
+
+    ``known`` maps the element ids the client has from the server to that copy's
+    ``[version, versionNonce]``: the reply carries only the copies that differ (and the ids
+    the server lacks); without it, the whole board.
+    """
+
+    known: dict[str, tuple[int, int]] | None
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> BoardSync:
+        known = frame.get("known")
+        if known is None:
+            return cls(known=None, ref=ref)
+        if not isinstance(known, dict):
+            raise InvalidMessage("field 'known' must be an object of element ids to versions")
+        copies: dict[str, tuple[int, int]] = {}
+        for key, copy in known.items():
+            if (
+                len(key) > MAX_BOARD_ID_LENGTH
+                or not isinstance(copy, list)
+                or len(copy) != 2
+                or any(isinstance(n, bool) or not isinstance(n, int) for n in copy)
+            ):
+                raise InvalidMessage(
+                    "field 'known' must map element ids (at most 64 characters) to "
+                    "[version, versionNonce] pairs of integers"
+                )
+            copies[key] = (copy[0], copy[1])
+        return cls(known=copies, ref=ref)
+
+
+@dataclass(slots=True)
+class BoardChange(ClientMessage, type="board-change"):
+    """Whiteboard elements the client changed, each whole (Excalidraw's JSON)."""
+
+    elements: list[Any]
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> BoardChange:
+        elements = frame.get("elements")
+        if not isinstance(elements, list) or not elements:
+            raise InvalidMessage("field 'elements' must be a non-empty list of elements")
+        return cls(elements=elements, ref=ref)
+
+
+@dataclass(slots=True)
+class BoardPointer(ClientMessage, type="board-pointer"):
+    """Where this member's pointer is on the whiteboard (scene coordinates)."""
+
+    x: float
+    y: float
+    button: str = "up"
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> BoardPointer:
+        x, y = frame.get("x"), frame.get("y")
+        for name, value in (("x", x), ("y", y)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+            ):
+                raise InvalidMessage(f"field '{name}' must be a finite number")
+        button = frame.get("button", "up")
+        if button not in ("up", "down"):
+            raise InvalidMessage("field 'button' must be 'up' or 'down'")
+        return cls(x=float(x), y=float(y), button=button, ref=ref)  # type: ignore[arg-type]
+
+
+# --- the call (sessions/room/call.py) ----------------------------------------------------
+
+
+@dataclass(slots=True)
+class CallJoin(ClientMessage, type="call-join"):
+    """Join the session's call (starting it when nobody is in it)."""
+
+    ref: Ref = None
+
+
+@dataclass(slots=True)
+class CallLeave(ClientMessage, type="call-leave"):
+    """Hang up: leave the call (it ends with its last member)."""
+
+    ref: Ref = None
+
+
+@dataclass(slots=True)
+class CallSignal(ClientMessage, type="call-signal"):
+    """An offer, answer or ICE candidate for one other member of the call (``to``)."""
+
+    to: str
+    signal: RtcSignal
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> CallSignal:
+        return cls(
+            to=require_str(frame, "to", max_length=MAX_REF_LENGTH),
+            signal=read_signal(frame),
+            ref=ref,
+        )
+
+
+@dataclass(slots=True)
+class CallMedia(ClientMessage, type="call-media"):
+    """What the member sends now: microphone muted, camera off (shown on their tile)."""
+
+    muted: bool
+    camera_off: bool
+    ref: Ref = None
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> CallMedia:
+        return cls(
+            muted=read_bool(frame, "muted", False),
+            camera_off=read_bool(frame, "cameraOff", False),
+            ref=ref,
+        )
 
 
 CHAT_KINDS = ("message", "question")

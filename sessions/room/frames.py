@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from sessions.clock import iso
 from sessions.errors import DomainError
 from sessions.interview.chat import Entry
 from sessions.interview.permissions import Action, can
 from sessions.interview.problems import Problem
 from sessions.protocol.fields import ROLES
 from sessions.protocol.messages import CursorRange, Ref
+from sessions.protocol.signalling import Description, RtcSignal
+from sessions.room.call_state import call_json
 from sessions.room.session import Member, Session
 
 _F = TypeVar("_F", bound=Callable[..., dict[str, Any]])
@@ -93,9 +96,14 @@ def session_state(
         "cursors": [cursor_json(user_id, ranges) for user_id, ranges in session.cursors.items()],
         "chat": session.chat.to_json("chat-message"),
         "problem": session.problem.to_json() if session.problem else None,
+        "timer": timer_json(session),
     }
     if can(member.role, Action.READ_NOTES):
         state["notes"] = session.notes.to_json("note")
+    if can(member.role, Action.READ_SIGNALS):
+        state["signals"] = {
+            p.user_id: p.signals() for p in session.participants.values() if p.role == "candidate"
+        }
     if revision is not None:
         same_history = history_id is None or history_id == session.history_id
         missed = missed_since(session, revision) if same_history else None
@@ -199,6 +207,23 @@ def problem_update(problem: Problem, user_id: str | None) -> dict[str, Any]:
     return {"type": "problem-update", "problem": problem.to_json(), "userId": user_id}
 
 
+@builds("timer-update")
+def timer_update(session: Session, user_id: str | None) -> dict[str, Any]:
+    """The interview timer changed (``userId``: the interviewer who set it)."""
+    return {"type": "timer-update", "timer": timer_json(session), "userId": user_id}
+
+
+def timer_json(session: Session) -> dict[str, Any]:
+    """The room's timer: counting from ``startedAt`` (the session's creation) to ``endedAt``
+    once ended; ``plannedSeconds`` the planned length, or null."""
+    created, _updated = session.stamps()
+    return {
+        "startedAt": created,
+        "endedAt": iso(session.ended_at) if session.ended_at is not None else None,
+        "plannedSeconds": session.planned_seconds,
+    }
+
+
 @builds("session-ended")
 def session_ended(user_id: str | None, *, deleted: bool = False) -> dict[str, Any]:
     """The session ended (``userId``: who ended it), or was deleted (no ``userId``)."""
@@ -210,6 +235,12 @@ def session_ended(user_id: str | None, *, deleted: bool = False) -> dict[str, An
 @builds("server-shutdown")
 def server_shutdown() -> dict[str, Any]:
     return {"type": "server-shutdown"}
+
+
+@builds("signal")
+def signal(user_id: str, name: str, kind: str, at: float, data: dict[str, Any]) -> dict[str, Any]:
+    """A candidate's page lost focus, came back, or had text pasted (never the text)."""
+    return {"type": "signal", "userId": user_id, "name": name, "kind": kind, "at": iso(at), **data}
 
 
 # --- runs ---------------------------------------------------------------------------------
@@ -249,6 +280,77 @@ def run_phase(run_id: str, phase: str) -> dict[str, Any]:
 def run_result(run_id: str, result: dict[str, Any]) -> dict[str, Any]:
     """A run's end; ``result`` is :meth:`~sessions.execution.outcome.RunResult.to_json`."""
     return {"type": "run-result", "runId": run_id, **result}
+
+
+# --- the whiteboard -----------------------------------------------------------------------
+
+
+@builds("board-state")
+def board_state(
+    elements: list[dict[str, Any]], missing: list[str], *, whole: bool, ref: Ref = None
+) -> dict[str, Any]:
+    """The reply to ``board-sync``: the whole board (``whole``), or what the client's
+    ``known`` versions lack, and the ids it knows that the board has not (to send again)."""
+    return with_ref(
+        {"type": "board-state", "whole": whole, "elements": elements, "missing": missing}, ref
+    )
+
+
+@builds("board-update")
+def board_update(elements: list[dict[str, Any]], user_id: str | None) -> dict[str, Any]:
+    """Elements that won on the board, for everyone watching it but their author."""
+    return {"type": "board-update", "elements": elements, "userId": user_id}
+
+
+@builds("board-ack")
+def board_ack(applied: int, stale: list[str], ref: Ref = None) -> dict[str, Any]:
+    """A ``board-change`` was reconciled: ``applied`` elements won, the ``stale`` ids lost to
+    a copy the author has been (or is being) sent."""
+    return with_ref({"type": "board-ack", "applied": applied, "stale": stale}, ref)
+
+
+@builds("board-pointer")
+def board_pointer(member: Member, x: float, y: float, button: str) -> dict[str, Any]:
+    return {
+        "type": "board-pointer",
+        "userId": member.user_id,
+        "name": member.name,
+        "x": x,
+        "y": y,
+        "button": button,
+    }
+
+
+# --- the call -----------------------------------------------------------------------------
+
+
+@builds("call-joined")
+def call_joined(
+    session: Session, ice_servers: list[dict[str, Any]], transport_policy: str, ref: Ref = None
+) -> dict[str, Any]:
+    """Reply to ``call-join``: the ``RTCConfiguration`` to use and who is in the call."""
+    return with_ref(
+        {
+            "type": "call-joined",
+            "iceServers": ice_servers,
+            "iceTransportPolicy": transport_policy,
+            "call": call_json(session.call),
+        },
+        ref,
+    )
+
+
+@builds("call-update")
+def call_update(session: Session) -> dict[str, Any]:
+    """Who is in the call now (no members: there is no call)."""
+    return {"type": "call-update", "call": call_json(session.call)}
+
+
+@builds("call-signal")
+def call_signal(from_user: str, signal: RtcSignal) -> dict[str, Any]:
+    """An offer, answer or candidate from another member of the call, for this one only."""
+    key = "description" if isinstance(signal, Description) else "candidate"
+    return {"type": "call-signal", "from": from_user, key: signal.to_json()}
 
 
 SERVER_MESSAGE_TYPES: tuple[str, ...] = tuple(_BUILDERS)

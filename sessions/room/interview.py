@@ -15,6 +15,7 @@ from sessions.interview.chat import Entry, Kind, MessageLog
 from sessions.interview.permissions import Action, can, require
 from sessions.interview.problems import Problem, starter_for
 from sessions.protocol.messages import ChatMessage, Note, Ref, RemoveUser
+from sessions.room import call as room_call
 from sessions.room import frames
 from sessions.room.editing import replace_code, require_active
 from sessions.room.outcome import Change, Outcome
@@ -116,6 +117,7 @@ def end_session(session: Session, member: Member | None, now: float, ref: Ref = 
     user_id = member.user_id if member else None
     change.event(now, "session-ended", user_id, member.name if member else None)
     outcome.deliver(frames.session_ended(user_id), session.everyone())
+    outcome.extend(room_call.end(session, now))
     return outcome
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from sessions.collab.board import Stored
 from sessions.collab.document import Applied
 from sessions.interview.chat import Entry, MessageLog
 from sessions.interview.record import Participant, RawEvent
@@ -47,6 +48,7 @@ class Change:
     """
 
     __slots__ = (
+        "board",
         "deleted",
         "edits",
         "entries",
@@ -66,6 +68,7 @@ class Change:
         self.entries: list[tuple[MessageLog, Entry]] = []
         self.participants: dict[str, None] = {}  # an ordered set of user ids
         self.fields: dict[str, None] = {}  # an ordered set of stored attributes
+        self.board: list[Stored] = []  # whiteboard elements the board took, in order
 
     def set(self, attr: str, value: Any) -> None:
         """Set one of the session's stored fields (:data:`STORED_FIELDS`)."""
@@ -117,6 +120,7 @@ class Change:
             raise ValueError("a change is of one session")
         self.whole = self.whole or other.whole
         self.edits.extend(other.edits)
+        self.board.extend(other.board)
         self.events.extend(other.events)
         self.entries.extend(other.entries)
         self.participants.update(other.participants)

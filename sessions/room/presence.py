@@ -15,10 +15,13 @@ import secrets
 from sessions.errors import Forbidden, SessionFull
 from sessions.interview.record import Participant
 from sessions.protocol.messages import JoinSession, Role
+from sessions.room import call as room_call
 from sessions.room import frames
 from sessions.room.outcome import Change, Outcome
 from sessions.room.session import Member, Peer, Session
 
+PALETTE_SIZE = 8
+"""The room's palette has this many colours (``user-c0`` to ``user-c7`` in editor.css)."""
 CLOSE_REPLACED = 4002
 """Close code for a socket whose member a newer join with the same ``clientId`` replaced."""
 TOKEN_ROLES = frozenset({"interviewer", "observer"})
@@ -26,6 +29,30 @@ TOKEN_ROLES = frozenset({"interviewer", "observer"})
 
 def new_user_id() -> str:
     return "u-" + secrets.token_urlsafe(6)
+
+
+def returning(session: Session, request: JoinSession) -> Participant | None:
+    """The person who joined before with this ``clientId`` under this role, if any: a
+    rejoin (a reconnect, a reload, a server restart) is the same person, with the same user
+    id, colour and counts."""
+    if request.client_id is None:
+        return None
+    for participant in session.participants.values():
+        if participant.client_id == request.client_id and participant.role == request.role:
+            return participant
+    return None
+
+
+def _new_colour(session: Session) -> int:
+    """The lowest colour nobody in the session ever had; else the lowest no one present has."""
+    for taken in (
+        {p.colour for p in session.participants.values()},
+        {m.colour for m in session.members.values()},
+    ):
+        free = [index for index in range(PALETTE_SIZE) if index not in taken]
+        if free:
+            return free[0]
+    return len(session.participants) % PALETTE_SIZE
 
 
 def check_token(session: Session, role: Role, token: str | None) -> None:
@@ -86,10 +113,23 @@ def join(
     dropped_cursor = False
     if replaced is not None and session.is_member(replaced):
         dropped_cursor = _remove(change, replaced, now)
+        outcome.extend(room_call.member_gone(session, replaced, now))
         outcome.deliver(frames.replaced(), (replaced,))
         outcome.close, outcome.close_code = (replaced,), CLOSE_REPLACED
+    person = returning(session, request)
+    if person is None:
+        person = Participant(
+            new_user_id(),
+            request.name,
+            request.role,
+            now,
+            client_id=request.client_id,
+            colour=_new_colour(session),
+        )
+    else:
+        person.name, person.left_at = request.name, None
     member = Member(
-        user_id=new_user_id(),
+        user_id=person.user_id,
         name=request.name,
         role=request.role,
         joined_at=now,
@@ -97,10 +137,11 @@ def join(
         peer=peer,
         address=address,
         client_id=request.client_id,
+        colour=person.colour,
     )
     others = session.everyone()
     session.members[member.user_id] = member
-    change.participant(Participant(member.user_id, member.name, member.role, now))
+    change.participant(person)
     change.event(now, "join", member.user_id, member.name, role=member.role)
     change.touch(now)
     outcome.reply = frames.session_state(
@@ -109,6 +150,7 @@ def join(
     outcome.deliver(frames.users_update(session), others)
     if dropped_cursor and replaced is not None:
         outcome.deliver(cursor_dropped(session, replaced), others)
+    outcome.extend(room_call.joined_session(session, member))
     return member, outcome
 
 
@@ -121,6 +163,7 @@ def leave(session: Session, member: Member, now: float) -> Outcome:
     outcome.deliver(frames.users_update(session), session.everyone())
     if had_cursor:
         outcome.deliver(cursor_dropped(session, member), session.everyone())
+    outcome.extend(room_call.member_gone(session, member, now))
     return outcome
 
 

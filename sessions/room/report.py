@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from sessions.clock import iso
+from sessions.interview.record import record_event
 from sessions.room.session import Session
 
 
 def build_report(session: Session, now: float) -> dict[str, Any]:
-    """Duration, participants, edits per participant, time to first edit, languages, problems.
+    """Duration, participants, edits per participant, time to first edit, languages, problems;
+    ``board``: whether anyone drew on the whiteboard and how many elements it holds now.
 
     ``durationSeconds`` runs from creation to the end (or to ``now`` for a session still
     active). ``timeToFirstEditSeconds`` runs from the first candidate's arrival to the first
@@ -43,6 +45,8 @@ def build_report(session: Session, now: float) -> dict[str, Any]:
                 "leftAt": iso(p.left_at) if p.left_at is not None else None,
                 "edits": p.edits,
                 "chatMessages": p.chat_messages,
+                "colour": p.colour,
+                **({"signals": p.signals()} if p.role == "candidate" else {}),
             }
             for p in participants
         ],
@@ -55,6 +59,7 @@ def build_report(session: Session, now: float) -> dict[str, Any]:
         "revision": session.document.revision,
         "chatMessages": session.chat.total,
         "runResults": run_results(session),
+        "board": {"used": session.board.used, "elements": session.board.live},
     }
 
 
@@ -65,8 +70,8 @@ RUN_RESULT = "run-result"
 def run_results(session: Session) -> list[dict[str, Any]]:
     """Every run the timeline still holds, oldest first: who ran which revision, the status
     and the tests (a very long interview folds its oldest events away, runs included)."""
+    runs = [entry for entry in session.timeline.frozen() if entry[2] == RUN_RESULT]
     return [
         {"at": iso(event.at), "userId": event.user_id, "name": event.name, **event.data}
-        for event in session.timeline.events
-        if event.type == RUN_RESULT
+        for event in map(record_event, runs)
     ]

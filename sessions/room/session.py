@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sessions.clock import iso
+from sessions.collab.board import Board
 from sessions.collab.document import Document
 from sessions.interview.chat import MessageLog
 from sessions.interview.problems import Problem
 from sessions.interview.record import Participant, Timeline
 from sessions.protocol.messages import CursorRange, Role
+from sessions.room.call_state import CallState
 from sessions.room.stored import (
     INTEGER,
     NUMBER,
@@ -65,6 +67,10 @@ class Member:
     address: str = ""
     client_id: str | None = None
     """The id the client chose for itself (``clientId``): never shown to others."""
+    colour: int = 0
+    """The person's palette index (:attr:`Participant.colour`)."""
+    watches_board: bool = False
+    """Whether it opened the whiteboard (``board-sync``): only those get its updates."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,10 +78,11 @@ class Member:
             "name": self.name,
             "role": self.role,
             "joinedAt": iso(self.joined_at),
+            "colour": self.colour,
         }
 
     def you(self) -> dict[str, Any]:
-        return {"userId": self.user_id, "name": self.name, "role": self.role}
+        return {"userId": self.user_id, "name": self.name, "role": self.role, "colour": self.colour}
 
 
 @dataclass(slots=True, eq=False)
@@ -106,10 +113,20 @@ class Session:
     max_candidates: int = field(default=1, metadata=stored("maxCandidates", INTEGER))
     status: str = field(default=ACTIVE, metadata=stored("status", one_of(*STATUSES)))
     ended_at: float | None = field(default=None, metadata=stored("endedAt", OPTIONAL_NUMBER))
+    planned_seconds: float | None = field(
+        default=None, metadata=stored("plannedSeconds", OPTIONAL_NUMBER)
+    )
+    """The interview's planned length the interviewer set (the room's timer), or None."""
     problem: Problem | None = field(default=None, metadata=stored("problem", PROBLEM))
     members: dict[str, Member] = field(default_factory=dict)
     cursors: dict[str, tuple[CursorRange, ...]] = field(default_factory=dict)
     participants: dict[str, Participant] = field(default_factory=dict)
+    board_or_none: Board | None = None
+    """The whiteboard: a persistent part of its own, like the document (sessions.room.board).
+    Made on the first drawing (:meth:`drawing_board`): an idle session that never drew costs
+    the garbage collector nothing for it (tests/test_store.py)."""
+    # None while there is no call: an idle session allocates nothing for it (test_store).
+    call: CallState | None = None
     # Tuples and a frozenset, replaced on change: holding only strings, the collector stops
     # tracking them, and thousands of idle sessions stay cheap to scan (docs/benchmarks.md).
     languages_used: tuple[str, ...] = field(default=(), metadata=stored("languagesUsed", TEXTS))
@@ -159,6 +176,17 @@ class Session:
         return body
 
     @property
+    def board(self) -> Board:
+        """The whiteboard to read (an empty one, shared and never written, before any drawing)."""
+        return self.board_or_none if self.board_or_none is not None else _NO_BOARD
+
+    def drawing_board(self) -> Board:
+        """The whiteboard to write to, made on first use."""
+        if self.board_or_none is None:
+            self.board_or_none = Board()
+        return self.board_or_none
+
+    @property
     def ended(self) -> bool:
         return self.status == ENDED
 
@@ -186,7 +214,10 @@ class Session:
         return self.members.get(member.user_id) is member
 
     def users(self) -> list[dict[str, Any]]:
-        return [member.to_json() for member in self.members.values()]
+        """Who is here, in the order they first joined (a rejoin keeps its place)."""
+        order = {user_id: index for index, user_id in enumerate(self.participants)}
+        members = sorted(self.members.values(), key=lambda m: order.get(m.user_id, len(order)))
+        return [member.to_json() for member in members]
 
     def is_interviewer_token(self, token: str | None) -> bool:
         """Constant-time comparison, so response timing says nothing about the token."""
@@ -210,5 +241,6 @@ def _same_secret(given: str | None, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
+_NO_BOARD = Board()
 STORED_FIELDS = stored_fields(Session)
 """The session's own persistent fields, in declaration order."""

@@ -19,6 +19,13 @@ from aiohttp import web
 from sessions.errors import DomainError, Forbidden, InvalidMessage, NotJoined
 from sessions.protocol.messages import (
     Auth,
+    BoardChange,
+    BoardPointer,
+    BoardSync,
+    CallJoin,
+    CallLeave,
+    CallMedia,
+    CallSignal,
     CancelRun,
     ChatMessage,
     ClientMessage,
@@ -33,11 +40,16 @@ from sessions.protocol.messages import (
     RemoveUser,
     RunCode,
     SetProblem,
+    SetTimer,
+    Signal,
 )
-from sessions.room import editing, frames, interview, presence
+from sessions.room import board, editing, frames, interview, presence, signals, timer
+from sessions.room import call as room_call
 from sessions.room.outcome import Outcome
 from sessions.room.session import Member, Session
 from sessions.web import guards
+from sessions.web.board_limits import board_limits
+from sessions.web.calls import ICE, ice_servers
 from sessions.web.commit import COMMIT
 from sessions.web.connection import Connection
 from sessions.web.keys import CLOCK, CONFIG, PROBLEMS, STORE
@@ -216,6 +228,13 @@ def _set_problem(turn: Turn, message: SetProblem) -> Outcome:
     return interview.set_problem(turn.session, turn.member, problem, turn.now, message.ref)
 
 
+@handles(SetTimer)
+def _set_timer(turn: Turn, message: SetTimer) -> Outcome:
+    return timer.set_timer(
+        turn.session, turn.member, message.planned_seconds, turn.now, message.ref
+    )
+
+
 @handles(EndSession)
 def _end_session(turn: Turn, message: EndSession) -> Outcome:
     return interview.end_session(turn.session, turn.member, turn.now, message.ref)
@@ -234,3 +253,55 @@ def _run_code(turn: Turn, message: RunCode) -> Outcome:
 @handles(CancelRun)
 def _cancel_run(turn: Turn, message: CancelRun) -> Outcome:
     return turn.app[RUNS].cancel_run(turn.session, turn.member, message)
+
+
+@handles(Signal)
+def _signal(turn: Turn, message: Signal) -> Outcome:
+    return signals.signal(turn.session, turn.member, message, turn.now)
+
+
+@handles(BoardSync)
+def _board_sync(turn: Turn, message: BoardSync) -> Outcome:
+    return board.sync(turn.session, turn.member, message)
+
+
+@handles(BoardChange)
+def _board_change(turn: Turn, message: BoardChange) -> Outcome:
+    limits = board_limits(turn.app[CONFIG])
+    return board.change(turn.session, turn.member, message, limits, turn.now)
+
+
+@handles(BoardPointer)
+def _board_pointer(turn: Turn, message: BoardPointer) -> Outcome:
+    return board.pointer(turn.session, turn.member, message)
+
+
+# --- the call (signalling only: the media goes between the browsers) -----------------------
+
+
+@handles(CallJoin)
+def _call_join(turn: Turn, message: CallJoin) -> Outcome:
+    return room_call.join(
+        turn.session,
+        turn.member,
+        turn.now,
+        max_members=turn.app[CONFIG].call_max_participants,
+        ice_servers=ice_servers(turn.app, turn.member.user_id, turn.now),
+        transport_policy=turn.app[ICE].transport_policy,
+        ref=message.ref,
+    )
+
+
+@handles(CallLeave)
+def _call_leave(turn: Turn, message: CallLeave) -> Outcome:
+    return room_call.leave(turn.session, turn.member, turn.now, message.ref)
+
+
+@handles(CallSignal)
+def _call_signal(turn: Turn, message: CallSignal) -> Outcome:
+    return room_call.signal(turn.session, turn.member, message)
+
+
+@handles(CallMedia)
+def _call_media(turn: Turn, message: CallMedia) -> Outcome:
+    return room_call.media(turn.session, turn.member, message)

@@ -19,6 +19,7 @@ from sessions.protocol.messages import CLIENT_MESSAGE_TYPES, Limits
 from sessions.room import frames
 from sessions.room.store import SessionStore
 from sessions.web import cluster, guards, lifecycle, openapi, pages, rest, rest_interview, runs
+from sessions.web.calls import setup_calls
 from sessions.web.commit import COMMIT, Commit
 from sessions.web.connection import Connection
 from sessions.web.expiry import expiry_task
@@ -34,6 +35,7 @@ from sessions.web.keys import (
 )
 from sessions.web.logfilter import RedactTokens
 from sessions.web.middleware import boundary
+from sessions.web.rest_board import add_routes as add_board_routes
 from sessions.web.ws import websocket_handler
 
 
@@ -66,8 +68,10 @@ def create_app(
         [Path(path) for path in config.problems], include_default=config.default_problems
     )
     guards.setup(app)
+    setup_calls(app)  # the ICE servers of calls; a TURN secret is read once, here
     rest.add_routes(app)
     rest_interview.add_routes(app)
+    add_board_routes(app)
     app.router.add_get("/ws", websocket_handler, name="ws")  # names: middleware.SOCKET_ROUTES
     app.router.add_get("/ws/{session_id}", websocket_handler, name="ws-join")
     openapi.add_routes(app)

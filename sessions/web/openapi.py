@@ -91,6 +91,7 @@ def _schemas(config: Config, problems: list[str]) -> dict[str, Schema]:
                             "name": {"type": "string"},
                             "role": {"type": "string"},
                             "joinedAt": timestamp,
+                            "colour": {"type": "integer", "minimum": 0, "maximum": 7},
                         },
                     },
                 },
@@ -188,6 +189,11 @@ def _session_paths() -> dict[str, Schema]:
                                 "required": ["events", "count"],
                                 "properties": {
                                     "baseRevision": {"type": "integer"},
+                                    "base": {
+                                        "type": "object",
+                                        "description": "code, language and time the "
+                                        "events start from (the replay's first state)",
+                                    },
                                     "events": {"type": "array", "items": {"type": "object"}},
                                     "count": {"type": "integer"},
                                 },
@@ -225,6 +231,35 @@ def _session_paths() -> dict[str, Schema]:
                     400,
                     404,
                     409,
+                ),
+            },
+        },
+        "/api/sessions/{session_id}/board": {
+            "parameters": [SESSION_ID],
+            "get": {
+                "summary": "The whiteboard as an Excalidraw file (interviewers only).",
+                "security": BEARER,
+                "responses": responses(
+                    {
+                        200: json_body(
+                            {
+                                "type": "object",
+                                "required": ["type", "version", "elements"],
+                                "properties": {
+                                    "type": {"type": "string", "enum": ["excalidraw"]},
+                                    "version": {"type": "integer"},
+                                    "source": {"type": "string"},
+                                    "elements": {"type": "array", "items": {"type": "object"}},
+                                    "appState": {"type": "object"},
+                                    "files": {"type": "object"},
+                                },
+                            },
+                            "the board's live elements",
+                        )
+                    },
+                    401,
+                    403,
+                    404,
                 ),
             },
         },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from sessions.clock import iso
 from sessions.interview.problems import DIFFICULTIES, suggest_next
 from sessions.protocol.fields import MAX_SAFE_INTEGER
 from sessions.protocol.inputs import AnyOf, Choice, Field, Integer, Moment, Query, Text
@@ -54,6 +55,11 @@ async def timeline(request: web.Request) -> web.Response:
     return json_response(
         {
             "baseRevision": record.base_revision,
+            "base": {
+                "code": record.base_text,
+                "language": record.base_language,
+                "at": iso(record.base_at),
+            },
             "events": [event.to_json() for event in record.events],
             "count": len(record.events),
         }

@@ -76,6 +76,10 @@ def compile_limits_of(config: Config) -> RunLimits:
     )
 
 
+KEPT_OUTPUT = 4000
+"""How much of a run's output its timeline event keeps (the replay shows it at its moment)."""
+
+
 @dataclass(eq=False)
 class Run:
     """One requested run: a snapshot of the code at a revision, and who asked."""
@@ -92,6 +96,8 @@ class Run:
     task: asyncio.Task[None] | None = None
     position: int = 0
     """The place in the queue the room was last told (0: not queued)."""
+    output: str = ""
+    """The start of its output, stdout and stderr as they came, kept for the replay."""
 
     def started(self) -> dict[str, Any]:
         return frames.run_started(self.id, self.revision, self.language, self.user_id, self.name)
@@ -233,6 +239,8 @@ class Runs:
 
     async def _execute(self, run: Run) -> None:
         def on_output(stream: str, data: str) -> None:
+            if len(run.output) < KEPT_OUTPUT:
+                run.output = (run.output + data)[:KEPT_OUTPUT]
             self._broadcast(run.session, frames.run_output(run.id, stream, data))
 
         def on_phase(phase: str) -> None:
@@ -273,6 +281,7 @@ class Runs:
             runId=run.id,
             revision=run.revision,
             language=run.language,
+            output=run.output,
             **body,
         )
         change.touch(now)

@@ -2,8 +2,10 @@
 
 ``drop()`` aborts every connection open through it (the browser sees its WebSocket close, as
 when Wi-Fi goes away), and while ``refusing`` is set new connections are cut at once, so the
-page stays offline and has to retry. Bytes are passed on unchanged, so the page's origin is
-the proxy's and the server's own-origin check for WebSockets holds.
+page stays offline and has to retry. While ``frozen`` is set, connections stay open but no
+byte passes either way (a network that hangs without closing anything). Bytes are passed on
+unchanged, so the page's origin is the proxy's and the server's own-origin check for
+WebSockets holds.
 """
 
 from __future__ import annotations
@@ -18,11 +20,24 @@ class DroppingProxy:
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
         self.refusing = False
+        self._thawed = asyncio.Event()
+        self._thawed.set()
         self.accepted = 0
         self._links: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.port = 0
+
+    @property
+    def frozen(self) -> bool:
+        return not self._thawed.is_set()
+
+    @frozen.setter
+    def frozen(self, value: bool) -> None:
+        if value:
+            self._thawed.clear()
+        else:
+            self._thawed.set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
@@ -66,16 +81,20 @@ class DroppingProxy:
         link = (writer, up_writer)
         self._links.add(link)
         try:
-            await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+            thawed = self._thawed
+            await asyncio.gather(_pipe(reader, up_writer, thawed), _pipe(up_reader, writer, thawed))
         finally:
             self._links.discard(link)
             for side in link:
                 side.transport.abort()
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, thawed: asyncio.Event
+) -> None:
     with contextlib.suppress(OSError, asyncio.IncompleteReadError):
         while data := await reader.read(CHUNK):
+            await thawed.wait()
             writer.write(data)
             await writer.drain()
     writer.transport.abort() if writer.transport.is_closing() else writer.close()

@@ -16,8 +16,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.browser.callkit import call_between_two_pages, call_browser
 from tests.browser.test_room import TYPING_TIMEOUT, two_people_typing_at_once
 from tests.clusterkit import ID, LocalCluster, nginx_or_skip
+
+__all__ = ["call_browser"]
 
 
 @pytest.fixture
@@ -43,3 +46,10 @@ async def test_two_people_typing_at_once_through_nginx_end_with_the_owners_text(
     owner = f"{cluster.worker_urls[shard.group(1)]}/api/sessions/{session['id']}"
     async with aiohttp.ClientSession() as http, http.get(owner) as response:
         assert (await response.json())["code"] == final  # nginx answered with the owner's text
+
+
+@pytest.mark.timeout(TYPING_TIMEOUT)
+async def test_a_call_through_nginx_connects_two_pages_with_media_both_ways(
+    call_browser: Any, cluster: LocalCluster
+):
+    await call_between_two_pages(call_browser, cluster.url)

@@ -93,8 +93,8 @@ async def test_the_replay_shows_the_code_of_an_earlier_revision(browser: Any, se
     assert await editor_text(page) == "alpha beta gamma"
     await page.locator("#scrub").fill("3")
 
-    position = await page.inner_text("#position")  # "revision R · 10:02 · step 3 of N"
-    revision = int(position.split(" · ")[0].removeprefix("revision "))
+    position = await page.inner_text("#position")  # "10:02:05 · +0:04 of 0:09 · revision R"
+    revision = int(position.rsplit(" · revision ", 1)[1])
     earlier = await api(server, "GET", f"/api/sessions/{session['id']}/replay?at={revision}")
     assert 0 < revision < final["revision"]
     assert await editor_text(page) == earlier["code"]

@@ -321,6 +321,7 @@ async def test_the_interviewer_removes_the_candidate_whose_page_says_so_and_stop
     interviewer, candidate, session = await interviewer_and_candidate(browser, server, "")
     row = interviewer.locator("#people li", has_text="Cam")
     await row.locator("button", has_text="Remove").click()
+    await row.locator("button", has_text="Remove and keep out").click()  # it asks first
 
     await candidate.wait_for_selector("#connection[data-state=closed]", timeout=10_000)
     assert "removed you" in await candidate.inner_text("#connection")

@@ -76,7 +76,9 @@ async def test_ctrl_enter_compiles_and_marks_the_compile_error_on_its_line(
     await page.keyboard.press("Control+Enter")
 
     await page.locator("#run-status", has_text="Finished").wait_for(timeout=60_000)
-    assert (await page.inner_text("#run-status")).startswith("Finished: compile error")
+    assert (await page.inner_text("#run-status")).startswith(
+        "Compile error: the code did not compile"
+    )
     statuses = await page.evaluate("window.statuses")
     assert any(s.startswith("Compiling c ") for s in statuses), statuses
     first = page.locator("#diagnostics li").first
@@ -98,7 +100,7 @@ async def test_a_run_reads_the_standard_input_typed_in_the_room(
     await page.fill("#stdin", "interview\n")
     await page.click("#run")
     await page.locator("#run-status", has_text="Finished").wait_for(timeout=60_000)
-    assert (await page.inner_text("#run-status")).startswith("Finished: ok")
+    assert (await page.inner_text("#run-status")).startswith("Finished: exit code 0")
     assert await page.inner_text("#output") == "weivretni\n"
 
 

@@ -11,6 +11,7 @@ export class ChatPanel {
     this.question = byId("chat-question");
     this.replying = byId("chat-replying");
     this.replyTo = null;
+    this.me = null; // this page's userId: no Reply on one's own question
     this.messages = new Map();
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -51,7 +52,7 @@ export class ChatPanel {
       parent ? h("span", { class: "reply-to", text: `↳ re: ${parent.text.slice(0, 60)}` }) : null,
       h("p", { class: "text", text: message.text }),
     );
-    if (message.kind === "question") {
+    if (message.kind === "question" && message.userId !== this.me) {
       const reply = h("button", { type: "button", class: "small", text: "Reply" });
       reply.addEventListener("click", () => this.setReply(message.id));
       item.append(reply);

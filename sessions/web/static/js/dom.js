@@ -20,10 +20,10 @@ export function byId(id) {
   return el;
 }
 
-/** A time as HH:MM. */
+/** A time as HH:MM:SS. */
 export function clock(iso) {
   const date = new Date(iso);
   return Number.isNaN(date.getTime())
     ? ""
-    : date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    : date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 }

@@ -2,7 +2,7 @@
 // enter the local undo history, and other people's cursors and selections with their names.
 
 import {
-  Annotation, Compartment, Decoration, EditorState, EditorView, StateEffect, StateField,
+  Annotation, autocompletion, Compartment, completeAnyWord, completionKeymap, Decoration, EditorState, EditorView, StateEffect, StateField,
   Transaction, WidgetType, bracketMatching, closeBrackets, closeBracketsKeymap, cpp,
   defaultHighlightStyle, defaultKeymap, drawSelection, foldGutter, foldKeymap,
   highlightActiveLine, highlightActiveLineGutter, highlightSelectionMatches,
@@ -10,6 +10,7 @@ import {
   javascript, go, keymap, lineNumbers, python, rust, searchKeymap, sql, syntaxHighlighting,
 } from "../vendor/codemirror.js";
 import { compileMarks, setDiagnostics } from "./marks.js";
+import { editorTheme, pageIsDark } from "./editor_theme.js";
 
 /** Four spaces: the usual indent of Python, Java, C++ and most interview code. */
 const INDENT = "    ";
@@ -35,15 +36,22 @@ export function languageSupport(language) {
   return make ? make() : [];
 }
 
+/** A remote caret with its person's name: above the line, or below it on the first line (where
+ * above is outside the editor). The name shows while the person moves or types and fades after
+ * a moment (editor.css), so it does not keep covering the code next to it; `stamp` changes with
+ * each cursor update from them, which draws a fresh label. */
 class NameWidget extends WidgetType {
-  constructor(name, colour) {
+  constructor(name, colour, firstLine, stamp) {
     super();
     this.name = name;
     this.colour = colour;
+    this.firstLine = firstLine;
+    this.stamp = stamp;
   }
 
   eq(other) {
-    return other.name === this.name && other.colour === this.colour;
+    return other.name === this.name && other.colour === this.colour
+      && other.firstLine === this.firstLine && other.stamp === this.stamp;
   }
 
   toDOM() {
@@ -52,7 +60,7 @@ class NameWidget extends WidgetType {
     caret.setAttribute("aria-hidden", "true");
     if (this.name) {
       const label = document.createElement("span");
-      label.className = "remote-name";
+      label.className = this.firstLine ? "remote-name below" : "remote-name";
       label.textContent = this.name;
       caret.append(label);
     }
@@ -70,6 +78,7 @@ export const setRemoteCursor = StateEffect.define();
 
 // Other people's selections, kept in editor offsets and moved through every change (theirs,
 // yours, anyone's) by CodeMirror's own position mapping.
+let stamps = 0;
 const remoteCursors = StateField.define({
   create: () => new Map(),
   update(cursors, tr) {
@@ -90,17 +99,19 @@ const remoteCursors = StateField.define({
       if (!effect.is(setRemoteCursor)) continue;
       if (next === cursors) next = new Map(cursors);
       const { userId, ranges } = effect.value;
-      if (ranges.length) next.set(userId, effect.value);
+      stamps += 1;
+      if (ranges.length) next.set(userId, { ...effect.value, stamp: stamps });
       else next.delete(userId);
     }
     return next;
   },
-  provide: (field) => EditorView.decorations.compute([field], (state) => build(state.field(field), state.doc.length)),
+  provide: (field) => EditorView.decorations.compute([field], (state) => build(state.field(field), state.doc)),
 });
 
-function build(cursors, length) {
+function build(cursors, doc) {
+  const { length } = doc;
   const ranges = [];
-  for (const { name, colour, ranges: selections } of cursors.values()) {
+  for (const { name, colour, ranges: selections, stamp } of cursors.values()) {
     selections.forEach(({ anchor, head }, i) => {
       const from = Math.min(Math.max(Math.min(anchor, head), 0), length);
       const to = Math.min(Math.max(anchor, head), length);
@@ -108,7 +119,7 @@ function build(cursors, length) {
         ranges.push(Decoration.mark({ class: `remote-selection ${colour}` }).range(from, to));
       }
       const at = Math.min(Math.max(head, 0), length);
-      const widget = new NameWidget(i === 0 ? name : "", colour);
+      const widget = new NameWidget(i === 0 ? name : "", colour, doc.lineAt(at).number === 1, stamp);
       ranges.push(Decoration.widget({ widget, side: 1 }).range(at));
     });
   }
@@ -135,9 +146,10 @@ export function shadowMount(parent) {
 export class RoomEditor {
   /** `onLocalChange(changes)`: the person's own edits, UTF-16 {from, to, insert} against the
    * text before them. `onSelection(ranges)`: their selection moved. */
-  constructor({ parent, text, language, readOnly, onLocalChange, onSelection, label }) {
+  constructor({ parent, text, language, readOnly, onLocalChange, onSelection, label, comfort = null }) {
     this.language = new Compartment();
     this.editable = new Compartment();
+    this.comfort = new Compartment();
     const listener = EditorView.updateListener.of((update) => {
       const own = update.transactions.filter((tr) => !tr.annotation(remote));
       if (update.docChanged) {
@@ -175,8 +187,11 @@ export class RoomEditor {
           closeBrackets(),
           highlightActiveLine(),
           highlightSelectionMatches(),
+          this.comfort.of(comfort ?? editorTheme(pageIsDark())),
+          autocompletion({ override: [completeAnyWord], activateOnTyping: false, interactionDelay: 0 }),
           keymap.of([
             ...closeBracketsKeymap,
+            ...completionKeymap,
             ...defaultKeymap,
             ...searchKeymap,
             ...historyKeymap,
@@ -258,6 +273,11 @@ export class RoomEditor {
     const pos = Math.min(at.from + Math.max((column || 1) - 1, 0), at.to);
     this.view.dispatch({ selection: { anchor: pos }, scrollIntoView: true });
     this.view.focus();
+  }
+
+  /** The person's own comfort settings (theme, font size, keymap: editor_prefs.js). */
+  setComfort(extensions) {
+    this.view.dispatch({ effects: this.comfort.reconfigure(extensions) });
   }
 }
 

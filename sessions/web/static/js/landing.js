@@ -2,6 +2,9 @@
 // only in the links' fragments (`#interviewer=…`), which browsers never send to a server.
 
 import { byId, h } from "./dom.js";
+import { applyTheme, loadPrefs } from "./prefs.js";
+
+applyTheme(loadPrefs());
 
 let problems = [];
 let selectedSlug = "";
@@ -75,16 +78,30 @@ function showLinks(session) {
 async function copy(event) {
   const id = event.target.dataset.copy;
   if (!id) return;
-  const input = byId(id);
+  const text = id === "all" ? allLinks() : byId(id).value;
   let done = false;
   try {
-    await navigator.clipboard.writeText(input.value);
+    await navigator.clipboard.writeText(text);
     done = true;
   } catch {
-    input.select();
-    done = document.execCommand("copy");
+    if (id !== "all") {
+      byId(id).select();
+      done = document.execCommand("copy");
+    }
   }
-  byId("copy-status").textContent = done ? "Copied." : "Select the link and copy it (Ctrl+C).";
+  const what = id === "all" ? "All three links copied." : "Copied.";
+  byId("copy-status").textContent = done ? what : "Select the link and copy it (Ctrl+C).";
+}
+
+/** The three links, labelled, one a line: to keep somewhere safe (they are shown once). */
+function allLinks() {
+  const title = byId("title").value.trim() || "Interview";
+  return [
+    `${title}`,
+    `Candidate: ${byId("link-candidate").value}`,
+    `Interviewer (private): ${byId("link-interviewer").value}`,
+    `Observer (private): ${byId("link-observer").value}`,
+  ].join("\n");
 }
 
 byId("create-form").addEventListener("submit", create);

@@ -8,12 +8,16 @@ export class Palette {
     this.colours = new Map(); // userId -> index
   }
 
-  /** Give each user in `users` (the session's join order, the same on every page) the lowest
-   * colour no other present user has; a user keeps theirs while present. */
+  /** Give each user in `users` the colour the server gave the person (`colour`, kept across
+   * reconnects); without one, the lowest colour no other present user has. */
   assign(users) {
     const present = new Set(users.map((u) => u.userId));
     for (const userId of this.colours.keys()) if (!present.has(userId)) this.colours.delete(userId);
-    for (const { userId } of users) {
+    for (const { userId, colour } of users) {
+      if (Number.isInteger(colour)) {
+        this.colours.set(userId, colour % SIZE);
+        continue;
+      }
       if (this.colours.has(userId)) continue;
       const taken = new Set(this.colours.values());
       let index = 0;

@@ -2,8 +2,60 @@
 
 import { byId, h } from "./dom.js";
 
-/** A problem statement (a little Markdown) as elements: headings, code blocks, paragraphs.
- * Text only, never HTML. */
+const LIST_ITEM = /^\s*(?:([-*+])|(\d+)[.)])\s+(.*)$/;
+
+/** Inline Markdown as nodes: `code` spans as <code>, **bold** as <strong>; text only. */
+export function inline(text) {
+  const nodes = [];
+  const pattern = /`([^`]+)`|\*\*([^*]+)\*\*/g;
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    if (match.index > last) nodes.push(text.slice(last, match.index));
+    nodes.push(match[1] !== undefined ? h("code", { text: match[1] }) : h("strong", { text: match[2] }));
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) nodes.push(text.slice(last));
+  return nodes;
+}
+
+/** One block of lines between blank lines: a heading, lists (`-`, `*`, `1.`) and paragraphs,
+ * a list item's continuation lines joined onto it. */
+function renderLines(block, out) {
+  let paragraph = [];
+  let list = null;
+  const flush = () => {
+    if (paragraph.length) out.push(h("p", {}, ...inline(paragraph.join(" "))));
+    paragraph = [];
+  };
+  for (const raw of block.split("\n")) {
+    const line = raw.trim();
+    if (!line) continue;
+    const heading = line.match(/^#{1,6}\s+(.*)$/);
+    const item = line.match(LIST_ITEM);
+    if (heading) {
+      flush();
+      list = null;
+      out.push(h("h4", {}, ...inline(heading[1])));
+    } else if (item) {
+      flush();
+      const ordered = item[2] !== undefined;
+      if (list === null || list.ordered !== ordered) {
+        list = { ordered, el: h(ordered ? "ol" : "ul") };
+        out.push(list.el);
+      }
+      list.el.append(h("li", {}, ...inline(item[3])));
+    } else if (list !== null && /^\s/.test(raw)) {
+      list.el.lastChild.append(" ", ...inline(line));
+    } else {
+      list = null;
+      paragraph.push(line);
+    }
+  }
+  flush();
+}
+
+/** A problem statement (a little Markdown) as elements: headings, lists, code blocks and
+ * paragraphs with `code` and **bold**. Text only, never HTML. */
 export function renderStatement(text) {
   const out = [];
   const blocks = text.split(/```[a-z]*\n?/);
@@ -12,12 +64,7 @@ export function renderStatement(text) {
       out.push(h("pre", { class: "example", tabindex: "0", text: block.replace(/\n$/, "") }));
       return;
     }
-    for (const para of block.split(/\n{2,}/)) {
-      const trimmed = para.trim();
-      if (!trimmed) continue;
-      const heading = trimmed.match(/^#{1,6}\s+(.*)$/);
-      out.push(heading ? h("h4", { text: heading[1] }) : h("p", { text: trimmed.replace(/[*`]/g, "") }));
-    }
+    for (const para of block.split(/\n{2,}/)) renderLines(para, out);
   });
   return out;
 }

@@ -1,21 +1,20 @@
-// The replay: the interview's timeline with a slider and a play button over every code
-// change, the chat, notes and other events beside it, and the report. Interviewers only
-// (the timeline holds private notes): the token comes from the fragment, as in the room.
+// The replay: the interview's timeline played back at 0.5× to 32× (idle gaps skipped), a
+// slider over every moment with markers for runs, chat, notes, joins and signals, events to
+// click and jump to, author colours and an edit heatmap on the code, the last run's output at
+// each moment, and the report. Interviewers only (the timeline holds private notes): the
+// token comes from the fragment, as in the room.
 
-import { EditorState, EditorView, lineNumbers, syntaxHighlighting, defaultHighlightStyle } from "../vendor/codemirror.js";
-import { byId, clock, h } from "./dom.js";
-import { languageSupport, shadowMount } from "./editor.js";
+import { byId, h } from "./dom.js";
 import { credentials } from "./identity.js";
-import * as ot from "./ot.js";
+import { ReplayModel, elapsed } from "./replay_model.js";
+import { ReplayEditor } from "./replay_view.js";
+import { failureText, summary } from "./run_text.js";
+import { describeSignal } from "./signals.js";
+import { boardAt, replayBoard } from "./replay_board.js";
 
-const PLAY_STEP_MS = 120;
-
-/** The code after each code change: `texts[i]` is the text after `edits[i - 1]`. */
-export function buildTexts(base, edits) {
-  const texts = [base];
-  for (const edit of edits) texts.push(ot.apply(texts[texts.length - 1], edit.ops));
-  return texts;
-}
+const IDLE_MS = 3000; // a gap longer than this (in interview time) is skipped when asked
+const LEAD_MS = 500; // skipping lands this long before the next event
+const MARKED = new Set(["run-result", "chat-message", "note", "join", "leave", "signal", "language-change", "problem-change", "session-ended"]);
 
 function describe(event) {
   switch (event.type) {
@@ -25,11 +24,23 @@ function describe(event) {
     case "leave": return "left";
     case "language-change": return `switched the language to ${event.language}`;
     case "problem-change": return `set the problem to ${event.problem}`;
+    case "call-started": return "started a call (audio and video are not recorded)";
+    case "call-joined": return event.listenOnly ? "joined the call, listening" : "joined the call";
+    case "call-left": return "left the call";
+    case "call-ended": return `the call ended after ${Math.round(event.durationSeconds || 0)} s`;
     case "session-ended": return "ended the interview";
-    default:
-      if (event.type.startsWith("run")) return `ran the code${event.status ? `: ${event.status}` : ""}`;
-      return event.type;
+    case "signal": return describeSignal(event);
+    case "run-result": return `ran the code: ${summary(event).text}`;
+    case "board-change": return `drew on the whiteboard (${event.elements.length} element${event.elements.length === 1 ? "" : "s"})`;
+    default: return event.type;
   }
+}
+
+const TIME_OF_DAY = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+
+/** A time of day to the second. */
+function wallClock(ms) {
+  return TIME_OF_DAY.format(ms);
 }
 
 async function getJson(url, token) {
@@ -42,7 +53,7 @@ async function getJson(url, token) {
 function renderReport(report) {
   const rows = [
     ["Status", report.status],
-    ["Duration", `${Math.round(report.durationSeconds / 60)} min`],
+    ["Duration", elapsed(report.durationSeconds * 1000)],
     ["Revisions", String(report.revision)],
     ["Languages", (report.languagesUsed || []).join(", ")],
     ["Problems", (report.problems || []).join(", ") || "none"],
@@ -51,9 +62,160 @@ function renderReport(report) {
   ];
   byId("report").replaceChildren(...rows.flatMap(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })]));
   byId("report-people").replaceChildren(
-    ...(report.participants || []).map((p) =>
-      h("li", {}, h("span", { class: "name", text: p.name }), h("span", { class: "role", text: `${p.role} · ${p.edits} edits · ${p.chatMessages} messages` }))),
+    ...(report.participants || []).map((p) => {
+      const s = p.signals;
+      const signals = s ? ` · ${s.pastes} pastes (${s.pastesFromOutside} from outside) · away ${s.focusLosses}× (${Math.round(s.awaySeconds)} s)` : "";
+      return h("li", {}, h("span", { class: `swatch user-c${p.colour ?? 0}`, "aria-hidden": "true" }), h("span", { class: "name", text: p.name }),
+        h("span", { class: "role", text: `${p.role} · ${p.edits} edits · ${p.chatMessages} messages${signals}` }));
+    }),
   );
+}
+
+class Player {
+  constructor(model, editor, { baseLanguage, baseRevision, board = null }) {
+    this.model = model;
+    this.board = board;
+    this.editor = editor;
+    this.baseLanguage = baseLanguage;
+    this.baseRevision = baseRevision;
+    this.position = -1;
+    this.playing = false;
+    this.speed = 1;
+    this.skipIdle = true;
+    this.playAt = 0;
+    this.shownRun = undefined;
+    this.scrub = byId("scrub");
+    this.scrub.max = String(model.length);
+    this.play = byId("play");
+    this.items = [];
+    this.wire();
+  }
+
+  wire() {
+    this.scrub.addEventListener("input", () => {
+      this.show(Number(this.scrub.value));
+      this.playAt = this.model.timeAt(this.position);
+    });
+    this.play.addEventListener("click", () => (this.playing ? this.pause() : this.start()));
+    byId("speed").addEventListener("change", (e) => { this.speed = Number(e.target.value); });
+    byId("skip-idle").addEventListener("change", (e) => { this.skipIdle = e.target.checked; });
+    byId("show-authors").addEventListener("change", (e) => { this.editor.showAuthors = e.target.checked; this.redraw(); });
+    byId("show-heat").addEventListener("change", (e) => { this.editor.showHeat = e.target.checked; this.redraw(); });
+  }
+
+  listEvents() {
+    const list = [];
+    const markers = [];
+    const span = Math.max(1, this.model.length);
+    this.model.moments.forEach(({ event, at }, i) => {
+      if (!MARKED.has(event.type)) return;
+      const position = this.model.positionOf(i);
+      const button = h("button", { type: "button", class: "jump" },
+        h("span", { class: "meta", text: `${wallClock(at)} · +${elapsed(at - this.model.start)} · ${event.name ?? "server"}` }),
+        h("span", { class: "text", text: describe(event) }));
+      button.addEventListener("click", () => this.jump(position));
+      const li = h("li", { "data-type": event.type, "data-position": position }, button);
+      list.push({ li, position });
+      const marker = h("span", { class: `marker marker-${event.type}`, title: describe(event) });
+      marker.style.setProperty("left", `${(100 * position) / span}%`);
+      markers.push(marker);
+    });
+    this.items = list;
+    byId("events").replaceChildren(...list.map((item) => item.li));
+    byId("markers").replaceChildren(...markers);
+  }
+
+  jump(position) {
+    this.pause();
+    this.show(position);
+    this.playAt = this.model.timeAt(position);
+  }
+
+  start() {
+    if (this.position >= this.model.length) this.show(0);
+    this.playing = true;
+    this.play.textContent = "Pause";
+    this.playAt = this.model.timeAt(this.position);
+    let last = performance.now();
+    const frame = (now) => {
+      if (!this.playing) return;
+      this.playAt += (now - last) * this.speed;
+      last = now;
+      const next = this.model.moments[this.position];
+      if (this.skipIdle && next && next.at - this.playAt > IDLE_MS) this.playAt = next.at - LEAD_MS;
+      const position = this.model.positionAtTime(this.playAt);
+      if (position !== this.position) this.show(position);
+      if (this.position >= this.model.length) this.pause();
+      else requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  }
+
+  pause() {
+    this.playing = false;
+    this.play.textContent = "Play";
+  }
+
+  redraw() {
+    const p = this.position;
+    this.position = -1;
+    this.show(p);
+  }
+
+  show(position) {
+    const p = Math.max(0, Math.min(position, this.model.length));
+    if (p === this.position) return;
+    this.position = p;
+    this.scrub.value = String(p);
+    const shown = this.shownCount;
+    const state = this.model.stateAt(p);
+    const language = this.model.lastBefore(p, "language-change")?.language ?? this.baseLanguage;
+    const changes = shown === undefined ? null : this.model.changesBetween(shown, state.count, state.text);
+    this.editor.show(state, language, changes);
+    this.shownCount = state.count;
+    byId("code-language").textContent = `(${language})`;
+    const revision = state.count === 0 ? this.baseRevision : this.model.edits[state.count - 1].revision;
+    const at = this.model.timeAt(p);
+    const text = `${wallClock(at)} · +${elapsed(at - this.model.start)} of ${elapsed(this.model.end - this.model.start)} · revision ${revision}`;
+    byId("position").textContent = text;
+    this.scrub.setAttribute("aria-valuetext", text);
+    const from = Math.min(this.lastShown ?? 0, p);
+    const to = Math.max(this.lastShown ?? this.model.length, p);
+    for (const item of this.items) { // only those the move passed over change
+      if (item.position < from || item.position > to) continue;
+      item.li.classList.toggle("current", item.position <= p);
+      item.li.classList.toggle("at", item.position === p);
+    }
+    this.lastShown = p;
+    this.showRun(this.model.lastBefore(p, "run-result"));
+    this.showBoard(at);
+  }
+
+  /** The whiteboard as it was at `at` (ms), when the session used it. */
+  showBoard(at) {
+    if (this.board === null) return;
+    const elements = boardAt(this.board.events, at);
+    this.board.view.show(elements);
+    byId("board-count").textContent = `(${elements.length} element${elements.length === 1 ? "" : "s"})`;
+  }
+
+  showRun(run) {
+    if (run === this.shownRun) return;
+    this.shownRun = run;
+    const panel = byId("replay-run");
+    panel.hidden = run === null;
+    if (run === null) return;
+    const { verdict, text } = summary(run);
+    const status = byId("replay-run-status");
+    status.textContent = `${run.name ?? "someone"} ran revision ${run.revision} (${run.language}): ${text}`;
+    status.dataset.verdict = verdict;
+    byId("replay-run-output").textContent = run.output || "";
+    byId("replay-run-tests").replaceChildren(
+      ...(run.tests || []).map((t) => h("li", { class: t.passed ? "pass" : "fail" },
+        h("strong", { text: `${t.passed ? "✓ passed" : "✗ failed"}: ${t.name}` }),
+        t.passed ? null : h("span", { text: ` ${failureText(t, run.language)}` }))),
+    );
+  }
 }
 
 async function main() {
@@ -66,89 +228,41 @@ async function main() {
     byId("replay-error").hidden = false;
     return;
   }
+  const api = `/api/sessions/${encodeURIComponent(sessionId)}`;
   let timeline;
-  let base;
   let report;
+  const timings = { start: Math.round(performance.now()) };
   try {
-    timeline = await getJson(`/api/sessions/${encodeURIComponent(sessionId)}/timeline`, token);
-    base = await getJson(`/api/sessions/${encodeURIComponent(sessionId)}/replay?at=${timeline.baseRevision}`, token);
-    report = await getJson(`/api/sessions/${encodeURIComponent(sessionId)}/report`, token);
+    [timeline, report] = await Promise.all([getJson(`${api}/timeline`, token), getJson(`${api}/report`, token)]);
   } catch (err) {
     status.textContent = "failed";
     byId("replay-error").textContent = `Could not load the replay: ${err.message}`;
     byId("replay-error").hidden = false;
     return;
   }
+  const { base } = timeline;
   byId("replay-title").textContent = `Replay: ${report.name}`;
   document.title = `Replay: ${report.name}`;
   renderReport(report);
-  const edits = timeline.events.filter((e) => e.type === "code-change");
-  const texts = buildTexts(base.code, edits);
-  const others = timeline.events.filter((e) => e.type !== "code-change");
-  // The language at each step: the last language change at or before that edit.
-  const languageAt = (i) => {
-    const until = i === 0 ? base.at : edits[i - 1].at;
-    let language = base.language;
-    for (const e of others) if (e.type === "language-change" && e.at <= until) language = e.language;
-    return language;
-  };
-  const { root, wrap } = shadowMount(byId("replay-editor"));
-  const view = new EditorView({
-    parent: wrap,
-    root,
-    state: EditorState.create({ doc: texts[0], extensions: [EditorState.readOnly.of(true), EditorView.editable.of(false), lineNumbers(), syntaxHighlighting(defaultHighlightStyle)] }),
-  });
-  let language = null;
-  const items = others.map((e) => {
-    const li = h("li", { "data-at": e.at }, h("span", { class: "meta", text: `${clock(e.at)} · ${e.name ?? "server"}` }), h("p", { class: "text", text: describe(e) }));
-    return { at: e.at, li };
-  });
-  byId("events").replaceChildren(...items.map((i) => i.li));
-
-  const scrub = byId("scrub");
-  scrub.max = String(edits.length);
-  const show = (i) => {
-    const text = texts[i];
-    const lang = languageAt(i);
-    if (lang !== language) {
-      language = lang;
-      view.setState(EditorState.create({ doc: text, extensions: [EditorState.readOnly.of(true), EditorView.editable.of(false), lineNumbers(), syntaxHighlighting(defaultHighlightStyle), languageSupport(lang), EditorView.contentAttributes.of({ "aria-label": "Code at this moment", tabindex: "0" })] }));
-    } else {
-      view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
-    }
-    byId("code-language").textContent = `(${lang})`;
-    const revision = i === 0 ? timeline.baseRevision : edits[i - 1].revision;
-    const moment = i === 0 ? base.at : edits[i - 1].at;
-    byId("position").textContent = `revision ${revision} · ${clock(moment)} · step ${i} of ${edits.length}`;
-    scrub.setAttribute("aria-valuetext", `revision ${revision}`);
-    const now = new Date(moment).getTime();
-    for (const item of items) item.li.classList.toggle("current", new Date(item.at).getTime() <= now);
-  };
-  scrub.addEventListener("input", () => show(Number(scrub.value)));
-  let timer = null;
-  const play = byId("play");
-  const stop = () => {
-    clearInterval(timer);
-    timer = null;
-    play.textContent = "Play";
-  };
-  play.addEventListener("click", () => {
-    if (timer !== null) return stop();
-    if (Number(scrub.value) >= edits.length) scrub.value = "0";
-    play.textContent = "Pause";
-    timer = setInterval(() => {
-      const next = Number(scrub.value) + 1;
-      if (next > edits.length) return stop();
-      scrub.value = String(next);
-      show(next);
-      return undefined;
-    }, PLAY_STEP_MS);
-    return undefined;
-  });
+  const authors = new Map((report.participants || []).map((p) => [p.userId, p.colour ?? 0]));
+  byId("authors").replaceChildren(...(report.participants || []).filter((p) => p.edits > 0).map((p) =>
+    h("li", {}, h("span", { class: `swatch user-c${p.colour ?? 0}`, "aria-hidden": "true" }), h("span", { text: `${p.name} (${p.role})` }))));
+  timings.fetched = Math.round(performance.now());
+  const model = new ReplayModel({ baseText: base.code, baseAt: base.at, events: timeline.events, authors });
+  timings.model = Math.round(performance.now());
   byId("replay-main").hidden = false;
-  status.textContent = `${edits.length} changes`;
-  scrub.value = String(edits.length);
-  show(edits.length);
+  const editor = new ReplayEditor(byId("replay-editor"));
+  // The whiteboard at each moment, beside the code (shown only when the board was used).
+  const boardEvents = timeline.events.filter((e) => e.type === "board-change");
+  const board = boardEvents.length ? { view: await replayBoard(byId("replay-board")), events: boardEvents } : null;
+  byId("replay-board-panel").hidden = board === null;
+  const player = new Player(model, editor, { baseLanguage: base.language, baseRevision: timeline.baseRevision, board });
+  player.listEvents();
+  player.show(model.length);
+  status.dataset.loadMs = String(Math.round(performance.now())); // since the navigation began
+  status.dataset.timings = JSON.stringify(timings);
+  status.textContent = `${model.edits.length} changes · ${elapsed(model.end - model.start)}`;
+  status.dataset.ready = "true";
 }
 
 main();

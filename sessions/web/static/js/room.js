@@ -1,16 +1,22 @@
 // The interview room: wires the socket, the OT client, the editor and the panels together.
 // Each piece has one job; this module only routes frames between them.
 
+import { FollowCandidate, InterviewTimer, RoomNotices } from "./awareness.js";
+import { CallPanel } from "./call.js";
 import { ChatPanel } from "./chat.js";
+import { closedForGood, ConnectionBadge, lockOut, REMOVED_TEXT, removedKey } from "./connection.js";
+import { applyTheme, comfortExtensions, loadPrefs, SettingsMenu } from "./editor_prefs.js";
+import { resizablePanes } from "./panes.js";
 import { byId, h } from "./dom.js";
 import { RoomEditor } from "./editor.js";
-import { clientId, credentials, pageNonce, renewClientId, saveName, savedName } from "./identity.js";
+import { clientId, credentials, pageNonce, saveName, savedName } from "./identity.js";
 import { NotesPanel, removeNotesPanel } from "./notes.js";
 import { OTClient, OutOfStep } from "./ot_client.js";
 import { Palette } from "./palette.js";
 import { PeoplePanel } from "./people.js";
 import { ProblemPanel } from "./problem.js";
 import { RunPanel, languageOption } from "./run.js";
+import { Signals } from "./signals.js";
 import { RoomSocket } from "./socket.js";
 
 const CURSOR_THROTTLE_MS = 60;
@@ -39,14 +45,26 @@ class Room {
     this.people = new PeoplePanel({
       palette: this.palette,
       canRemove: role === "interviewer",
-      onRemove: (userId) => send({ type: "remove-user", userId }),
+      onRemove: (userId) => send({ type: "remove-user", userId, block: true }),
+      onDropped: (user) => this.notices.show(`${user.name} (${user.role}) disconnected`),
     });
+    this.unsent = 0;
+    this.badge = new ConnectionBadge({ retry: () => this.socket.retryNow() });
+    this.notices = new RoomNotices({ after: byId("notice") });
+    const controls = document.querySelector(".controls");
+    this.timer = new InterviewTimer({ parent: controls, canSet: role === "interviewer", send });
+    this.follow = role === "interviewer" ? new FollowCandidate({ parent: controls }) : null;
+    this.prefs = loadPrefs();
+    applyTheme(this.prefs);
+    this.settings = new SettingsMenu({ parent: controls, prefs: this.prefs, onChange: (prefs) => this.comfort(prefs) });
     this.chat = new ChatPanel({ send });
     this.notes = role === "candidate" ? null : new NotesPanel({ send });
     if (this.notes === null) removeNotesPanel();
     this.problem = new ProblemPanel({ canPick: role === "interviewer", send });
     this.run = new RunPanel({ send, visible: role !== "observer", editor: () => this.editor });
     this.run.load();
+    this.signals = new Signals({ role, send, editorHost: byId("editor") });
+    this.call = new CallPanel({ send, listenOnly: role === "observer" });
     this.socket = new RoomSocket({
       url: () => this.joinUrl(),
       joinFrame: () => (this.token ? { type: "auth", token: this.token } : null),
@@ -54,7 +72,10 @@ class Room {
       onFrame: (frame) => this.receive(frame),
       onStatus: (status) => this.showStatus(status),
     });
+    this.board = null; // the whiteboard tab (board.js), loaded when first opened
+    this.boardOpening = null;
     this.wireControls();
+    this.wireTabs();
   }
 
   joinFrame() {
@@ -106,20 +127,33 @@ class Room {
   }
 
   receive(frame) {
+    if (frame.type.startsWith("board-") || (frame.type === "error" && /^b\d/.test(String(frame.ref)))) {
+      this.board?.handle(frame);
+      return undefined;
+    }
     switch (frame.type) {
       case "session-state": return this.joined(frame);
       case "code-update": return this.remoteEdit(frame);
       case "ack": return this.acked(frame);
-      case "users-update": return this.people.update(frame.users, this.me);
+      case "users-update":
+        this.board?.present(new Set(frame.users.map((u) => u.userId)));
+        return this.people.update(frame.users, this.me);
       case "cursor-update": return this.remoteCursor(frame.userId, frame.revision, frame.ranges);
-      case "language-change": return this.setLanguage(frame.language);
+      case "language-change":
+        this.notices.show(`${this.people.nameOf(frame.userId)} changed the language to ${frame.language}`);
+        return this.setLanguage(frame.language);
       case "chat-message": return this.chat.add(frame);
       case "note": return this.notes?.add(frame);
-      case "problem-update": return this.problem.show(frame.problem);
+      case "problem-update":
+        this.notices.show(`${this.people.nameOf(frame.userId)} set the problem: ${frame.problem?.title ?? ""}`);
+        return this.problem.show(frame.problem);
+      case "timer-update": return this.timer.set(frame.timer);
       case "session-ended": return this.setEnded(true);
       case "error": return this.failed(frame);
+      case "signal": return this.signals.show(frame);
       default:
         if (frame.type.startsWith("run-")) this.run.handle(frame);
+        else if (frame.type.startsWith("call-")) this.call.handle(frame);
     }
     return undefined;
   }
@@ -127,6 +161,9 @@ class Room {
   joined(frame) {
     const { session } = frame;
     this.me = frame.you.userId;
+    this.chat.me = this.me;
+    this.timer.set(frame.timer);
+    this.call.joined(this.me);
     const historyId = frame.historyId ?? session.historyId ?? null;
     if (this.client === null || this.freshJoin) {
       this.freshJoin = false;
@@ -158,7 +195,9 @@ class Room {
       if (cursor.userId !== this.me) this.remoteCursor(cursor.userId, session.revision, cursor.ranges);
     }
     this.setEnded(session.status === "ended");
+    this.signals.joined(frame);
     this.sendCursor();
+    this.board?.rejoined();
   }
 
   createEditor(text) {
@@ -172,10 +211,21 @@ class Room {
       label: "Code editor",
       onLocalChange: (changes) => {
         const frame = this.client.applyLocal(changes);
+        this.badge.setUnsent(++this.unsent);
         if (frame !== null) this.socket.send(frame);
       },
       onSelection: () => this.scheduleCursor(),
     });
+    this.comfort(this.prefs);
+    resizablePanes(byId("room"));
+  }
+
+  /** Apply the person's editor settings (theme, font size, keymap). */
+  async comfort(prefs) {
+    this.prefs = prefs;
+    applyTheme(prefs);
+    const extensions = await comfortExtensions(prefs);
+    if (this.prefs === prefs) this.editor?.setComfort(extensions);
   }
 
   remoteEdit(frame) {
@@ -191,6 +241,7 @@ class Room {
     if (frame.ref !== undefined || typeof frame.revision !== "number" || this.client === null) return;
     const next = this.inStep(() => this.client.serverAck(frame.revision));
     if (next) this.socket.send(next);
+    if (this.client.state === "synchronized") this.badge.setUnsent((this.unsent = 0));
     this.scheduleCursor();
   }
 
@@ -217,6 +268,8 @@ class Room {
     if (behind && ranges.length) return; // a stale position: the next update will place it
     const colour = this.palette.classFor(userId);
     this.editor.setRemoteCursor({ userId, name: this.people.nameOf(userId), colour, ranges: local });
+    const role = this.people.users.find((u) => u.userId === userId)?.role;
+    this.follow?.moved(this.editor, role, local[0]?.head);
     if (local.length) this.cursorUsers.add(userId);
     else this.cursorUsers.delete(userId);
   }
@@ -287,49 +340,17 @@ class Room {
     this.chat.enabled = !ended;
     if (this.notes !== null) this.notes.enabled = !ended;
     this.run.setEnded(ended);
+    this.signals.ended = ended;
+    this.board?.setReadOnly(readOnly);
+    this.call.setEnded(ended);
     this.people.removable = !ended && this.role === "interviewer";
-    if (ended) byId("connection").textContent = "session ended";
+    this.badge.setEnded(ended);
+    if (this.closed) lockOut(this, this.closed);
   }
 
-  showStatus({ state, retryIn, reason }) {
-    const el = byId("connection");
-    el.dataset.state = state;
-    clearInterval(this.countdown);
-    if (state === "connected") {
-      el.textContent = this.ended ? "session ended" : "connected";
-    } else if (state === "closed") {
-      el.textContent = reason ? `disconnected: ${reason}` : "disconnected";
-      this.editor?.setReadOnly(true);
-      if (reason) {
-        const banner = byId("readonly");
-        banner.textContent = `${reason} The code is read-only here now.`;
-        banner.hidden = false;
-      }
-      this.offerReconnect(reason);
-    } else if (state === "reconnecting" && retryIn > 0) {
-      let left = Math.ceil(retryIn / 1000);
-      el.textContent = `reconnecting… (retry in ${left} s)`;
-      this.countdown = setInterval(() => {
-        left -= 1;
-        if (left > 0) el.textContent = `reconnecting… (retry in ${left} s)`;
-      }, 1000);
-    } else {
-      el.textContent = state === "connecting" ? "connecting…" : "reconnecting…";
-    }
-  }
-
-  offerReconnect(reason) {
-    if (!reason || !reason.includes("another tab")) return;
-    const banner = byId("readonly");
-    const button = h("button", { type: "button", text: "Use this tab instead" });
-    button.addEventListener("click", () => {
-      this.clientId = renewClientId();
-      this.socket.stopped = false;
-      this.socket.start();
-      banner.hidden = true;
-    });
-    banner.replaceChildren(h("span", { text: `${reason} ` }), button);
-    banner.hidden = false;
+  showStatus(status) {
+    this.badge.show(status);
+    if (status.state === "closed") closedForGood(this, status.reason);
   }
 
   wireControls() {
@@ -356,6 +377,42 @@ class Room {
     }
   }
 
+  /** The Code and Whiteboard tabs; the board's code is fetched on its first opening. */
+  wireTabs() {
+    const tabs = [byId("tab-code"), byId("tab-board")];
+    const show = (tab) => {
+      for (const t of tabs) {
+        const selected = t === tab;
+        t.setAttribute("aria-selected", String(selected));
+        t.tabIndex = selected ? 0 : -1;
+        byId(t.getAttribute("aria-controls")).hidden = !selected;
+      }
+      if (tab.id === "tab-board") this.boardOpening ??= this.openBoard();
+    };
+    for (const tab of tabs) {
+      tab.addEventListener("click", () => show(tab));
+      tab.addEventListener("keydown", (event) => {
+        if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+        const next = tabs[(tabs.indexOf(tab) + 1) % tabs.length];
+        next.focus();
+        show(next);
+      });
+    }
+  }
+
+  async openBoard() {
+    const { BoardTab } = await import("./board.js");
+    const board = new BoardTab({
+      container: byId("board"),
+      send: (frame) => this.socket.send(frame),
+      readOnly: this.ended || this.role === "observer",
+      palette: this.palette,
+      onError: (message) => this.failed({ code: "board", message, ref: "board" }),
+    });
+    await board.open();
+    this.board = board; // from now on board frames reach it (open() asked for the board)
+  }
+
   async start() {
     try {
       const response = await fetch("/api/languages");
@@ -371,6 +428,11 @@ class Room {
 function main() {
   const sessionId = decodeURIComponent(location.pathname.split("/")[2] || "");
   const { role, token } = credentials(sessionId);
+  if (sessionStorage.getItem(removedKey(sessionId)) !== null) {
+    const room = new Room({ sessionId, name: savedName() || "", role, token });
+    room.socket.stop(REMOVED_TEXT);
+    return;
+  }
   const begin = (name) => {
     const room = new Room({ sessionId, name, role, token });
     window.addEventListener("pagehide", () => room.socket.stop(""));

@@ -4,16 +4,7 @@
 // language; Ctrl/Cmd-Enter runs from anywhere in the room.
 
 import { byId, h } from "./dom.js";
-
-const STATUS_TEXT = {
-  ok: "ok",
-  error: "error",
-  timeout: "time limit exceeded",
-  "memory-limit": "memory limit exceeded",
-  "output-limit": "output limit exceeded",
-  killed: "stopped",
-  "compile-error": "compile error",
-};
+import { failureText, summary } from "./run_text.js";
 
 const PHASE_TEXT = { compile: "Compiling", run: "Running" };
 
@@ -73,15 +64,17 @@ export class RunPanel {
     this.refresh();
   }
 
-  setEnded(ended) {
+  /** No more runs from this page: the interview ended, or `why` (removed, disconnected). */
+  setEnded(ended, why = "The interview has ended.") {
     this.ended = ended;
+    this.endedWhy = why;
     this.refresh();
   }
 
   refresh() {
     if (!this.visible) return;
     let reason = "";
-    if (this.ended) reason = "The interview has ended.";
+    if (this.ended) reason = this.endedWhy ?? "The interview has ended.";
     else if (!Object.values(this.runnable).some(Boolean)) reason = "Running code is off on this server.";
     else if (!this.runnable[this.language]) reason = notRunnable(this.language, this.reasons[this.language]);
     this.button.disabled = reason !== "" && this.running === null;
@@ -98,6 +91,7 @@ export class RunPanel {
       this.status.textContent = `Queued (position ${frame.position})…`;
     } else if (frame.type === "run-started") {
       this.running = frame.runId;
+      this.runLanguage = frame.language;
       this.output.textContent = "";
       this.tests.replaceChildren();
       this.diagnostics.replaceChildren();
@@ -111,10 +105,9 @@ export class RunPanel {
       this.output.append(h("span", { class: frame.stream, text: frame.data }));
     } else if (frame.type === "run-result") {
       this.running = null;
-      const tests = frame.total ? `; ${frame.passed} of ${frame.total} tests passed` : "";
-      const exit = frame.exitCode === null || frame.exitCode === undefined ? "" : `, exit code ${frame.exitCode}`;
-      const seconds = typeof frame.wallSeconds === "number" ? ` in ${frame.wallSeconds.toFixed(2)} s` : "";
-      this.status.textContent = `Finished: ${STATUS_TEXT[frame.status] ?? frame.status}${exit}${seconds}${tests}`;
+      const { verdict, text } = summary(frame);
+      this.status.textContent = text;
+      this.status.dataset.verdict = verdict;
       delete this.status.dataset.phase;
       this.showDiagnostics(frame.compile?.diagnostics || []);
       this.tests.replaceChildren(
@@ -123,7 +116,7 @@ export class RunPanel {
             "li",
             { class: t.passed ? "pass" : "fail" },
             h("strong", { text: `${t.passed ? "✓ passed" : "✗ failed"}: ${t.name}` }),
-            t.passed ? null : h("span", { text: ` expected ${JSON.stringify(t.expected)}, got ${JSON.stringify(t.actual)}${t.error ? ` (${t.error})` : ""}` }),
+            t.passed ? null : h("span", { text: ` ${failureText(t, this.runLanguage)}` }),
           ),
         ),
       );

@@ -5,8 +5,15 @@
 // Every (re)join is built by `joinFrame()`, so it carries the revision and historyId the
 // OT client holds at that moment; frames sent while not joined are dropped (the OT client
 // keeps its unconfirmed op and resends it after the rejoin).
+//
+// A connection can freeze without closing (Wi-Fi gone, a laptop lid): while joined, a `ping`
+// goes out every HEARTBEAT_MS and any frame counts as an answer; nothing within PONG_MS means
+// "frozen", and the socket is dropped and reopened. When the browser says it is `online`
+// again, or the person presses "Retry now", a waiting reconnect starts at once.
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
+export const HEARTBEAT_MS = 4000;
+export const PONG_MS = 3000;
 const FATAL_JOIN_ERRORS = new Set(["session-not-found", "forbidden", "session-full"]);
 export const CLOSE_REMOVED = 4001;
 export const CLOSE_REPLACED = 4002;
@@ -27,10 +34,55 @@ export class RoomSocket {
     this.attempt = 0;
     this.timer = null;
     this.stopped = false;
+    this.heartbeat = null;
+    this.lastHeard = 0;
+    this.pinged = 0;
+    this.online = () => this.retryNow();
+    window.addEventListener("online", this.online);
   }
 
   start() {
     this.open("connecting");
+  }
+
+  /** Reconnect now if a retry is waiting (the network is back, or the person asked); while
+   * joined, check the connection at once instead (a ping, PONG_MS to answer). */
+  retryNow() {
+    if (this.stopped) return;
+    if (this.ws !== null) {
+      if (this.joined && this.ws.readyState === WebSocket.OPEN) {
+        this.lastHeard = Math.min(this.lastHeard, performance.now() - HEARTBEAT_MS);
+        this.pinged = performance.now();
+        this.ws.send('{"type":"ping","ref":"heartbeat"}');
+      }
+      return;
+    }
+    clearTimeout(this.timer);
+    this.attempt = 0;
+    this.open("reconnecting");
+  }
+
+  /** While joined: ping, and drop a connection that stays silent for PONG_MS after one. */
+  beat(ws) {
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => {
+      if (ws !== this.ws) {
+        clearInterval(this.heartbeat);
+        return;
+      }
+      const silent = performance.now() - this.lastHeard;
+      if (silent > HEARTBEAT_MS + PONG_MS) {
+        clearInterval(this.heartbeat);
+        this.onStatus({ state: "reconnecting", frozen: true, retryIn: 0 });
+        ws.close(4000);
+        this.closed(ws, 4000);
+        return;
+      }
+      if (silent >= HEARTBEAT_MS - 50 && this.pinged <= this.lastHeard && ws.readyState === WebSocket.OPEN) {
+        this.pinged = performance.now();
+        ws.send('{"type":"ping","ref":"heartbeat"}');
+      }
+    }, PONG_MS / 3);
   }
 
   /** Send a frame if joined; returns whether it was sent. */
@@ -49,6 +101,8 @@ export class RoomSocket {
   stop(reason) {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.heartbeat);
+    window.removeEventListener("online", this.online);
     if (this.ws !== null) this.ws.close(1000);
     this.ws = null;
     this.joined = false;
@@ -83,6 +137,7 @@ export class RoomSocket {
 
   receive(ws, data) {
     if (ws !== this.ws) return;
+    this.lastHeard = performance.now();
     let frame;
     try {
       frame = JSON.parse(data);
@@ -93,6 +148,8 @@ export class RoomSocket {
       if (frame.type === "session-state") {
         this.joined = true;
         this.attempt = 0;
+        this.lastHeard = performance.now();
+        this.beat(ws);
         this.onStatus({ state: "connected" });
       } else if (frame.type === "error" && FATAL_JOIN_ERRORS.has(frame.code)) {
         this.stop(frame.message || frame.code);
@@ -104,6 +161,7 @@ export class RoomSocket {
         return;
       }
     }
+    if (frame.type === "pong" && frame.ref === "heartbeat") return;
     if (frame.type === "replaced") {
       this.stop("This room was opened again in another tab or window with your identity.");
       return;
@@ -115,8 +173,9 @@ export class RoomSocket {
     if (ws !== this.ws || this.stopped) return;
     this.ws = null;
     this.joined = false;
+    clearInterval(this.heartbeat);
     if (code === CLOSE_REMOVED) {
-      this.stop("The interviewer removed you from this session.");
+      this.stop("The interviewer removed you from this session. You cannot rejoin it.");
       return;
     }
     if (code === CLOSE_REPLACED) {

@@ -1,0 +1,155 @@
+"""``server.py`` with pieces taken out, for the bisection (``python -m bench bisect``).
+
+``python -m bench bisect-server [--without PIECE,...] [--batch] [server.py's flags]`` runs the same
+server as ``server.py``, after replacing, for this process only, the pieces named:
+
+- ``metrics``: every counter and histogram of ``sessions.metrics`` does nothing;
+- ``guard``: the per-frame guard (``guards.admit_frame``: rate limit, state) admits all;
+- ``heartbeat``: no WebSocket heartbeat (aiohttp re-arms its timer on every frame read);
+- ``timeline``: an edit is logged for the journal but not appended to the timeline;
+- ``ack``: no ``ack`` frame to the author (the floor and the seed send one: a measure only);
+
+each a measurement, never a configuration: what it removes is a guarantee of the product.
+``--batch`` is a trial of
+a change rather than a removal: the socket writer gathers the frames of one turn of the loop
+per socket and writes them with one ``writelines`` at the end of the turn.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+PIECES = ("metrics", "guard", "heartbeat", "timeline", "ack")
+
+
+def _no_metrics() -> None:
+    from sessions import metrics
+
+    def nothing(*args: Any, **kwargs: Any) -> None:
+        return None
+
+    for name in ("frame_in", "frames_sent", "error"):
+        setattr(metrics.Metrics, name, nothing)
+    metrics.Histogram.observe = nothing  # type: ignore[method-assign]
+
+
+def _no_guard() -> None:
+    from sessions.web import guards
+
+    guards.admit_frame = lambda app, conn: True
+
+
+def _no_heartbeat() -> None:
+    from aiohttp import web
+
+    from sessions.web import ws
+
+    class NoHeartbeat(web.WebSocketResponse):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["heartbeat"] = None
+            super().__init__(*args, **kwargs)
+
+    ws.__dict__["web"] = SimpleNamespace(WebSocketResponse=NoHeartbeat)
+
+
+def _no_timeline() -> None:
+    from sessions.room import outcome
+    from sessions.room.outcome import LoggedEdit
+
+    def edit(self: Any, applied: Any, at: float, author: Any, op_id: str | None) -> None:
+        user_id = author.user_id if author is not None else None
+        self.edits.append(LoggedEdit(applied.revision, applied.ops, user_id, op_id))
+
+    outcome.Change.edit = edit  # type: ignore[method-assign]
+
+
+def _no_ack() -> None:
+    from sessions.room import editing, frames
+
+    no_ack = SimpleNamespace(**vars(frames))
+    no_ack.ack = lambda *args: None
+    editing.__dict__["frames"] = no_ack
+
+
+def _batch_writes() -> None:
+    import asyncio
+    import struct
+
+    from sessions.web import connection
+
+    pending: list[Any] = []
+    batches: dict[int, list[bytes]] = {}
+
+    def flush() -> None:
+        for conn in pending:
+            frames = batches.pop(id(conn))
+            transport = conn._transport
+            if transport is not None and not transport.is_closing():
+                transport.writelines(frames)
+        pending.clear()
+
+    def write_now(self: Any, data: bytes) -> bool:
+        frame_writer = self.ws._writer
+        transport = self._transport
+        if (
+            frame_writer is None
+            or frame_writer.compress
+            or frame_writer._closing
+            or transport is None
+            or transport.get_write_buffer_size() >= self._high_water
+        ):
+            return False
+        if transport.is_closing():
+            self._closing = True
+            return True
+        n = len(data)
+        if n < 126:
+            head = bytes((0x81, n))
+        elif n < 65536:
+            head = struct.pack("!BBH", 0x81, 126, n)
+        else:
+            head = struct.pack("!BBQ", 0x81, 127, n)
+        batch = batches.get(id(self))
+        if batch is None:
+            if not pending:
+                asyncio.get_running_loop().call_soon(flush)
+            pending.append(self)
+            batches[id(self)] = batch = []
+        batch.append(head + data)
+        return True
+
+    connection.Connection._write_now = write_now  # type: ignore[method-assign]
+
+
+REMOVE: dict[str, Callable[[], None]] = {
+    "metrics": _no_metrics,
+    "guard": _no_guard,
+    "heartbeat": _no_heartbeat,
+    "timeline": _no_timeline,
+    "ack": _no_ack,
+}
+
+
+def main(argv: list[str], prog: str) -> int:
+    args = list(argv)
+    without: list[str] = []
+    if "--without" in args:
+        at = args.index("--without")
+        without = [p for p in args[at + 1].split(",") if p]
+        del args[at : at + 2]
+    if "--batch" in args:
+        args.remove("--batch")
+        _batch_writes()
+    unknown = set(without) - set(REMOVE)
+    if unknown:
+        raise SystemExit(f"{prog}: unknown pieces {sorted(unknown)}; known: {', '.join(PIECES)}")
+    for piece in without:
+        REMOVE[piece]()
+    import server
+
+    sys.argv = [prog, *args]
+    server.main(args)
+    return 0

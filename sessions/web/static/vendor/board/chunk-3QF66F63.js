@@ -1,0 +1,1 @@
+import"./chunk-3RNHDNP5.js";var r=()=>{throw new Error("pica is not part of this server's board")},e=r,o=r;export{o as default,e as parseMermaidToExcalidraw};

@@ -1,0 +1,1 @@
+import{rk as a,sk as t,tk as e}from"./chunk-IOYAI5CP.js";import"./chunk-MIUZVYEB.js";import"./chunk-OF2LQNYR.js";import"./chunk-3RNHDNP5.js";export{e as decodePngMetadata,t as encodePngMetadata,a as getTEXtChunk};
