@@ -21,20 +21,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import loadgen
-from bench.bisect_server import PIECES
 from bench.common import (
     HOST,
     Plan,
     ServerProcess,
     add_plan_options,
     free_port,
-    ours,
     plan_of,
     prepare_loadgen,
-    python,
 )
 from bench.loadgen import Probe
 from bench.step import StepResult, run_step
+from bench.variants import variants
 
 
 @dataclass
@@ -46,26 +44,6 @@ class Side:
     rooms: list[loadgen.Room] = field(default_factory=list)
     fixed: list[StepResult] = field(default_factory=list)
     over: list[StepResult] = field(default_factory=list)
-
-
-def variants(snapshot_dir: Path) -> list[tuple[str, list[str]]]:
-    """(name, argv without the port) of every variant, in the table's order."""
-    entry = ("-m", "bench", "bisect-server")
-    out: list[tuple[str, list[str]]] = [("ours", ours())]
-    removed: list[str] = []
-    for piece in PIECES:
-        removed.append(piece)
-        out.append((f"- {piece}", ours("--without", ",".join(removed), entry=entry)))
-    out.append(("ours --event-loop asyncio", ours("--event-loop", "asyncio")))
-    snapshot = str(snapshot_dir / "bisect.json")
-    out.append(("ours --snapshot", ours("--snapshot", snapshot)))
-    asyncio_snapshot = ours("--snapshot", snapshot + ".asyncio", "--event-loop", "asyncio")
-    out.append(("ours --snapshot --event-loop asyncio", asyncio_snapshot))
-    journal_only = ours("--snapshot", snapshot + ".journal", "--snapshot-interval", "3600")
-    out.append(("ours --snapshot --snapshot-interval 3600", journal_only))
-    floor = [python(), "-m", "bench", "floor-server", "--json", "orjson"]
-    out.append(("floor", floor))
-    return out
 
 
 async def start(side: Side, plan: Plan, logs: Path) -> None:

@@ -26,7 +26,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bench import bisect, loadgen
+from bench import loadgen
 from bench.common import (
     ALL_CPUS,
     HOST,
@@ -39,6 +39,7 @@ from bench.common import (
 )
 from bench.loadgen import Probe
 from bench.step import run_step
+from bench.variants import variants as bisect_variants
 
 SEPARATE_THREADS = False
 """``--separate-threads``: callgrind counts each thread in a file of its own (and this says
@@ -132,7 +133,7 @@ def main(argv: list[str], prog: str) -> int:
     prepare_loadgen(4096)
     rows: list[tuple[str, float, int]] = []
     with tempfile.TemporaryDirectory(prefix="ir-") as tmp:
-        variants = bisect.variants(Path(tmp))
+        variants = bisect_variants(Path(tmp))
         if args.before is not None:
             old = [python(), str(args.before / "server.py")]
             snapshot = str(Path(tmp) / "before.json")

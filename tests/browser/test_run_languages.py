@@ -75,7 +75,7 @@ async def test_ctrl_enter_compiles_and_marks_the_compile_error_on_its_line(
     await page.click(".cm-content")
     await page.keyboard.press("Control+Enter")
 
-    await page.locator("#run-status", has_text="Finished").wait_for(timeout=60_000)
+    await page.locator("#run-status[data-verdict]").wait_for(timeout=60_000)
     assert (await page.inner_text("#run-status")).startswith(
         "Compile error: the code did not compile"
     )
@@ -99,7 +99,7 @@ async def test_a_run_reads_the_standard_input_typed_in_the_room(
     await page.click("#stdin-box summary")
     await page.fill("#stdin", "interview\n")
     await page.click("#run")
-    await page.locator("#run-status", has_text="Finished").wait_for(timeout=60_000)
+    await page.locator("#run-status[data-verdict]").wait_for(timeout=60_000)
     assert (await page.inner_text("#run-status")).startswith("Finished: exit code 0")
     assert await page.inner_text("#output") == "weivretni\n"
 

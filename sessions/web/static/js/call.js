@@ -41,9 +41,11 @@ export class CallPanel {
     this.render();
   }
 
-  /** This page's userId for the current join (it changes on every rejoin). */
+  /** Every join's reply (`session-state`): this page's userId. A second one is a rejoin
+   * after a dropped socket (the same tab keeps its userId, issue 19), and the server took
+   * the old socket out of the call when it dropped. */
   joined(me) {
-    const rejoin = this.me !== null && this.me !== me;
+    const rejoin = this.me !== null;
     this.me = me;
     if (rejoin && (this.state === "in-call" || this.state === "joining")) {
       // The server took our old member out of the call when the socket dropped: join again.

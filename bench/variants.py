@@ -1,0 +1,30 @@
+"""The servers the bisection compares (``python -m bench bisect`` in wall-clock time and
+``python -m bench instructions`` in instructions): the product, the product less one more
+piece at a time, its event loop and persistence variants, and the floor relay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.bisect_server import PIECES
+from bench.common import ours, python
+
+
+def variants(snapshot_dir: Path) -> list[tuple[str, list[str]]]:
+    """(name, argv without the port) of every variant, in the table's order."""
+    entry = ("-m", "bench", "bisect-server")
+    out: list[tuple[str, list[str]]] = [("ours", ours())]
+    removed: list[str] = []
+    for piece in PIECES:
+        removed.append(piece)
+        out.append((f"- {piece}", ours("--without", ",".join(removed), entry=entry)))
+    out.append(("ours --event-loop asyncio", ours("--event-loop", "asyncio")))
+    snapshot = str(snapshot_dir / "bisect.json")
+    out.append(("ours --snapshot", ours("--snapshot", snapshot)))
+    asyncio_snapshot = ours("--snapshot", snapshot + ".asyncio", "--event-loop", "asyncio")
+    out.append(("ours --snapshot --event-loop asyncio", asyncio_snapshot))
+    journal_only = ours("--snapshot", snapshot + ".journal", "--snapshot-interval", "3600")
+    out.append(("ours --snapshot --snapshot-interval 3600", journal_only))
+    floor = [python(), "-m", "bench", "floor-server", "--json", "orjson"]
+    out.append(("floor", floor))
+    return out
