@@ -32,17 +32,11 @@ from typing import Any
 
 import aiohttp
 
+from bench.chromium import ARGS, CHROMIUM
 from bench.common import ALL_CPUS, HOST, ServerProcess, free_port, ours
 
-CHROMIUM = "/usr/bin/chromium"
 CALL_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
+    *ARGS,
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
     "--autoplay-policy=no-user-gesture-required",

@@ -24,6 +24,14 @@ JVM = (
 """JVM flags for every Java, Kotlin and Scala phase: a small reserved address space (the
 address-space limit counts reservations), one GC thread, a fast start."""
 JVM_EXTRA = 2048 * MIB
+
+
+def java(*args: str) -> tuple[str, ...]:
+    """A command on the JVM with this module's flags and the phase's heap (``{memory_mib}``):
+    every Kotlin and Scala phase, the compilers included, is one of these."""
+    return ("/usr/bin/java", *JVM, "-Xmx{memory_mib}m", *args)
+
+
 KOTLIN_HOME = "/usr/share/kotlin/kotlinc"
 SCALA_LIB = "/usr/share/scala-2.11/lib"
 TYPESCRIPT_MODULE = "/usr/share/nodejs/typescript"
@@ -111,7 +119,7 @@ JAVA = LanguageSpec(
         "{out}",
         "{sources}",
     ),
-    run=("/usr/bin/java", *JVM, "-Xmx{memory_mib}m", "-cp", "{out}", "{main}"),
+    run=java("-cp", "{out}", "{main}"),
     address_space_extra=JVM_EXTRA,
     compile_address_space_extra=JVM_EXTRA,
     jvm_option="-J",
@@ -135,10 +143,7 @@ KOTLIN = LanguageSpec(
     harness_name="harness.kt",
     program=f"{KOTLIN_HOME}/lib/kotlin-compiler.jar",
     flags=(),
-    compile=(
-        "/usr/bin/java",
-        *JVM,
-        "-Xmx{memory_mib}m",
+    compile=java(
         f"-Dkotlin.home={KOTLIN_HOME}",
         "-cp",
         f"{KOTLIN_HOME}/lib/kotlin-preloader.jar",
@@ -152,14 +157,7 @@ KOTLIN = LanguageSpec(
         "{out}",
         "{sources}",
     ),
-    run=(
-        "/usr/bin/java",
-        *JVM,
-        "-Xmx{memory_mib}m",
-        "-cp",
-        f"{{out}}:{KOTLIN_HOME}/lib/kotlin-stdlib.jar",
-        "{main}",
-    ),
+    run=java("-cp", f"{{out}}:{KOTLIN_HOME}/lib/kotlin-stdlib.jar", "{main}"),
     address_space_extra=JVM_EXTRA,
     compile_address_space_extra=JVM_EXTRA,
     jvm_option="",
@@ -171,10 +169,7 @@ SCALA = LanguageSpec(
     harness_name="harness.scala",
     program=f"{SCALA_LIB}/scala-compiler.jar",
     flags=(),
-    compile=(
-        "/usr/bin/java",
-        *JVM,
-        "-Xmx{memory_mib}m",
+    compile=java(
         "-cp",
         f"{SCALA_LIB}/scala-compiler.jar:{SCALA_LIB}/scala-library.jar:"
         f"{SCALA_LIB}/scala-reflect.jar",
@@ -185,14 +180,7 @@ SCALA = LanguageSpec(
         "{out}",
         "{sources}",
     ),
-    run=(
-        "/usr/bin/java",
-        *JVM,
-        "-Xmx{memory_mib}m",
-        "-cp",
-        f"{{out}}:{SCALA_LIB}/scala-library.jar",
-        "{main}",
-    ),
+    run=java("-cp", f"{{out}}:{SCALA_LIB}/scala-library.jar", "{main}"),
     address_space_extra=JVM_EXTRA,
     compile_address_space_extra=JVM_EXTRA,
     jvm_option="",
