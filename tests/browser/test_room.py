@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestServer
 
 from sessions.web.keys import STORE
 from tests.browser.conftest import (
+    WAIT_SECONDS,
     api,
     base_url,
     create_session,
@@ -28,6 +29,15 @@ TOKENS_EACH = 60  # "i017 " is five keystrokes: 300 characters each, plus Enter,
 LINE_EVERY = 12
 UNDO_PRESSES = 25
 TYPING_TIMEOUT = 180  # seconds: about 15 on an idle machine; a busy CI runner is slower
+
+
+async def wait_until(condition: Callable[[], bool], seconds: float = WAIT_SECONDS) -> None:
+    """Poll ``condition`` until it holds; fail after ``seconds``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        assert loop.time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
 
 
 async def type_tokens(
@@ -288,19 +298,28 @@ async def test_the_candidates_connection_drops_while_both_type_and_nothing_is_lo
         await candidate.click(".cm-content")
         await candidate.keyboard.press("Control+End")
 
+        second_cut: list[int] = []
+
         def network(i: int) -> None:
             if i == 15:  # cut, and stay offline while typing on
                 proxy.refusing = True
                 proxy.drop()
             elif i == 30:
                 proxy.refusing = False
-            elif i == 45:  # cut again; it may come straight back
+            elif i >= 45 and sockets and not second_cut:  # cut again once it is back
+                second_cut.append(i)
                 proxy.drop()
 
         enters = await asyncio.gather(
             type_tokens(interviewer, "i", "😀"),
             type_tokens(candidate, "c", "🎉", on_token=network),
         )
+        if not second_cut:  # a loaded machine: the page came back after the typing ended
+            await wait_until(lambda: bool(sockets))
+            second_cut.append(TOKENS_EACH)
+            proxy.drop()
+        await wait_until(lambda: len(sockets) >= 2)  # a new socket after each cut
+        await candidate.wait_for_selector("#connection[data-state=connected]")
 
         final = await settle([interviewer, candidate], server_text(server, session["id"]))
         for token in tokens("i") + tokens("c"):
@@ -308,7 +327,6 @@ async def test_the_candidates_connection_drops_while_both_type_and_nothing_is_lo
         assert final.count("😀") == 1
         assert final.count("🎉") == 1
         assert final.count("\n") == 2 + sum(enters)
-        assert len(sockets) >= 2  # a new socket after each cut (the first one is not counted)
         assert "reconnecting" in states
         assert states[-1] == "connected"
     finally:
