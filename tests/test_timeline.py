@@ -71,3 +71,48 @@ def test_append_edit_records_the_same_event_as_a_generic_code_change():
         == [Event(1, 1.0, "code-change", "u1", "Cara", {"revision": 1, "ops": [1, "x", -1]})]
     )
     assert special.state_at(revision=1)["code"] == "ax"
+
+
+def _interview_with_two_problems() -> Timeline:
+    """Problem A's starter (revision 1), an edit (2), then problem B and its starter (3)."""
+    timeline = Timeline("", "python", 0.0, limit=100)
+    timeline.append(1.0, "problem-change", None, None, problem="a", previous=None)
+    timeline.append(1.0, "code-change", None, None, revision=1, ops=["a"])
+    timeline.append(2.0, "code-change", "u1", "Cara", revision=2, ops=[1, "!"])
+    timeline.append(3.0, "problem-change", "u0", "Ida", problem="b", previous="a")
+    timeline.append(3.0, "code-change", "u0", "Ida", revision=3, ops=[-2, "b"])
+    return timeline
+
+
+def test_the_problem_of_a_revision_is_the_one_its_code_was_written_for():
+    timeline = _interview_with_two_problems()
+    problems = [timeline.state_at(revision=r, problem="b")["problem"] for r in (0, 1, 2, 3)]
+    assert problems == [None, "a", "a", "b"]
+
+
+def test_a_moment_between_a_problem_change_and_its_starter_keeps_the_codes_problem():
+    timeline = _interview_with_two_problems()
+    assert timeline.state_at(at=3.0, problem="b")["problem"] == "b"
+    assert timeline.state_at(at=2.5, problem="b")["problem"] == "a"
+
+
+def test_without_problem_changes_the_problem_is_the_sessions_now():
+    timeline = Timeline("x", "python", 0.0, limit=100)
+    timeline.append(1.0, "code-change", "u1", "Cara", revision=1, ops=[1, "y"])
+    assert timeline.state_at(revision=1, problem="two-sum")["problem"] == "two-sum"
+    assert timeline.state_at(revision=0, problem=None)["problem"] is None
+
+
+def test_before_the_first_kept_problem_change_the_problem_is_the_one_it_replaced():
+    timeline = _interview_with_two_problems()
+    timeline.limit = 4  # one more event folds problem a's change and starter away
+    timeline.append(4.0, "chat-message", "u1", "Cara", text="hi")
+    assert timeline.base_revision == 1
+    assert timeline.state_at(revision=1, problem="b")["problem"] == "a"  # b's change: previous
+
+
+def test_a_problem_change_recorded_without_previous_falls_back_to_the_problem_now():
+    timeline = Timeline("", "python", 0.0, limit=100)
+    timeline.append(1.0, "code-change", "u1", "Cara", revision=1, ops=["x"])
+    timeline.append(2.0, "problem-change", "u0", "Ida", problem="b")
+    assert timeline.state_at(revision=1, problem="b")["problem"] == "b"

@@ -58,6 +58,7 @@ _AT: Final = 1
 _TYPE: Final = 2
 _DATA: Final = 5
 CODE_CHANGE: Final = "code-change"
+PROBLEM_CHANGE: Final = "problem-change"
 
 
 def _pack(type_: str, data: dict[str, Any]) -> str | _Edit:
@@ -237,12 +238,15 @@ class Timeline:
             self.base_language = data["language"]
         self.base_at = entry[_AT]
 
-    def state_at(self, *, revision: int | None = None, at: float | None = None) -> dict[str, Any]:
-        """The code and language as they were at a revision or a moment.
+    def state_at(
+        self, *, revision: int | None = None, at: float | None = None, problem: str | None = None
+    ) -> dict[str, Any]:
+        """The code, language and problem as they were at a revision or a moment.
 
-        Raises :class:`RevisionTooOld` for a revision before the record's window and
-        :class:`RevisionNotFound` for one not reached yet; a moment before the first event
-        is the base state, one after the last is the latest state.
+        ``problem`` is the session's problem now: the answer when no problem change is
+        recorded after that point. Raises :class:`RevisionTooOld` for a revision before the
+        record's window and :class:`RevisionNotFound` for one not reached yet; a moment
+        before the first event is the base state, one after the last is the latest state.
         """
         if revision is not None and revision < self.base_revision:
             raise RevisionTooOld(
@@ -250,7 +254,8 @@ class Timeline:
             )
         text, language, current = self.base_text, self.base_language, self.base_revision
         moment = self.base_at
-        for _, event_at, type_, _, _, packed in self._entries:
+        code_index = -1  # the entry that made the code shown (-1: the base)
+        for index, (_, event_at, type_, _, _, packed) in enumerate(self._entries):
             if at is not None and event_at > at:
                 break
             if type_ == CODE_CHANGE:
@@ -260,8 +265,32 @@ class Timeline:
                 text = ot.apply(text, data["ops"])
                 current = data["revision"]
                 moment = event_at
+                code_index = index
             elif type_ == "language-change":
                 language = _unpack(packed)["language"]
         if revision is not None and current != revision:
             raise RevisionNotFound(f"revision {revision} does not exist yet (latest: {current})")
-        return {"revision": current, "at": iso(moment), "code": text, "language": language}
+        return {
+            "revision": current,
+            "at": iso(moment),
+            "code": text,
+            "language": language,
+            "problem": self._problem_at(code_index, problem),
+        }
+
+    def _problem_at(self, index: int, now: str | None) -> str | None:
+        """The problem in force at entry ``index``: set by the last problem change before it,
+        else the one the first change after it replaced, else the one the session has now."""
+        before: str | None = None
+        for position, entry in enumerate(self._entries):
+            if entry[_TYPE] != PROBLEM_CHANGE:
+                continue
+            data = _unpack(entry[_DATA])
+            if position < index:
+                before = data["problem"]
+                continue
+            if before is not None:
+                return before
+            previous: str | None = data.get("previous", now)  # events before 2026-12 lack it
+            return previous
+        return before if before is not None else now

@@ -87,12 +87,18 @@ def set_problem(
     require_active(session)
     outcome = Outcome()
     change = outcome.changing(session)
+    previous = session.problem.slug if session.problem else None  # the replay's problem then
     change.set("problem", problem)
     if problem.slug not in session.problems_used:
         change.set("problems_used", (*session.problems_used, problem.slug))
     user_id = member.user_id if member else None
     change.event(
-        now, "problem-change", user_id, member.name if member else None, problem=problem.slug
+        now,
+        "problem-change",
+        user_id,
+        member.name if member else None,
+        problem=problem.slug,
+        previous=previous,
     )
     edit = replace_code(
         session, member, starter_for(problem, session.language), now, to_author=True

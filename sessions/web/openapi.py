@@ -38,7 +38,7 @@ from sessions.web.openapi_paths import (
     socket_paths,
 )
 from sessions.web.rest import problem_slugs
-from sessions.web.rest_interview import REPLAY_POINT
+from sessions.web.rest_interview import MOMENT_RUN, REPLAY_POINT
 
 OPENAPI_JSON = web.AppKey("openapi_json", bytes)
 
@@ -231,6 +231,49 @@ def _session_paths() -> dict[str, Schema]:
                     400,
                     404,
                     409,
+                ),
+            },
+        },
+        "/api/sessions/{session_id}/replay/run": {
+            "parameters": [SESSION_ID],
+            "post": {
+                "summary": "Run the code as it was at a revision against that moment's "
+                "problem (interviewers only, ended sessions too); the room sees nothing.",
+                "security": BEARER,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": MOMENT_RUN.schema()}},
+                },
+                "responses": responses(
+                    {
+                        200: json_body(
+                            {
+                                "type": "object",
+                                "required": ["revision", "language", "problem", "result"],
+                                "properties": {
+                                    "revision": {"type": "integer"},
+                                    "at": {"type": "string"},
+                                    "language": {"type": "string"},
+                                    "problem": {"type": "string", "nullable": True},
+                                    "result": {
+                                        "type": "object",
+                                        "description": "a run-result frame's fields "
+                                        "(docs/protocol.md) and the whole output",
+                                        "required": ["status", "output"],
+                                    },
+                                },
+                            },
+                            "the run's result",
+                        )
+                    },
+                    400,
+                    401,
+                    403,
+                    404,
+                    409,
+                    413,
+                    415,
+                    503,
                 ),
             },
         },

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import secrets
 from collections import deque
 from collections.abc import AsyncIterator
@@ -36,6 +35,7 @@ from sessions.execution.outcome import RunResult
 from sessions.execution.runner import RunSpec, execute
 from sessions.execution.spec import MIB, Isolation, RunLimits, Runtime
 from sessions.interview.permissions import Action, require
+from sessions.interview.problems import Problem
 from sessions.protocol.messages import CancelRun, RunCode
 from sessions.room import frames
 from sessions.room.editing import require_active
@@ -44,6 +44,7 @@ from sessions.room.report import RUN_RESULT
 from sessions.room.session import Member, Session
 from sessions.web.commit import COMMIT, Commit
 from sessions.web.keys import CLOCK, CONFIG
+from sessions.web.runs_announce import announce
 
 log = logging.getLogger("interview.exec")
 COMPILE_FILE_BYTES = 64 * MIB
@@ -98,6 +99,9 @@ class Run:
     """The place in the queue the room was last told (0: not queued)."""
     output: str = ""
     """The start of its output, stdout and stderr as they came, kept for the replay."""
+    answer: asyncio.Future[tuple[RunResult, str]] | None = None
+    """Set for a run of a past moment's code: its result and whole output go to the
+    interviewer who asked, nothing to the room or its timeline."""
 
     def started(self) -> dict[str, Any]:
         return frames.run_started(self.id, self.revision, self.language, self.user_id, self.name)
@@ -145,48 +149,85 @@ class Runs:
     def run_code(self, session: Session, member: Member, message: RunCode) -> Outcome:
         """Queue or start a run of the session's code as it is now."""
         require(member.role, Action.RUN_CODE)
-        if not self.enabled:
-            raise ExecDisabled("this server was started without --enable-exec: code cannot run")
+        self._require_enabled()
         require_active(session)
-        runtime = self.capabilities.runtimes.get(session.language)
-        if runtime is None:
-            raise LanguageNotRunnable(
-                f"{session.language} code cannot run on this server", language=session.language
-            )
         current = self.by_session.get(session.id)
         if current is not None:
             raise RunInProgress("a run is already in progress in this session", runId=current.id)
-        full = len(self.running) >= self.config.exec_max_concurrent
-        if full and len(self.waiting) >= self.config.exec_queue_size:
-            raise Capacity("too many runs are waiting: try again in a moment")
-        job = build_job(runtime.spec, session.document.text, session.problem)
+        runtime, spec = self._spec(
+            session.document.text, session.language, session.problem, message.stdin
+        )
         run = Run(
-            id="r-" + secrets.token_urlsafe(6),
-            session=session,
-            user_id=member.user_id,
-            name=member.name,
-            language=session.language,
-            revision=session.document.revision,
-            runtime=runtime,
-            spec=RunSpec(
-                self.capabilities.sandbox,
-                runtime,
-                job,
-                self.limits,
-                compile_limits=self.compile_limits,
-                stdin=message.stdin,
-                cache=self.cache,
-            ),
+            _run_id(),
+            session,
+            member.user_id,
+            member.name,
+            session.language,
+            session.document.revision,
+            runtime,
+            spec,
         )
         self.by_session[session.id] = run
-        if not full:
-            frame = self._start(run)
-        else:
-            self.waiting.append(run)
-            frame = self._queued(run, len(self.waiting))
+        frame = self._enqueue(run)
         outcome = Outcome(reply=frames.with_ref(dict(frame), message.ref))
         outcome.deliver(frame, session.others(member))
         return outcome
+
+    async def run_moment(
+        self, session: Session, moment: dict[str, Any], problem: Problem | None, stdin: str | None
+    ) -> tuple[RunResult, str]:
+        """Run the code of a past moment (``Timeline.state_at``) for the interviewer who asked,
+        against the problem of that moment: in the same queue and limits as the room's runs,
+        in an ended session too; the result and output come back here, not to the room."""
+        language = moment["language"]
+        runtime, spec = self._spec(moment["code"], language, problem, stdin)
+        answer = asyncio.get_running_loop().create_future()
+        run = Run(_run_id(), session, "", "", language, moment["revision"], runtime, spec)
+        run.answer = answer
+        self._enqueue(run)
+        try:
+            return await asyncio.shield(run.answer)
+        except asyncio.CancelledError:  # the interviewer went away: stop it, or unqueue it
+            if run in self.waiting:
+                self.waiting.remove(run)
+                self._requeue()
+            run.stop.set()
+            raise
+
+    def _spec(
+        self, code: str, language: str, problem: Problem | None, stdin: str | None
+    ) -> tuple[Runtime, RunSpec]:
+        """How to run ``code``, once execution, the language and the queue allow it."""
+        self._require_enabled()
+        runtime = self.capabilities.runtimes.get(language)
+        if runtime is None:
+            raise LanguageNotRunnable(
+                f"{language} code cannot run on this server", language=language
+            )
+        full = len(self.running) >= self.config.exec_max_concurrent
+        if full and len(self.waiting) >= self.config.exec_queue_size:
+            raise Capacity("too many runs are waiting: try again in a moment")
+        spec = RunSpec(
+            self.capabilities.sandbox,
+            runtime,
+            build_job(runtime.spec, code, problem),
+            self.limits,
+            compile_limits=self.compile_limits,
+            stdin=stdin,
+            cache=self.cache,
+        )
+        return runtime, spec
+
+    def _require_enabled(self) -> None:
+        if not self.enabled:
+            raise ExecDisabled("this server was started without --enable-exec: code cannot run")
+
+    def _enqueue(self, run: Run) -> dict[str, Any]:
+        """Start ``run`` if a slot is free, else queue it: its first frame."""
+        if len(self.running) < self.config.exec_max_concurrent:
+            return self._start(run)
+        self.waiting.append(run)
+        return self._queued(run, len(self.waiting))
 
     def cancel_run(self, session: Session, member: Member, message: CancelRun) -> Outcome:
         """Stop the session's run: a running one is killed, a queued one leaves the queue.
@@ -226,7 +267,7 @@ class Runs:
         moved = False
         while self.waiting and len(self.running) < self.config.exec_max_concurrent:
             run = self.waiting.popleft()
-            self._broadcast(run.session, self._start(run))
+            self._tell(run, self._start(run))
             moved = True
         if moved:
             self._requeue()
@@ -235,16 +276,18 @@ class Runs:
         """Tell each waiting run whose place changed its new place."""
         for position, run in enumerate(self.waiting, start=1):
             if run.position != position:
-                self._broadcast(run.session, self._queued(run, position))
+                self._tell(run, self._queued(run, position))
 
     async def _execute(self, run: Run) -> None:
+        kept = KEPT_OUTPUT if run.answer is None else self.limits.output_bytes
+
         def on_output(stream: str, data: str) -> None:
-            if len(run.output) < KEPT_OUTPUT:
-                run.output = (run.output + data)[:KEPT_OUTPUT]
-            self._broadcast(run.session, frames.run_output(run.id, stream, data))
+            if len(run.output) < kept:
+                run.output = (run.output + data)[:kept]
+            self._tell(run, frames.run_output(run.id, stream, data))
 
         def on_phase(phase: str) -> None:
-            self._broadcast(run.session, frames.run_phase(run.id, phase))
+            self._tell(run, frames.run_phase(run.id, phase))
 
         try:
             result = await execute(run.spec, on_output, run.stop, on_phase)
@@ -264,8 +307,12 @@ class Runs:
             del self.by_session[run.session.id]
 
     def _publish(self, run: Run, result: RunResult) -> None:
-        """``run-result`` to everyone in the session, and into its timeline."""
-        self.commit.outcome(self._recorded(run, result))
+        """``run-result`` to everyone in the session, and into its timeline; a past moment's
+        run only to the one waiting for it."""
+        if run.answer is None:
+            self.commit.outcome(self._recorded(run, result))
+        elif not run.answer.done():
+            run.answer.set_result((result, run.output))
 
     def _recorded(self, run: Run, result: RunResult) -> Outcome:
         """Put the result into the session's timeline; ``run-result`` to everyone."""
@@ -289,13 +336,19 @@ class Runs:
         outcome.deliver(frames.run_result(run.id, body), run.session.everyone())
         return outcome
 
-    def _broadcast(self, session: Session, frame: dict[str, Any]) -> None:
+    def _tell(self, run: Run, frame: dict[str, Any]) -> None:
+        """``frame`` to everyone in the run's session (nobody, for a past moment's run)."""
+        if run.answer is not None:
+            return
         outcome = Outcome()
-        outcome.deliver(frame, session.everyone())
+        outcome.deliver(frame, run.session.everyone())
         self.commit.outcome(outcome)
 
     async def shutdown(self) -> None:
         """Empty the queue and kill every run; returns once their processes are gone."""
+        for run in (*self.waiting, *self.running):
+            if run.answer is not None and not run.answer.done():
+                run.answer.set_exception(Capacity("the server is stopping: the run was not made"))
         self.waiting.clear()
         tasks = [run.task for run in self.running if run.task is not None]
         for task in tasks:
@@ -306,6 +359,10 @@ class Runs:
         self.by_session.clear()
         if self.cache is not None:
             self.cache.clear()
+
+
+def _run_id() -> str:
+    return "r-" + secrets.token_urlsafe(6)
 
 
 RUNS = web.AppKey("runs", Runs)
@@ -326,51 +383,8 @@ async def _runs_context(app: web.Application) -> AsyncIterator[None]:
             capabilities, runs.limits, runs.compile_limits
         )
         runs.cache = CompileCache()
-        _announce(runs)
+        announce(runs.capabilities, runs.reasons())
     try:
         yield
     finally:
         await runs.shutdown()
-
-
-def _announce(runs: Runs) -> None:
-    """Log what contains the runs: a warning for anything weaker than bubblewrap, or root."""
-    capabilities = runs.capabilities
-    isolation = capabilities.isolation
-    languages = ", ".join(sorted(capabilities.runtimes))
-    tried = f" (stronger levels tried: {'; '.join(capabilities.attempts)})"
-    tried = tried if capabilities.attempts else ""
-    if isolation is Isolation.BUBBLEWRAP:
-        log.info("code execution on for %s, in a bubblewrap sandbox", languages)
-    elif isolation is Isolation.NAMESPACES:
-        log.warning(
-            "code execution on for %s with PARTIAL containment: user, network and PID "
-            "namespaces, no filesystem isolation (runs read and write what the server's user "
-            "can)%s",
-            languages,
-            tried,
-        )
-    else:
-        log.warning(
-            "code execution on for %s with rlimits only: NO network, filesystem or process "
-            "isolation (runs reach the network and read and write what the server's user "
-            "can)%s. Run the server as an unprivileged user or in a container.",
-            languages,
-            tried,
-        )
-    versions = ", ".join(f"{name} {v}" for name, v in sorted(capabilities.versions.items()))
-    log.info("toolchains found: %s", versions or "none beyond the server's Python")
-    for language, why in sorted(runs.reasons().items()):
-        log.info("%s does not run here: %s", language, why)
-    cgroup = capabilities.sandbox.cgroup
-    if cgroup is not None:
-        log.info("each run gets a pids cgroup under %s", cgroup)
-    if os.geteuid() == 0:
-        log.warning(
-            "code execution on while the server runs as root: a hole in the isolation is a "
-            "hole into root%s; run it as an unprivileged user",
-            ""
-            if cgroup is not None
-            else ", and without a pids cgroup only the launcher's "
-            "watchdog limits a run's processes (root ignores RLIMIT_NPROC)",
-        )

@@ -17,6 +17,7 @@ from sessions.config import Config
 from sessions.room.session import Session
 from sessions.web.app import create_app
 from sessions.web.keys import STORE
+from sessions.web.runs import RUNS
 from tests.browser.conftest import base_url, editor_text
 
 SHADOW = "document.querySelector('.editor-host').shadowRoot"
@@ -178,3 +179,48 @@ async def test_the_replay_has_no_serious_accessibility_issue_and_no_page_scroll_
         scroll = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
         assert await page.evaluate(scroll) <= 0, width
         await context.close()
+
+
+async def test_the_interviewer_runs_the_code_of_the_moment_shown(
+    browser: Any, aiohttp_server: AiohttpServer
+):
+    from bench.replay_session import insert, people
+    from tests.browser.test_pages import axe_violations
+    from tests.needs import need
+
+    config = Config(enable_exec=True, exec_timeout_seconds=10.0)
+    server = await aiohttp_server(create_app(config), host="127.0.0.1")
+    runnable = server.app[RUNS].runnable()
+    need("exec-python", runnable["python"], "python does not run here (see /health)")
+    session = server.app[STORE].create("Moments", "python", "print('then')\n")
+    _, cam = people(session, session.created_at)
+    insert(session, cam, 7, "and now ", session.created_at + 5)  # print('and now then')
+    context = await browser.new_context(bypass_csp=True)  # bypass: to inject axe-core
+    page = await context.new_page()
+    url = f"{base_url(server)}/s/{session.id}/replay#interviewer={session.interviewer_token}"
+    await page.goto(url)
+    await page.wait_for_selector("#replay-status[data-ready]", timeout=30_000)
+    button = page.locator("#moment-run-button")
+    assert await button.inner_text() == "Run revision 1's code"
+    await page.locator("#scrub").fill("0")
+    assert await button.inner_text() == "Run revision 0's code"
+    await button.click()
+    await page.wait_for_selector("#moment-run-status[data-verdict]", timeout=30_000)
+    status = await page.inner_text("#moment-run-status")
+    assert status.startswith("Revision 0 (python) run now: Finished"), status
+    assert await page.inner_text("#moment-run-output") == "then\n"
+    assert await axe_violations(page) == []
+    await page.locator("#scrub").fill(await page.get_attribute("#scrub", "max"))
+    assert await button.inner_text() == "Run revision 1's code"
+    await button.click()
+    await page.wait_for_function(
+        "() => document.getElementById('moment-run-output').textContent === 'and now then\\n'",
+        timeout=30_000,
+    )
+    assert session.timeline.events[-1].type == "code-change"  # the runs were not recorded
+    await context.close()
+
+
+async def test_without_execution_the_replay_offers_no_run(browser: Any, replay_server: TestServer):
+    page = await small_replay(browser, replay_server)
+    assert await page.locator("#moment-run-row").is_hidden()

@@ -8,7 +8,8 @@ import { byId, h } from "./dom.js";
 import { credentials } from "./identity.js";
 import { ReplayModel, elapsed } from "./replay_model.js";
 import { ReplayEditor } from "./replay_view.js";
-import { failureText, summary } from "./run_text.js";
+import { summary } from "./run_text.js";
+import { MomentRun, fillRun } from "./replay_run.js";
 import { describeSignal } from "./signals.js";
 import { boardAt, replayBoard } from "./replay_board.js";
 
@@ -72,9 +73,10 @@ function renderReport(report) {
 }
 
 class Player {
-  constructor(model, editor, { baseLanguage, baseRevision, board = null }) {
+  constructor(model, editor, { baseLanguage, baseRevision, board = null, momentRun = null }) {
     this.model = model;
     this.board = board;
+    this.momentRun = momentRun;
     this.editor = editor;
     this.baseLanguage = baseLanguage;
     this.baseRevision = baseRevision;
@@ -188,6 +190,7 @@ class Player {
     }
     this.lastShown = p;
     this.showRun(this.model.lastBefore(p, "run-result"));
+    this.momentRun?.show(revision, language);
     this.showBoard(at);
   }
 
@@ -205,16 +208,7 @@ class Player {
     const panel = byId("replay-run");
     panel.hidden = run === null;
     if (run === null) return;
-    const { verdict, text } = summary(run);
-    const status = byId("replay-run-status");
-    status.textContent = `${run.name ?? "someone"} ran revision ${run.revision} (${run.language}): ${text}`;
-    status.dataset.verdict = verdict;
-    byId("replay-run-output").textContent = run.output || "";
-    byId("replay-run-tests").replaceChildren(
-      ...(run.tests || []).map((t) => h("li", { class: t.passed ? "pass" : "fail" },
-        h("strong", { text: `${t.passed ? "✓ passed" : "✗ failed"}: ${t.name}` }),
-        t.passed ? null : h("span", { text: ` ${failureText(t, run.language)}` }))),
-    );
+    fillRun("replay-run", run, `${run.name ?? "someone"} ran revision ${run.revision} (${run.language})`);
   }
 }
 
@@ -231,9 +225,12 @@ async function main() {
   const api = `/api/sessions/${encodeURIComponent(sessionId)}`;
   let timeline;
   let report;
+  let languages;
   const timings = { start: Math.round(performance.now()) };
   try {
-    [timeline, report] = await Promise.all([getJson(`${api}/timeline`, token), getJson(`${api}/report`, token)]);
+    [timeline, report, languages] = await Promise.all([
+      getJson(`${api}/timeline`, token), getJson(`${api}/report`, token), getJson("/api/languages"),
+    ]);
   } catch (err) {
     status.textContent = "failed";
     byId("replay-error").textContent = `Could not load the replay: ${err.message}`;
@@ -256,7 +253,8 @@ async function main() {
   const boardEvents = timeline.events.filter((e) => e.type === "board-change");
   const board = boardEvents.length ? { view: await replayBoard(byId("replay-board")), events: boardEvents } : null;
   byId("replay-board-panel").hidden = board === null;
-  const player = new Player(model, editor, { baseLanguage: base.language, baseRevision: timeline.baseRevision, board });
+  const momentRun = new MomentRun({ api, token, runnable: languages.runnable || {}, reasons: languages.reasons || {} });
+  const player = new Player(model, editor, { baseLanguage: base.language, baseRevision: timeline.baseRevision, board, momentRun });
   player.listEvents();
   player.show(model.length);
   status.dataset.loadMs = String(Math.round(performance.now())); // since the navigation began
