@@ -224,3 +224,34 @@ async def test_the_interviewer_runs_the_code_of_the_moment_shown(
 async def test_without_execution_the_replay_offers_no_run(browser: Any, replay_server: TestServer):
     page = await small_replay(browser, replay_server)
     assert await page.locator("#moment-run-row").is_hidden()
+
+
+async def test_a_replay_screenshot_with_a_moment_run(browser: Any, aiohttp_server: AiohttpServer):
+    """tests/browser/output/replay.png (docs/screenshot-replay.png with
+    INTERVIEW_SCREENSHOTS_TO_DOCS=1): 600 changes over 10 minutes, a run of the last moment."""
+    import os
+    import shutil
+
+    from tests.browser.test_pages import DOCS, OUTPUT, SCREENSHOTS_TO_DOCS
+    from tests.needs import need
+
+    server = await aiohttp_server(create_app(Config(enable_exec=True)), host="127.0.0.1")
+    need("exec-python", server.app[RUNS].runnable()["python"], "python does not run here")
+    session = server.app[STORE].create("Two sum with Cam", "python", "")
+    generate(session, changes=600, seconds=600.0)  # the interviewer's "## " notes on line 1
+    context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    page = await context.new_page()
+    url = f"{base_url(server)}/s/{session.id}/replay#interviewer={session.interviewer_token}"
+    await page.goto(url)
+    await page.wait_for_selector("#replay-status[data-ready]", timeout=30_000)
+    await page.click("#moment-run-button")
+    await page.wait_for_selector("#moment-run-status[data-verdict]", timeout=30_000)
+    assert (await page.inner_text("#moment-run-status")).startswith(
+        "Revision 600 (python) run now: Failed: error, exit code 1"
+    )  # the first line comments out its def: line 2's indent is unexpected
+    assert "IndentationError: unexpected indent" in await page.inner_text("#moment-run-output")
+    await page.screenshot(path=str(OUTPUT / "replay.png"))
+    assert (OUTPUT / "replay.png").stat().st_size > 10_000
+    if os.environ.get(SCREENSHOTS_TO_DOCS) == "1":
+        shutil.copyfile(OUTPUT / "replay.png", DOCS / "screenshot-replay.png")
+    await context.close()
