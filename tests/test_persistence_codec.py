@@ -331,3 +331,46 @@ def test_a_damaged_length_before_the_last_frame_is_corruption_not_a_torn_tail():
     data[3] = 0x7F  # the first frame now claims to run far past the end of the file
     with pytest.raises(CorruptJournal, match=r"a frame length of \d+ bytes at byte offset 0"):
         read_frames(bytes(data))
+
+
+def test_an_edit_journals_only_the_counts_it_moved_of_its_author():
+    config, clock = Config(), FakeClock()
+    session = fresh(config, clock)
+    numbering = Numbering()
+    journal = [created(session, numbering)]
+    request = JoinSession(session.id, "Cara", "candidate", None, None, False)
+    cara, joined = presence.join(session, request, Peer(), clock())
+    assert joined.change is not None
+    journal.append(record_of(joined.change, numbering))
+    for n in range(2):
+        clock.advance(1)
+        length = len(session.document.text)
+        change = CodeChange(None, [length, f"{n}"], session.document.revision, None)
+        outcome = editing.change_code(session, cara, change, clock())
+        assert outcome.change is not None
+        journal.append(record_of(outcome.change, numbering))
+    assert [record["participants"] for record in journal[-2:]] == [
+        [{"user_id": cara.user_id, "edits": 1, "first_edit_at": clock() - 1}],
+        [{"user_id": cara.user_id, "edits": 2}],
+    ]
+    replay = Replay({}, {}, frozenset(), config, load_bank([]))
+    for record in journal:
+        replay.apply(orjson.loads(orjson.dumps(record)))
+    restored = replay.sessions[session.id].participants[cara.user_id]
+    assert restored == session.participants[cara.user_id]
+    assert (restored.name, restored.edits) == ("Cara", 2)
+
+
+def test_a_change_naming_some_fields_and_then_the_whole_record_journals_it_whole():
+    config, clock = Config(), FakeClock()
+    session = fresh(config, clock)
+    request = JoinSession(session.id, "Cara", "candidate", None, None, False)
+    cara, _ = presence.join(session, request, Peer(), clock())
+    person = session.participants[cara.user_id]
+    some, whole = Change(session), Change(session)
+    some.participant(person, "edits")
+    some.participant(person, "chat_messages", "edits")
+    assert some.participants == {cara.user_id: ("edits", "chat_messages")}
+    whole.participant(person)
+    some.merge(whole)
+    assert some.participants == {cara.user_id: None}

@@ -12,7 +12,9 @@ Three record types (``"t"``):
   on creation;
 * ``"change"`` — ``ops`` (``[revision, operation, userId, opId]`` each, applied at the head),
   ``events`` (timeline events exactly as the timeline keeps them), ``chat`` and ``notes``
-  entries, ``participants`` whose records moved (whole), ``board``: the whiteboard
+  entries, ``participants`` whose records moved (whole, or the user id and only the
+  fields the change named: an edit's ``edits``; journals before 2026-12-07 hold only whole
+  ones, and replay onto the participant as it stands), ``board``: the whiteboard
   elements the board took (``[userId, element]`` each, reconciled again on replay), and
   ``settings``: the session's stored fields this change set
   (:data:`~sessions.room.session.STORED_FIELDS`, by their JSON keys). Journals written
@@ -26,6 +28,7 @@ Everything here is synchronous and in memory.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sessions.config import Config
@@ -44,6 +47,7 @@ VERSION = 1
 
 _BY_ATTR = {stored.attr: stored for stored in STORED_FIELDS}
 _BY_KEY = {stored.key: stored for stored in STORED_FIELDS}
+PARTICIPANT_FIELDS = tuple(field.name for field in dataclasses.fields(Participant))
 
 
 class ReplayError(ValueError):
@@ -123,8 +127,8 @@ def record_of(change: Change, numbering: Numbering) -> dict[str, Any] | None:
     if change.participants:
         participants = session.participants
         record["participants"] = [
-            participant_json(participants[user_id])
-            for user_id in change.participants
+            participant_json(participants[user_id], fields)
+            for user_id, fields in change.participants.items()
             if user_id in participants
         ]
     for log, entry in change.entries:
@@ -136,8 +140,11 @@ def record_of(change: Change, numbering: Numbering) -> dict[str, Any] | None:
     return record
 
 
-def participant_json(p: Participant) -> dict[str, Any]:
-    """``dataclasses.asdict``, without its deep copy: one per edit, a tenth of its cost."""
+def participant_json(p: Participant, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """``dataclasses.asdict``, without its deep copy; with ``fields``, those alone (and the
+    user id): an edit moves one count, and the journal writes that, not 16 fields."""
+    if fields is not None:
+        return {"user_id": p.user_id, **{name: getattr(p, name) for name in fields}}
     return {
         "user_id": p.user_id,
         "name": p.name,
@@ -261,8 +268,11 @@ def _apply_change(session: Session, record: dict[str, Any], problems: ProblemBan
     for item in record.get("notes", ()):
         session.notes.append(Entry(**item))
     for item in record.get("participants", ()):
-        participant = Participant(**item)
-        session.participants[participant.user_id] = participant
+        known = session.participants.get(item["user_id"])
+        if known is not None and len(item) < len(PARTICIPANT_FIELDS):  # some fields only
+            session.participants[known.user_id] = dataclasses.replace(known, **item)
+        else:
+            session.participants[item["user_id"]] = Participant(**item)
     if "board" in record:
         restore_board(session.drawing_board(), record["board"])
     _apply_settings(session, record.get("settings", {}), problems)

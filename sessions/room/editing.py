@@ -68,9 +68,12 @@ def after_edit(
     change.updated(now)
     participant = session.participants.get(author.user_id) if author else None
     if participant is not None:
-        change.participant(participant).edits += 1
+        participant.edits += 1
         if participant.first_edit_at is None:
             participant.first_edit_at = now
+            change.participant(participant, "edits", "first_edit_at")
+        else:
+            change.participant(participant, "edits")
     if session.cursors:
         _move_cursors(session, applied.ops)
     update = frames.code_update(

@@ -53,7 +53,7 @@ def chat(session: Session, member: Member, message: ChatMessage, now: float) -> 
     entry = _post(change, session.chat, "chat-message", member, draft)
     participant = session.participants.get(member.user_id)
     if participant is not None:
-        change.participant(participant).chat_messages += 1
+        change.participant(participant, "chat_messages").chat_messages += 1
     frame = frames.chat_message(entry)
     outcome.reply = frames.with_ref(dict(frame), message.ref)
     outcome.deliver(frame, session.others(member))

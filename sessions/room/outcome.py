@@ -66,7 +66,9 @@ class Change:
         self.edits: list[LoggedEdit] = []
         self.events: list[RawEvent] = []
         self.entries: list[tuple[MessageLog, Entry]] = []
-        self.participants: dict[str, None] = {}  # an ordered set of user ids
+        # The participants whose records moved, in order: the fields that did, or None for
+        # the whole record (a new participant, or fields not named).
+        self.participants: dict[str, tuple[str, ...] | None] = {}
         self.fields: dict[str, None] = {}  # an ordered set of stored attributes
         self.board: list[Stored] = []  # whiteboard elements the board took, in order
 
@@ -108,11 +110,22 @@ class Change:
         log.append(entry)
         self.entries.append((log, entry))
 
-    def participant(self, participant: Participant) -> Participant:
-        """Name a participant whose record this change adds or updates; returns it."""
+    def participant(self, participant: Participant, *fields: str) -> Participant:
+        """Name a participant whose record this change adds or updates (only ``fields``
+        when named: the journal then records those alone); returns it."""
         self.session.participants[participant.user_id] = participant
-        self.participants[participant.user_id] = None
+        self._moved(participant.user_id, fields or None)
         return participant
+
+    def _moved(self, user_id: str, fields: tuple[str, ...] | None) -> None:
+        if user_id not in self.participants:
+            self.participants[user_id] = fields
+            return
+        known = self.participants[user_id]
+        if known is None or fields is None:
+            self.participants[user_id] = None
+        else:
+            self.participants[user_id] = known + tuple(f for f in fields if f not in known)
 
     def merge(self, other: Change) -> None:
         """Add what ``other`` (of the same session, made after this one) changed."""
@@ -123,7 +136,8 @@ class Change:
         self.board.extend(other.board)
         self.events.extend(other.events)
         self.entries.extend(other.entries)
-        self.participants.update(other.participants)
+        for user_id, fields in other.participants.items():
+            self._moved(user_id, fields)
         self.fields.update(other.fields)
 
 

@@ -173,7 +173,7 @@ def _remove(change: Change, member: Member, now: float) -> bool:
     del session.members[member.user_id]
     participant = session.participants.get(member.user_id)
     if participant is not None:
-        change.participant(participant).left_at = now
+        change.participant(participant, "left_at").left_at = now
     change.event(now, "leave", member.user_id, member.name)
     change.touch(now)
     return session.cursors.pop(member.user_id, None) is not None
