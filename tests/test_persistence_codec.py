@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import zlib
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -337,7 +338,7 @@ def test_an_edit_journals_only_the_counts_it_moved_of_its_author():
     config, clock = Config(), FakeClock()
     session = fresh(config, clock)
     numbering = Numbering()
-    journal = [created(session, numbering)]
+    journal: list[Any] = [created(session, numbering)]
     request = JoinSession(session.id, "Cara", "candidate", None, None, False)
     cara, joined = presence.join(session, request, Peer(), clock())
     assert joined.change is not None

@@ -232,7 +232,8 @@ async def test_a_replay_screenshot_with_a_moment_run(browser: Any, aiohttp_serve
     import os
     import shutil
 
-    from tests.browser.test_pages import DOCS, OUTPUT, SCREENSHOTS_TO_DOCS
+    from tests.browser.conftest import OUTPUT
+    from tests.browser.test_pages import DOCS, SCREENSHOTS_TO_DOCS
     from tests.needs import need
 
     server = await aiohttp_server(create_app(Config(enable_exec=True)), host="127.0.0.1")
