@@ -38,8 +38,9 @@ REVISION = Field(
 )
 STDIN = Field("stdin", Text(max_length=MAX_STDIN_CHARS), "the program's standard input")
 MOMENT_RUN = Body((REVISION, STDIN))
-GONE_POLL_SECONDS = 0.25
 """``POST /api/sessions/{id}/replay/run``: the replay's "Run this moment's code"."""
+GONE_POLL_SECONDS = 0.25
+"""How often a moment's run checks that the interviewer who asked is still connected."""
 
 
 async def list_problems(request: web.Request) -> web.Response:
