@@ -320,7 +320,11 @@ class Body:
         schema: Schema = {
             "type": "object",
             "additionalProperties": False,
-            "properties": {field.name: _nullable(field.schema()) for field in self.fields},
+            "properties": {
+                # null reads as absent, which a required field may not be
+                field.name: field.schema() if field.required else _nullable(field.schema())
+                for field in self.fields
+            },
         }
         required = [field.name for field in self.fields if field.required]
         if required:

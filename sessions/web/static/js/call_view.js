@@ -72,7 +72,9 @@ export class CallView {
     this.audio ??= new AudioContext();
     const source = this.audio.createMediaStreamSource(stream);
     const analyser = this.audio.createAnalyser();
-    analyser.fftSize = 512;
+    // 8192 samples are ~170 ms at 48 kHz: each check (every SAMPLE_MS) reads all the audio
+    // since the last, so a short sound between two checks is not missed.
+    analyser.fftSize = 8192;
     source.connect(analyser);
     return { source, analyser, samples: new Float32Array(analyser.fftSize) };
   }
