@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -211,6 +212,19 @@ async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
         await asyncio.sleep(0.01)
 
 
+async def leave_while(
+    url: str, session: Session, held: Callable[[], set[Any] | deque[Any]]
+) -> list[str]:
+    """Ask for a moment run of ``session`` and go away after 1 s: the sessions of the runs
+    ``held`` gave while the request was there; returns once ``held`` is empty again."""
+    leaving = asyncio.ensure_future(leave_after(url, public_of(session), 1.0))
+    await until(lambda: bool(held()))
+    seen = [run.session.id for run in held()]
+    await leaving
+    await until(lambda: not held())
+    return seen
+
+
 async def test_an_interviewer_who_leaves_takes_the_queued_run_out_of_the_queue(
     served: tuple[web.Application, str],
 ):
@@ -221,11 +235,7 @@ async def test_an_interviewer_who_leaves_takes_the_queued_run_out_of_the_queue(
     hold = asyncio.ensure_future(leave_after(url, public_of(sleeper), 30))
     await until(lambda: bool(runs.running))  # the only slot (exec_max_concurrent=1) is taken
     session = app[STORE].create("Waiting", "python", "print(1)\n")
-    leaving = asyncio.ensure_future(leave_after(url, public_of(session), 1.0))
-    await until(lambda: bool(runs.waiting))
-    queued = [run.session.id for run in runs.waiting]
-    await leaving
-    await until(lambda: not runs.waiting)
+    queued = await leave_while(url, session, lambda: runs.waiting)
     assert (queued, list(runs.waiting)) == ([session.id], [])
     hold.cancel()
 
@@ -237,11 +247,7 @@ async def test_an_interviewer_who_leaves_stops_the_running_run(
     runs = app[RUNS]
     need("exec-python", runs.runnable()["python"], "python does not run here")
     session = app[STORE].create("Sleeps", "python", "import time\ntime.sleep(60)\n")
-    leaving = asyncio.ensure_future(leave_after(url, public_of(session), 1.0))
-    await until(lambda: bool(runs.running))
-    running = [run.session.id for run in runs.running]
-    await leaving
-    await until(lambda: not runs.running)  # killed at once, not after its 60 s
+    running = await leave_while(url, session, lambda: runs.running)  # killed, not after 60 s
     assert (running, list(runs.running)) == ([session.id], [])
 
 

@@ -14,6 +14,7 @@ from sessions.errors import InvalidMessage, MessageNotFound, SessionEnded
 from sessions.interview.chat import Entry, Kind, MessageLog
 from sessions.interview.permissions import Action, can, require
 from sessions.interview.problems import Problem, starter_for
+from sessions.interview.record import PROBLEM_CHANGE
 from sessions.protocol.messages import ChatMessage, Note, Ref, RemoveUser
 from sessions.room import call as room_call
 from sessions.room import frames
@@ -94,7 +95,7 @@ def set_problem(
     user_id = member.user_id if member else None
     change.event(
         now,
-        "problem-change",
+        PROBLEM_CHANGE,
         user_id,
         member.name if member else None,
         problem=problem.slug,

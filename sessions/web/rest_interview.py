@@ -12,7 +12,6 @@ from sessions.protocol.fields import MAX_SAFE_INTEGER
 from sessions.protocol.inputs import AnyOf, Body, Choice, Field, Integer, Moment, Query, Text
 from sessions.protocol.messages import MAX_STDIN_CHARS
 from sessions.room.report import build_report
-from sessions.room.session import Session
 from sessions.web.keys import CLOCK, PROBLEMS
 from sessions.web.responses import json_response
 from sessions.web.rest import authorize, read_json_body, session_of
@@ -79,10 +78,6 @@ async def timeline(request: web.Request) -> web.Response:
     )
 
 
-def _problem_now(session: Session) -> str | None:
-    return session.problem.slug if session.problem else None
-
-
 async def replay(request: web.Request) -> web.Response:
     """The code as it was at ``?at=<revision>`` or ``?at=<ISO time>``."""
     session = session_of(request)
@@ -102,9 +97,12 @@ async def run_moment(request: web.Request) -> web.Response:
     session = session_of(request)
     authorize(request, session)
     body = MOMENT_RUN.read(await read_json_body(request))
-    moment = session.timeline.state_at(revision=body.get(REVISION), problem=_problem_now(session))
+    now = session.problem
+    moment = session.timeline.state_at(
+        revision=body.get(REVISION), problem=now.slug if now else None
+    )
     slug = moment["problem"]
-    problem = session.problem if slug == _problem_now(session) else None
+    problem = now if now and now.slug == slug else None
     if slug is not None and problem is None:
         problem = request.app[PROBLEMS].get(slug)
     running = asyncio.ensure_future(

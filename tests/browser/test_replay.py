@@ -210,6 +210,11 @@ async def test_the_interviewer_runs_the_code_of_the_moment_shown(
     assert status.startswith("Revision 0 (python) run now: Finished"), status
     assert await page.inner_text("#moment-run-output") == "then\n"
     assert await axe_violations(page) == []
+    await page.set_viewport_size({"width": 390, "height": 800})
+    await page.emulate_media(color_scheme="dark")
+    assert await axe_violations(page) == []
+    scroll = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert await page.evaluate(scroll) <= 0
     await page.locator("#scrub").fill(await page.get_attribute("#scrub", "max"))
     assert await button.inner_text() == "Run revision 1's code"
     await button.click()

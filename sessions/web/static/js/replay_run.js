@@ -36,7 +36,8 @@ export class MomentRun {
 
   /** The moment shown: its revision and language. */
   show(revision, language) {
-    this.moment = { revision, language };
+    if (this.moment?.revision === revision && this.moment.language === language) return;
+    this.moment = { revision, language }; // the slider calls this every frame: DOM only on a change
     this.update();
   }
 
