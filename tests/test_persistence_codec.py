@@ -3,6 +3,7 @@ images taken without walking history and encoded in bounded slices."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import zlib
 from pathlib import Path
@@ -38,6 +39,7 @@ from sessions.room import board, editing, interview, presence, signals
 from sessions.room.outcome import Change, Outcome
 from sessions.room.session import Member, Session
 from sessions.room.store import SessionStore
+from sessions.room.stored import FormatError
 
 PAYLOADS = [b'{"a":1}', b'{"b":"' + b"x" * 300 + b'"}', b"{}"]
 
@@ -278,6 +280,7 @@ def test_an_image_is_taken_without_walking_the_history(monkeypatch: pytest.Monke
 def test_an_image_is_encoded_in_slices_and_is_the_session_as_json(
     monkeypatch: pytest.MonkeyPatch,
 ):
+    monkeypatch.setattr(image, "EVENTS_PER_SLICE", 500)
     session = long_session(2_500)
     captured = image.capture(session)
     session.timeline.append_edit(9e9, "u-2", "Later", 2_501, [2_500, "y"])  # after the capture
@@ -297,6 +300,71 @@ def test_an_image_is_encoded_in_slices_and_is_the_session_as_json(
     expected["timeline"]["events"].pop()
     expected["timeline"]["seq"] -= 1
     assert orjson.loads(encoded) == expected
+
+
+def test_timeline_events_are_written_as_the_arrays_the_timeline_and_journal_keep():
+    config, clock = Config(), FakeClock()
+    session = fresh(config, clock)
+    session.timeline.append_edit(1.5, "u-1", "Cara", 1, [0, "x"])
+    session.timeline.append(2.0, "language-change", "u-1", "Cara", language="go")
+    written = orjson.loads(b"".join(image.encode(image.capture(session))))
+    assert written["timeline"]["events"][-2:] == [
+        [written["timeline"]["events"][-2][0], 1.5, "code-change", "u-1", "Cara", [1, 0, "x"]],
+        [
+            written["timeline"]["events"][-1][0],
+            2.0,
+            "language-change",
+            "u-1",
+            "Cara",
+            '{"language":"go"}',
+        ],
+    ]
+    assert written == orjson.loads(orjson.dumps(session_to_json(session)))
+    restored = session_from_json(written, config)
+    assert restored.timeline.events == session.timeline.events
+
+
+def test_a_version_1_snapshot_with_event_objects_restores_the_same_timeline():
+    config, clock = Config(), FakeClock()
+    session = fresh(config, clock)
+    session.timeline.append_edit(1.5, "u-1", "Cara", 1, [0, "x"])
+    session.timeline.append(2.0, "language-change", "u-1", "Cara", language="go")
+    old = orjson.loads(orjson.dumps(session_to_json(session)))
+    old["timeline"]["events"] = [
+        dataclasses.asdict(event) for event in session.timeline.events
+    ]  # what a version 1 file holds
+    assert old["timeline"]["events"][-1]["data"] == {"language": "go"}
+    assert session_from_json(old, config).timeline.events == session.timeline.events
+
+
+@pytest.mark.parametrize(
+    ("event", "reason"),
+    [
+        (
+            [1, 2.0, "code-change", "u", "C"],
+            "an event is [seq, at, type, userId, name, data], not 5",
+        ),
+        (["1", 2.0, "code-change", "u", "C", [1, "x"]], "seq must be an integer"),
+        ([1, "now", "code-change", "u", "C", [1, "x"]], "seq must be an integer, at a number"),
+        ([1, 2.0, None, "u", "C", [1, "x"]], "type a string"),
+        ([1, 2.0, "code-change", 7, "C", [1, "x"]], "userId and name must be strings or null"),
+        ([1, 2.0, "join", "u", "C", [1, "x"]], "only a code-change has [revision, ...operation]"),
+        ([1, 2.0, "code-change", "u", "C", []], "only a code-change has [revision, ...operation]"),
+        ([1, 2.0, "code-change", "u", "C", ["1", "x"]], "only a code-change has [revision"),
+        ([1, 2.0, "code-change", "u", "C", [1, {"x": 1}]], "holds only integers and strings"),
+        ([1, 2.0, "join", "u", "C", "{not json"], "data must be [revision, ...operation] or an"),
+        ([1, 2.0, "join", "u", "C", "[1]"], "data must be [revision, ...operation] or an object"),
+        ([1, 2.0, "join", "u", "C", {"role": "x"}], "data must be [revision, ...operation] or"),
+    ],
+)
+def test_a_malformed_timeline_event_is_refused_saying_where_and_why(event: list[Any], reason: str):
+    config, clock = Config(), FakeClock()
+    data = orjson.loads(orjson.dumps(session_to_json(fresh(config, clock))))
+    data["timeline"]["events"] = [event]
+    with pytest.raises(FormatError) as refused:
+        session_from_json(data, config)
+    assert str(refused.value).startswith("timeline.events[0]: ")
+    assert reason in str(refused.value)
 
 
 def test_a_base_snapshot_is_taken_in_steps_of_bounded_work():

@@ -190,7 +190,7 @@ async def test_sigterm_tells_sockets_saves_everything_and_a_restart_restores_it(
             assert (closing.type, closing.data) == (WSMsgType.CLOSE, 1001)
             assert await server.wait_exit() == 0
             output = server.output
-        assert json.loads(snapshot.read_text(encoding="utf-8"))["version"] == 1
+        assert json.loads(snapshot.read_text(encoding="utf-8"))["version"] == 2
         for item in expected:  # secrets stay out of the log
             assert item["created"]["interviewerToken"] not in output
             assert item["code"] not in output

@@ -147,7 +147,7 @@ async def test_a_missing_snapshot_starts_empty_and_is_written_at_shutdown(tmp_pa
         assert (await (await client.get("/health")).json())["sessions"] == 0
         await create_session(client)
     envelope = json.loads(path.read_text(encoding="utf-8"))
-    assert envelope["version"] == 1
+    assert envelope["version"] == 2
     assert len(envelope["sessions"]) == 1
     assert stat.S_IMODE(path.stat().st_mode) == 0o600  # it holds tokens
     assert listing(tmp_path) == ["new.json"]  # no temp file left
@@ -228,7 +228,7 @@ async def test_a_failed_write_keeps_the_previous_snapshot(
 
 def written_base(store: SessionStore, clock: FakeClock, path: Path, *, clean: bool) -> Any:
     """The base snapshot of every session in ``store`` as the server writes it, read back."""
-    envelope = {"version": 1, "savedAt": iso(clock()), "clean": clean}
+    envelope = {"version": snapshot.VERSION, "savedAt": iso(clock()), "clean": clean}
     trailer = {"version": 1, "generation": 1, "durability": "interval", "records": {}, "skip": []}
     write_base(path, envelope, trailer, [(image.capture(s), 0) for s in store], FileSystem())
     return json.loads(path.read_text(encoding="utf-8"))

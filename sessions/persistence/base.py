@@ -2,9 +2,10 @@
 where the
 journal takes over.
 
-The file is the same versioned JSON envelope as always (version 1), with one more member::
+The file is the snapshot's versioned JSON envelope (version 2; a version 1 file is read
+as well), with one more member::
 
-    {"version": 1, "savedAt": ..., "clean": false, "sessions": [...],
+    {"version": 2, "savedAt": ..., "clean": false, "sessions": [...],
      "journal": {"version": 1, "generation": 7, "durability": "interval",
                  "records": {"<session id>": 12, ...}, "skip": ["<session id>", ...]}}
 

@@ -43,6 +43,7 @@ from sessions.persistence.image import SessionImage, capture, steps
 from sessions.persistence.journal import FileSystem, JournalWriter, describe, journal_files
 from sessions.persistence.records import VERSION, Numbering, record_of
 from sessions.persistence.restore import Restored
+from sessions.persistence.snapshot import VERSION as SNAPSHOT_VERSION
 from sessions.room.outcome import Change
 from sessions.room.store import SessionStore
 
@@ -270,7 +271,7 @@ class Persistence:
         finally:
             self._deleted_during = None
         appended = self.appended
-        envelope = {"version": 1, "savedAt": iso(self._clock()), "clean": clean}
+        envelope = {"version": SNAPSHOT_VERSION, "savedAt": iso(self._clock()), "clean": clean}
         trailer = {
             "version": VERSION,
             "generation": generation,

@@ -4,7 +4,7 @@ The store stays the in-memory dicts; a snapshot is a copy of them, written by
 :mod:`sessions.persistence.base` (atomically, in bounded slices, beside a journal) in a
 versioned envelope::
 
-    {"version": 1, "savedAt": "2026-11-24T09:00:00.000Z", "clean": false,
+    {"version": 2, "savedAt": "2026-11-24T09:00:00.000Z", "clean": false,
      "sessions": [<session>, ...], "journal": {...}}
 
 Each session is written by :func:`session_to_json` and read back by :func:`session_from_json`.
@@ -26,18 +26,30 @@ import os
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
+
 from sessions.clock import iso
 from sessions.collab.board import Board
 from sessions.collab.document import Document
 from sessions.config import Config
 from sessions.interview.chat import Entry, MessageLog
 from sessions.interview.problems import ProblemBank
-from sessions.interview.record import Event, Participant, RawEvent, Timeline, raw_event
+from sessions.interview.record import (
+    CODE_CHANGE,
+    Event,
+    Participant,
+    RawEvent,
+    Timeline,
+    raw_event,
+)
 from sessions.room.board import restore as restore_board
 from sessions.room.session import STORED_FIELDS, Session
 from sessions.room.stored import FormatError
 
-VERSION = 1
+VERSION = 2
+"""The version this server writes. Version 2 keeps timeline events as arrays, the form the
+timeline and the journal keep them in; version 1 wrote each as an object."""
+READABLE_VERSIONS = (1, 2)
 _EVENT_FIELDS = tuple(field.name for field in dataclasses.fields(Event))
 _T = TypeVar("_T")
 
@@ -173,8 +185,17 @@ def _timeline_to_json(timeline: Timeline) -> dict[str, Any]:
         "baseAt": timeline.base_at,
         "baseRevision": timeline.base_revision,
         "seq": timeline.seq,
-        "events": [dataclasses.asdict(event) for event in timeline.events],
+        "events": [event_json(entry) for entry in timeline.frozen()],
     }
+
+
+def event_json(entry: RawEvent) -> list[Any]:
+    """A kept event as JSON: ``[seq, at, type, userId, name, data]``, ``data`` being
+    ``[revision, ...operation]`` for a code change and the event's fields as JSON text
+    otherwise (the journal's form). orjson writes the kept tuple itself the same way, which
+    is how a base snapshot encodes a long timeline (:func:`.image.encode`)."""
+    seq, at, type_, user_id, name, data = entry
+    return [seq, at, type_, user_id, name, list(data) if isinstance(data, tuple) else data]
 
 
 def _timeline_from_json(data: object, config: Config) -> Timeline:
@@ -192,8 +213,11 @@ def _timeline_from_json(data: object, config: Config) -> Timeline:
 
 
 def _raw_event(item: object, index: int) -> RawEvent:
-    """One timeline event as the timeline keeps it; the fast path of a restore (a million
-    events is a common size), with :func:`_record`'s error messages for anything odd."""
+    """One timeline event as the timeline keeps it, from either form a snapshot holds: the
+    array this server writes (:func:`event_json`) or the object of a version 1 file; the fast
+    path of a restore (a million events is a common size), with precise errors otherwise."""
+    if type(item) is list:
+        return _event_from_array(item, f"timeline.events[{index}]")
     if type(item) is dict and len(item) == len(_EVENT_FIELDS):
         try:
             data = item["data"]
@@ -209,6 +233,34 @@ def _raw_event(item: object, index: int) -> RawEvent:
     return raw_event(event.seq, event.at, event.type, event.user_id, event.name, event.data)
 
 
+def _event_from_array(item: list[Any], where: str) -> RawEvent:
+    if len(item) != len(_EVENT_FIELDS):
+        raise FormatError(
+            f"{where}: an event is [seq, at, type, userId, name, data], not {len(item)} items"
+        )
+    seq, at, type_, user_id, name, data = item
+    if type(seq) is not int or type(at) not in (int, float) or type(type_) is not str:
+        raise FormatError(f"{where}: seq must be an integer, at a number and type a string")
+    if not (user_id is None or type(user_id) is str) or not (name is None or type(name) is str):
+        raise FormatError(f"{where}: userId and name must be strings or null")
+    if type(data) is list:
+        if type_ != CODE_CHANGE or not data or type(data[0]) is not int:
+            raise FormatError(f"{where}: only a code-change has [revision, ...operation] data")
+        if not all(type(part) is int or type(part) is str for part in data):
+            raise FormatError(f"{where}: an operation holds only integers and strings")
+        return (seq, at, type_, user_id, name, tuple(data))
+    if type(data) is not str or not _json_object(data):
+        raise FormatError(f"{where}: data must be [revision, ...operation] or an object as JSON")
+    return (seq, at, type_, user_id, name, data)
+
+
+def _json_object(text: str) -> bool:
+    try:
+        return type(orjson.loads(text)) is dict
+    except orjson.JSONDecodeError:
+        return False
+
+
 # --- the envelope and the file -----------------------------------------------------------------
 
 
@@ -217,8 +269,8 @@ def sessions_from_json(
 ) -> list[Session]:
     """Every session of an envelope; raises :class:`FormatError` for anything unexpected."""
     d = _object(envelope, "snapshot")
-    if d.get("version") != VERSION:
-        raise FormatError(f"unsupported snapshot version {d.get('version')!r} (expected 1)")
+    if d.get("version") not in READABLE_VERSIONS:
+        raise FormatError(f"unsupported snapshot version {d.get('version')!r} (expected 1 or 2)")
     sessions = []
     seen: set[str] = set()
     for i, item in enumerate(_list(d, "sessions")):
