@@ -50,6 +50,7 @@ VERSION = 2
 """The version this server writes. Version 2 keeps timeline events as arrays, the form the
 timeline and the journal keep them in; version 1 wrote each as an object."""
 READABLE_VERSIONS = (1, 2)
+_NUMBERS = (int, float)
 _EVENT_FIELDS = tuple(field.name for field in dataclasses.fields(Event))
 _T = TypeVar("_T")
 
@@ -217,7 +218,7 @@ def _raw_event(item: object, index: int) -> RawEvent:
     array this server writes (:func:`event_json`) or the object of a version 1 file; the fast
     path of a restore (a million events is a common size), with precise errors otherwise."""
     if type(item) is list:
-        return _event_from_array(item, f"timeline.events[{index}]")
+        return _event_from_array(item, index)
     if type(item) is dict and len(item) == len(_EVENT_FIELDS):
         try:
             data = item["data"]
@@ -233,25 +234,41 @@ def _raw_event(item: object, index: int) -> RawEvent:
     return raw_event(event.seq, event.at, event.type, event.user_id, event.name, event.data)
 
 
-def _event_from_array(item: list[Any], where: str) -> RawEvent:
+def _event_from_array(item: list[Any], index: int) -> RawEvent:
+    if len(item) == len(_EVENT_FIELDS):
+        seq, at, type_, user_id, name, data = item
+        if (
+            type(seq) is int
+            and type(at) in _NUMBERS
+            and type(type_) is str
+            and (user_id is None or type(user_id) is str)
+            and (name is None or type(name) is str)
+        ):
+            if type(data) is list and type_ == CODE_CHANGE and data and type(data[0]) is int:
+                for part in data:
+                    if type(part) is not int and type(part) is not str:
+                        break
+                else:
+                    return (seq, at, type_, user_id, name, tuple(data))
+            elif type(data) is str and _json_object(data):
+                return (seq, at, type_, user_id, name, data)
+    raise FormatError(f"timeline.events[{index}]: {_event_fault(item)}")
+
+
+def _event_fault(item: list[Any]) -> str:
+    """What is wrong with an event array the fast path refused."""
     if len(item) != len(_EVENT_FIELDS):
-        raise FormatError(
-            f"{where}: an event is [seq, at, type, userId, name, data], not {len(item)} items"
-        )
+        return f"an event is [seq, at, type, userId, name, data], not {len(item)} items"
     seq, at, type_, user_id, name, data = item
-    if type(seq) is not int or type(at) not in (int, float) or type(type_) is not str:
-        raise FormatError(f"{where}: seq must be an integer, at a number and type a string")
+    if type(seq) is not int or type(at) not in _NUMBERS or type(type_) is not str:
+        return "seq must be an integer, at a number and type a string"
     if not (user_id is None or type(user_id) is str) or not (name is None or type(name) is str):
-        raise FormatError(f"{where}: userId and name must be strings or null")
+        return "userId and name must be strings or null"
     if type(data) is list:
         if type_ != CODE_CHANGE or not data or type(data[0]) is not int:
-            raise FormatError(f"{where}: only a code-change has [revision, ...operation] data")
-        if not all(type(part) is int or type(part) is str for part in data):
-            raise FormatError(f"{where}: an operation holds only integers and strings")
-        return (seq, at, type_, user_id, name, tuple(data))
-    if type(data) is not str or not _json_object(data):
-        raise FormatError(f"{where}: data must be [revision, ...operation] or an object as JSON")
-    return (seq, at, type_, user_id, name, data)
+            return "only a code-change has [revision, ...operation] data"
+        return "an operation holds only integers and strings"
+    return "data must be [revision, ...operation] or an object as JSON"
 
 
 def _json_object(text: str) -> bool:
