@@ -346,6 +346,32 @@ def test_diff_and_inverse_equals_the_diff_and_its_inverse(old: str, new: str) ->
 
 
 @PROPERTY
+@given(documents, documents, st.integers(min_value=-3, max_value=60))
+def test_a_diff_hinted_anywhere_is_the_same_diff(old: str, new: str, near: int) -> None:
+    assert ot.diff_and_inverse(old, new, near) == ot.diff_and_inverse(old, new)
+
+
+@PROPERTY
+@given(documents, st.data())
+def test_a_diff_hinted_at_a_keystroke_or_backspace_is_the_same_diff(
+    doc: str, data: st.DataObject
+) -> None:
+    """Edits beside the hint, where a typist's next change lands: the hinted paths."""
+    caret = data.draw(st.integers(min_value=0, max_value=len(doc)))
+    typed = data.draw(st.text(alphabet="ab\n", min_size=1, max_size=2))
+    for new in (doc[:caret] + typed + doc[caret:], doc[: max(caret - 1, 0)] + doc[caret:]):
+        for near in (caret - 1, caret, caret + 1):
+            assert ot.diff_and_inverse(doc, new, near) == ot.diff_and_inverse(doc, new)
+
+
+def test_a_hinted_diff_finds_a_keystroke_at_the_hint_and_a_backspace_before_it() -> None:
+    doc = "abcabcabc"
+    assert ot.diff_and_inverse(doc, "abcaXbcabc", 4) == ([4, "X", 5], [4, -1, 5])
+    assert ot.diff_and_inverse(doc, "abcbcabc", 4) == ([3, -1, 5], [3, "a", 5])
+    assert ot.diff_and_inverse(doc, "Xabcabcabc", 4) == (["X", 9], [-1, 9])  # far from it
+
+
+@PROPERTY
 @given(documents.flatmap(lambda doc: st.tuples(st.just(doc), raw_ops(doc))))
 def test_validate_returns_an_operation_already_in_normal_form_as_it_is(
     case: tuple[str, list[int | str]],

@@ -75,7 +75,7 @@ class Applied(NamedTuple):
 class Document:
     """The authoritative text of one session, its revision and a log of recent operations."""
 
-    __slots__ = ("_log", "_log_size", "_max_bytes", "_op_ids", "_revision", "_text")
+    __slots__ = ("_caret", "_log", "_log_size", "_max_bytes", "_op_ids", "_revision", "_text")
 
     def __init__(
         self,
@@ -95,6 +95,9 @@ class Document:
         self._log_size = log_size
         self._op_ids: dict[str, int] = {}
         self._max_bytes = max_bytes
+        # Where the last full-text change ended: the next one is probably there (a hint to
+        # the diff, never part of the document's state).
+        self._caret = 0
 
     @property
     def text(self) -> str:
@@ -165,7 +168,9 @@ class Document:
         if duplicate is not None:
             return duplicate
         if base_revision == self._revision:  # nothing to rebase over: commit the diff as is
-            op, inverse = ot.diff_and_inverse(self._text, text)
+            op, inverse = ot.diff_and_inverse(self._text, text, self._caret)
+            last = op[-1] if op else 0
+            self._caret = len(text) - (last if type(last) is int and last > 0 else 0)
             if not text.isascii():  # O(1); otherwise refuse a lone surrogate in the insert
                 op = ot.validate(op)
             return self._commit(op, inverse, text, user_id, op_id)

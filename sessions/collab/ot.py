@@ -342,14 +342,24 @@ def diff(old: str, new: str) -> Operation:
     return diff_and_inverse(old, new)[0]
 
 
-def diff_and_inverse(old: str, new: str) -> tuple[Operation, Operation]:
+def diff_and_inverse(old: str, new: str, near: int | None = None) -> tuple[Operation, Operation]:
     """``(diff(old, new), invert(diff(old, new), old))`` from one comparison of the texts:
     the inverse retains the same prefix and suffix and puts back what the diff deleted.
+
+    ``near``: where the change probably starts (the last edit's position: a typist's next
+    keystroke lands beside the previous one). A hint only: the answer is the same for any
+    value, and a good one halves the comparisons (docs/benchmarks.md).
     """
     if old == new:
         return ([len(old)], [len(old)]) if old else ([], [])
-    prefix = _common_prefix(old, new)
-    suffix = _common_suffix(old, new, min(len(old), len(new)) - prefix)
+    shorter = min(len(old), len(new))
+    if near is None:
+        prefix = _common_prefix(old, new, 0, shorter)
+        suffix = _common_suffix(old, new, 0, shorter - prefix)
+    else:
+        prefix = _prefix_near(old, new, near, shorter)
+        # A keystroke at ``near`` leaves the text after it as it was: the likely suffix.
+        suffix = _suffix_near(old, new, len(old) - near, shorter - prefix)
     inserted = new[prefix : len(new) - suffix]
     deleted = old[prefix : len(old) - suffix]
     return (
@@ -371,10 +381,40 @@ def _replacement(prefix: int, inserted: str, deleted: int, suffix: int) -> Opera
     return op
 
 
-def _common_prefix(a: str, b: str) -> int:
-    """Length of the longest common prefix: a binary search whose probes halve in size."""
-    low, high = 0, min(len(a), len(b))  # a[:low] == b[:low]; the answer is at most high
-    while low < high:
+def _prefix_near(a: str, b: str, near: int, limit: int) -> int:
+    """:func:`_common_prefix` of ``a`` and ``b`` (at most ``limit``) when it is probably
+    ``near`` (a keystroke) or ``near - 1`` (a backspace): two comparisons then, and a binary
+    search on the side of ``near`` the answer is on otherwise."""
+    if not 0 < near <= limit:
+        return _common_prefix(a, b, 0, limit)
+    if a.startswith(b[:near]):
+        if near == limit or a[near] != b[near]:
+            return near
+        return _common_prefix(a, b, near + 1, limit)
+    if a.startswith(b[: near - 1]):  # they differ at near - 1 and agree before it
+        return near - 1
+    return _common_prefix(a, b, 0, near - 2)
+
+
+def _suffix_near(a: str, b: str, near: int, limit: int) -> int:
+    """:func:`_common_suffix` of ``a`` and ``b`` (at most ``limit``) when it is probably
+    ``near`` or ``near - 1``, as :func:`_prefix_near`."""
+    if not 0 < near <= limit:
+        return _common_suffix(a, b, 0, limit)
+    end_b = len(b)
+    if a.endswith(b[end_b - near :]):
+        if near == limit or a[-near - 1] != b[-near - 1]:
+            return near
+        return _common_suffix(a, b, near + 1, limit)
+    if a.endswith(b[end_b - near + 1 :]):
+        return near - 1
+    return _common_suffix(a, b, 0, near - 2)
+
+
+def _common_prefix(a: str, b: str, low: int, high: int) -> int:
+    """Length of the longest common prefix, known to be at least ``low`` and at most
+    ``high``: a binary search whose probes halve in size."""
+    while low < high:  # a[:low] == b[:low]; the answer is at most high
         middle = (low + high + 1) // 2
         if a.startswith(b[low:middle], low):
             low = middle
@@ -383,9 +423,9 @@ def _common_prefix(a: str, b: str) -> int:
     return low
 
 
-def _common_suffix(a: str, b: str, limit: int) -> int:
-    """Length of the longest common suffix, at most ``limit``."""
-    low, high = 0, limit
+def _common_suffix(a: str, b: str, low: int, high: int) -> int:
+    """Length of the longest common suffix, known to be at least ``low`` and at most
+    ``high``."""
     end_a, end_b = len(a), len(b)
     while low < high:
         middle = (low + high + 1) // 2
