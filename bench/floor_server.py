@@ -33,7 +33,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 # The same diff and apply as ours, so both servers send byte-identical ops.
-from sessions.collab.ot import apply, diff
+from sessions.collab.ot import apply, diff_and_inverse, end_of_change
 
 Dumps = Callable[[Any], bytes]
 Loads = Callable[[str | bytes], Any]
@@ -76,13 +76,24 @@ class Member:
 
 
 class Room:
-    __slots__ = ("code", "created_at", "id", "language", "members", "name", "revision", "token")
+    __slots__ = (
+        "caret",
+        "code",
+        "created_at",
+        "id",
+        "language",
+        "members",
+        "name",
+        "revision",
+        "token",
+    )
 
     def __init__(self, name: str, language: str, code: str) -> None:
         self.id = secrets.token_urlsafe(16)
         self.token = secrets.token_urlsafe(24)
         self.name, self.language, self.code = name, language, code
         self.revision = 0
+        self.caret = 0  # where the last full-text change ended: the diff's hint, as ours
         self.created_at = _now_iso()
         self.members: dict[str, Member] = {}
 
@@ -205,8 +216,8 @@ def create_app(codec: str = "stdlib", compress: bool = False) -> web.Application
     async def change(room: Room, me: Member, frame: dict[str, Any]) -> None:
         code = frame.get("code")
         if code is not None:
-            ops = diff(room.code, code)
-            room.code = code
+            ops = diff_and_inverse(room.code, code, room.caret)[0]  # the hint ours gives it
+            room.code, room.caret = code, end_of_change(ops, len(code))
         else:
             ops = frame["ops"]
             room.code = apply(room.code, ops)

@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 import orjson
 
-from sessions.collab.ot import diff
+from sessions.collab.ot import diff_and_inverse, end_of_change
 from sessions.config import Config
 from sessions.persistence.records import Numbering, record_of
 from sessions.protocol.messages import JoinSession, parse_frame
@@ -102,10 +102,11 @@ def main(argv: list[str], prog: str) -> int:
     texts = frames(count)
 
     def floor() -> None:
-        code, revision = "x" * DOC_SIZE, 0
+        code, revision, caret = "x" * DOC_SIZE, 0, 0
         for text in texts:
             new = orjson.loads(text)["code"]
-            ops, code, revision = diff(code, new), new, revision + 1
+            ops = diff_and_inverse(code, new, caret)[0]
+            code, revision, caret = new, revision + 1, end_of_change(ops, len(new))
             update = {"type": "code-update", "revision": revision, "ops": ops, "userId": "u"}
             orjson.dumps({**update, "code": code})
             orjson.dumps({"type": "ack", "revision": revision})

@@ -409,3 +409,10 @@ def test_transform_index_agrees_with_transforming_a_marker(
     marker = ot.validate([n for n in (index, "\x00", len(doc) - index) if n != 0])
     marked = ot.apply(ot.apply(doc, op), ot.transform(op, marker)[1])
     assert ot.transform_index(index, op) == marked.index("\x00")
+
+
+def test_the_end_of_a_change_is_before_the_retain_that_ends_it() -> None:
+    assert ot.end_of_change([4, "X", 5], 10) == 5
+    assert ot.end_of_change([3, -1, 5], 8) == 3
+    assert ot.end_of_change([4, "X"], 5) == 5
+    assert ot.end_of_change([], 0) == 0

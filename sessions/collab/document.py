@@ -169,8 +169,7 @@ class Document:
             return duplicate
         if base_revision == self._revision:  # nothing to rebase over: commit the diff as is
             op, inverse = ot.diff_and_inverse(self._text, text, self._caret)
-            last = op[-1] if op else 0
-            self._caret = len(text) - (last if type(last) is int and last > 0 else 0)
+            self._caret = ot.end_of_change(op, len(text))
             if not text.isascii():  # O(1); otherwise refuse a lone surrogate in the insert
                 op = ot.validate(op)
             return self._commit(op, inverse, text, user_id, op_id)

@@ -368,6 +368,13 @@ def diff_and_inverse(old: str, new: str, near: int | None = None) -> tuple[Opera
     )
 
 
+def end_of_change(op: Operation, length: int) -> int:
+    """Where ``op``'s change ends in its result of ``length`` characters (before the retain
+    that ends it): the ``near`` hint for diffing the next full text against that result."""
+    last = op[-1] if op else 0
+    return length - last if type(last) is int and last > 0 else length
+
+
 def _replacement(prefix: int, inserted: str, deleted: int, suffix: int) -> Operation:
     """``[prefix, inserted, -deleted, suffix]`` in normal form: empty parts left out. The
     texts differ, so ``inserted`` or ``deleted`` is non-empty and the retains never touch."""
