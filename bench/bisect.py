@@ -100,7 +100,7 @@ def report(sides: list[Side], plan: Plan, overload: float, rounds: int, seconds:
         sat_us = [s.us_per_msg for s in side.over]
         p99 = _median([s.p99 for s in side.fixed])
         m_us, m_sat, m_sat_us = _median(us), _median(sat), _median(sat_us)
-        if side.name.startswith("ours --"):  # a mode of the product: against the product
+        if side.name.startswith(("ours --", "before")):  # a mode, a version: against ours
             delta = f"{m_us - base:+.1f} (vs ours)"
         else:
             delta = "" if above is None or side.name == "floor" else f"{m_us - above:+.1f}"
@@ -109,7 +109,7 @@ def report(sides: list[Side], plan: Plan, overload: float, rounds: int, seconds:
             f"{m_sat:,.0f} ({min(sat, default=0):,.0f} to {max(sat, default=0):,.0f}) | "
             f"{m_sat / f_sat:.2f} | {m_sat_us:.1f} | {m_sat_us / f_sat_us:.2f} | {p99:.1f} |"
         )
-        if not side.name.startswith("ours --"):
+        if not side.name.startswith(("ours --", "before")):
             above = m_us
     bad = [
         f"{side.name}: {step.loss} lost, {step.errors} errors"
@@ -123,10 +123,17 @@ def report(sides: list[Side], plan: Plan, overload: float, rounds: int, seconds:
 
 
 async def run(
-    plan: Plan, rounds: int, seconds: float, overload: float, only: list[str], logs: Path
+    plan: Plan,
+    rounds: int,
+    seconds: float,
+    overload: float,
+    only: list[str],
+    logs: Path,
+    before: Path | None = None,
 ) -> str:
     with tempfile.TemporaryDirectory(prefix="bisect-") as tmp:
-        sides = [Side(n, a) for n, a in variants(Path(tmp)) if not only or n in only]
+        found = variants(Path(tmp), before)
+        sides = [Side(n, a) for n, a in found if not only or n in only]
         try:
             for side in sides:
                 await start(side, plan, logs)
@@ -162,6 +169,13 @@ def main(argv: list[str], prog: str) -> int:
     parser.add_argument("--seconds", type=float, default=None, help="per window (3; quick 1)")
     parser.add_argument("--overload", type=float, default=75.0, help="edits/s per session")
     parser.add_argument("--variants", default="", help="comma-separated subset of the names")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        help="another checkout (git worktree add DIR COMMIT): adds its server.py as `before` "
+        "and `before --snapshot`",
+    )
     args = parser.parse_args(argv)
     plan = plan_of(args, parser)
     rounds = args.rounds or (1 if args.quick else 3)
@@ -169,5 +183,5 @@ def main(argv: list[str], prog: str) -> int:
     only = [v.strip() for v in args.variants.split(",") if v.strip()]
     args.results.mkdir(parents=True, exist_ok=True)
     prepare_loadgen(10 * 8 * plan.rooms * (plan.readers + 1) + 1024)
-    print(asyncio.run(run(plan, rounds, seconds, args.overload, only, args.results)))
+    print(asyncio.run(run(plan, rounds, seconds, args.overload, only, args.results, args.before)))
     return 0

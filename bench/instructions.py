@@ -33,9 +33,7 @@ from bench.common import (
     RESULTS,
     ServerProcess,
     free_port,
-    ours,
     prepare_loadgen,
-    python,
 )
 from bench.loadgen import Probe
 from bench.step import run_step
@@ -133,15 +131,7 @@ def main(argv: list[str], prog: str) -> int:
     prepare_loadgen(4096)
     rows: list[tuple[str, float, int]] = []
     with tempfile.TemporaryDirectory(prefix="ir-") as tmp:
-        variants = bisect_variants(Path(tmp))
-        if args.before is not None:
-            old = [python(), str(args.before / "server.py")]
-            snapshot = str(Path(tmp) / "before.json")
-            variants[1:1] = [
-                ("before", ours(entry=old[1:])),
-                ("before --snapshot", ours("--snapshot", snapshot, entry=old[1:])),
-            ]
-        table = dict(variants)
+        table = dict(bisect_variants(Path(tmp), args.before))
         for name in only or list(table):
             command = table[name]
             per, delivered = asyncio.run(

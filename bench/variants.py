@@ -10,10 +10,17 @@ from bench.bisect_server import PIECES
 from bench.common import ours, python
 
 
-def variants(snapshot_dir: Path) -> list[tuple[str, list[str]]]:
-    """(name, argv without the port) of every variant, in the table's order."""
+def variants(snapshot_dir: Path, before: Path | None = None) -> list[tuple[str, list[str]]]:
+    """(name, argv without the port) of every variant, in the table's order; with ``before``
+    (another checkout: ``git worktree add DIR COMMIT``), its ``server.py`` as ``before`` and
+    ``before --snapshot`` right after ``ours``."""
     entry = ("-m", "bench", "bisect-server")
     out: list[tuple[str, list[str]]] = [("ours", ours())]
+    if before is not None:
+        old = (str(before / "server.py"),)
+        out.append(("before", ours(entry=old)))
+        old_snapshot = str(snapshot_dir / "before.json")
+        out.append(("before --snapshot", ours("--snapshot", old_snapshot, entry=old)))
     removed: list[str] = []
     for piece in PIECES:
         removed.append(piece)
