@@ -390,32 +390,26 @@ def _replacement(prefix: int, inserted: str, deleted: int, suffix: int) -> Opera
 
 def _prefix_near(a: str, b: str, near: int, limit: int) -> int:
     """:func:`_common_prefix` of ``a`` and ``b`` (at most ``limit``) when it is probably
-    ``near`` (a keystroke) or ``near - 1`` (a backspace): two comparisons then, and a binary
-    search on the side of ``near`` the answer is on otherwise."""
-    if not 0 < near <= limit:
-        return _common_prefix(a, b, 0, limit)
-    if a.startswith(b[:near]):
-        if near == limit or a[near] != b[near]:
+    ``near`` (a keystroke) or ``near - 1`` (a backspace): a character and one comparison
+    confirm either; a miss costs two characters and the binary search."""
+    if 0 < near <= limit:
+        if (near == limit or a[near] != b[near]) and a.startswith(b[:near]):
             return near
-        return _common_prefix(a, b, near + 1, limit)
-    if a.startswith(b[: near - 1]):  # they differ at near - 1 and agree before it
-        return near - 1
-    return _common_prefix(a, b, 0, near - 2)
+        if a[near - 1] != b[near - 1] and a.startswith(b[: near - 1]):
+            return near - 1
+    return _common_prefix(a, b, 0, limit)
 
 
 def _suffix_near(a: str, b: str, near: int, limit: int) -> int:
     """:func:`_common_suffix` of ``a`` and ``b`` (at most ``limit``) when it is probably
     ``near`` or ``near - 1``, as :func:`_prefix_near`."""
-    if not 0 < near <= limit:
-        return _common_suffix(a, b, 0, limit)
-    end_b = len(b)
-    if a.endswith(b[end_b - near :]):
-        if near == limit or a[-near - 1] != b[-near - 1]:
+    if 0 < near <= limit:
+        end_b = len(b)
+        if (near == limit or a[-near - 1] != b[-near - 1]) and a.endswith(b[end_b - near :]):
             return near
-        return _common_suffix(a, b, near + 1, limit)
-    if a.endswith(b[end_b - near + 1 :]):
-        return near - 1
-    return _common_suffix(a, b, 0, near - 2)
+        if a[-near] != b[-near] and a.endswith(b[end_b - near + 1 :]):
+            return near - 1
+    return _common_suffix(a, b, 0, limit)
 
 
 def _common_prefix(a: str, b: str, low: int, high: int) -> int:
