@@ -323,3 +323,26 @@ def test_the_op_log_adds_nothing_for_the_garbage_collector_to_scan() -> None:
     gc.collect()
     # Kept as lists inside dataclasses, 1,000 entries were 3,000+ tracked objects.
     assert len(gc.get_objects()) - before < 100
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="ab\n", max_size=12), min_size=1, max_size=12))
+def test_full_texts_are_diffed_the_same_whether_the_last_change_was_near_or_not(
+    texts: list[str],
+) -> None:
+    """The document tries the diff's hint (where the last change ended) only while changes
+    land beside each other: either way each full text gives the plain diff's operation."""
+    document, previous = Document("ab"), "ab"
+    for text in texts:
+        applied = document.submit_text(text)
+        assert applied.ops == ot.diff(previous, text)
+        assert document.text == text
+        previous = text
+
+
+def test_typing_after_a_jump_is_diffed_from_the_new_place() -> None:
+    document = Document("0123456789")
+    document.submit_text("0123X456789")  # a keystroke at 4
+    document.submit_text("0123X4567Y89")  # a jump to 9: the hint missed
+    assert document.submit_text("0123X4567YZ89").ops == [10, "Z", 2]  # typing on from there
+    assert document.submit_text("0123X4567Y89").ops == [10, -1, 2]  # and a backspace

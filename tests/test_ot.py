@@ -411,6 +411,13 @@ def test_transform_index_agrees_with_transforming_a_marker(
     assert ot.transform_index(index, op) == marked.index("\x00")
 
 
+def test_the_start_of_a_change_is_after_the_retain_that_begins_it() -> None:
+    assert ot.start_of_change([4, "X", 5]) == 4
+    assert ot.start_of_change([-1, 5]) == 0
+    assert ot.start_of_change(["X"]) == 0
+    assert ot.start_of_change([]) == 0
+
+
 def test_the_end_of_a_change_is_before_the_retain_that_ends_it() -> None:
     assert ot.end_of_change([4, "X", 5], 10) == 5
     assert ot.end_of_change([3, -1, 5], 8) == 3

@@ -75,7 +75,16 @@ class Applied(NamedTuple):
 class Document:
     """The authoritative text of one session, its revision and a log of recent operations."""
 
-    __slots__ = ("_caret", "_log", "_log_size", "_max_bytes", "_op_ids", "_revision", "_text")
+    __slots__ = (
+        "_caret",
+        "_caret_holds",
+        "_log",
+        "_log_size",
+        "_max_bytes",
+        "_op_ids",
+        "_revision",
+        "_text",
+    )
 
     def __init__(
         self,
@@ -96,8 +105,10 @@ class Document:
         self._op_ids: dict[str, int] = {}
         self._max_bytes = max_bytes
         # Where the last full-text change ended: the next one is probably there (a hint to
-        # the diff, never part of the document's state).
+        # the diff, never part of the document's state), unless the changes jump about: then
+        # the hint is not tried until one lands beside the last again.
         self._caret = 0
+        self._caret_holds = True
 
     @property
     def text(self) -> str:
@@ -168,7 +179,11 @@ class Document:
         if duplicate is not None:
             return duplicate
         if base_revision == self._revision:  # nothing to rebase over: commit the diff as is
-            op, inverse = ot.diff_and_inverse(self._text, text, self._caret)
+            caret = self._caret
+            op, inverse = ot.diff_and_inverse(
+                self._text, text, caret if self._caret_holds else None
+            )
+            self._caret_holds = abs(ot.start_of_change(op) - caret) <= 1
             self._caret = ot.end_of_change(op, len(text))
             if not text.isascii():  # O(1); otherwise refuse a lone surrogate in the insert
                 op = ot.validate(op)

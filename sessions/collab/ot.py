@@ -368,6 +368,12 @@ def diff_and_inverse(old: str, new: str, near: int | None = None) -> tuple[Opera
     )
 
 
+def start_of_change(op: Operation) -> int:
+    """Where ``op``'s change starts: the retain it begins with, if any."""
+    first = op[0] if op else 0
+    return first if type(first) is int and first > 0 else 0
+
+
 def end_of_change(op: Operation, length: int) -> int:
     """Where ``op``'s change ends in its result of ``length`` characters (before the retain
     that ends it): the ``near`` hint for diffing the next full text against that result."""
