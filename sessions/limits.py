@@ -36,7 +36,7 @@ class TokenBucket:
         self._rate = rate
         self._capacity = float(capacity)
         self._clock = clock
-        self._tokens = float(capacity)
+        self._tokens = self._capacity  # one float object for both until the first take
         self._updated = clock()
 
     def _refill(self) -> None:
@@ -82,19 +82,25 @@ class FrameLimiter:
     strike left the socket has kept sending far over its rate, and the verdict is CLOSE.
     """
 
-    __slots__ = ("_frames", "_strikes")
+    __slots__ = ("_clock", "_config", "_frames", "_strikes")
 
     def __init__(self, config: Config, clock: Clock) -> None:
+        self._config, self._clock = config, clock
         self._frames = TokenBucket(config.rate_limit_per_second, config.rate_limit_burst, clock)
-        self._strikes = TokenBucket(
-            config.abuse_limit / config.abuse_window_seconds, config.abuse_limit, clock
-        )
+        # Made at the first rejection: until a bucket is taken from it stays full, so one
+        # made then is the one made now, and most sockets never need it (memory per socket).
+        self._strikes: TokenBucket | None = None
 
     def check(self) -> Verdict:
         """Count one frame and say what to do with it."""
         if self._frames.take():
             return Verdict.ADMIT
-        if self._strikes.take():
+        strikes = self._strikes
+        if strikes is None:
+            config = self._config
+            rate = config.abuse_limit / config.abuse_window_seconds
+            strikes = self._strikes = TokenBucket(rate, config.abuse_limit, self._clock)
+        if strikes.take():
             return Verdict.REJECT
         return Verdict.CLOSE
 

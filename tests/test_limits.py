@@ -84,6 +84,23 @@ def test_frame_limiter_forgives_rejections_older_than_the_abuse_window():
     ]
 
 
+def test_a_first_rejection_long_after_joining_gets_every_strike():
+    """The strike bucket is made at the first rejection: as many strikes as one made at
+    once, and a socket that keeps to its budget never has one."""
+    clock = FakeClock()
+    config = Config(rate_limit_per_second=1, rate_limit_burst=1, abuse_limit=2)
+    limiter = FrameLimiter(config, clock)
+    assert limiter.check() is Verdict.ADMIT
+    assert limiter._strikes is None
+    clock.advance(3600)
+    assert [limiter.check() for _ in range(4)] == [
+        Verdict.ADMIT,
+        Verdict.REJECT,
+        Verdict.REJECT,
+        Verdict.CLOSE,
+    ]
+
+
 def test_address_counter_refuses_past_its_limit_and_forgets_released_addresses():
     counter = AddressCounter(limit=2)
     assert [counter.acquire("a") for _ in range(3)] == [True, True, False]

@@ -15,6 +15,7 @@ from sessions.clock import FakeClock, iso
 from sessions.collab import ot
 from sessions.config import Config
 from sessions.interview.problems import ProblemBankError, load_bank, starter_for
+from sessions.interview.record import Timeline
 from sessions.web.app import create_app
 from sessions.web.expiry import sweep
 from tests.helpers import create_session, join, receive, request
@@ -471,3 +472,13 @@ async def test_report_summarises_the_interview(client: Client, clock: FakeClock)
         "runResults": [],
         "board": {"used": False, "elements": 0},
     }
+
+
+def test_short_event_payloads_are_one_shared_copy():
+    first = Timeline("", "python", 0.0, 10)
+    second = Timeline("", "python", 0.0, 10)
+    a = first.append(1.0, "join", "u-1", "Ada", role="observer")
+    b = second.append(2.0, "join", "u-2", "Bo", role="observer")
+    assert a[5] == '{"role":"observer"}'
+    assert a[5] is b[5]
+    assert [e.data for e in first.events] == [{"role": "observer"}]

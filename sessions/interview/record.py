@@ -9,6 +9,7 @@ stays exact for everything the timeline still holds.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -61,12 +62,18 @@ CODE_CHANGE: Final = "code-change"
 PROBLEM_CHANGE: Final = "problem-change"
 
 
+_SHARED_PAYLOAD = 48
+"""Event payloads up to this many characters are interned (one copy for all alike)."""
+
+
 def _pack(type_: str, data: dict[str, Any]) -> str | _Edit:
     if type_ == CODE_CHANGE and len(data) == 2 and "revision" in data and "ops" in data:
         return (data["revision"], *data["ops"])
     # As text, not orjson's bytes: orjson hands back every result in a 4 KiB allocation
-    # (measured with tracemalloc), which a kept event would hold for a 60-byte edit.
-    return orjson.dumps(data).decode()
+    # (measured with tracemalloc), which a kept event would hold for a 60-byte edit. A short
+    # one is shared: every join and leave of a role is the same '{"role":"observer"}'.
+    text = orjson.dumps(data).decode()
+    return sys.intern(text) if len(text) <= _SHARED_PAYLOAD else text
 
 
 def _unpack(data: str | _Edit) -> dict[str, Any]:
