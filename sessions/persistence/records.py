@@ -119,7 +119,7 @@ def record_of(change: Change, numbering: Numbering) -> dict[str, Any] | None:
         return None
     record: dict[str, Any] = {"t": "change", "s": session.id, "j": numbering.next(session.id)}
     if change.edits:
-        record["ops"] = [list(edit) for edit in change.edits]
+        record["ops"] = [[*edit] for edit in change.edits]
     if change.events:
         record["events"] = change.events
     if change.board:
@@ -134,9 +134,10 @@ def record_of(change: Change, numbering: Numbering) -> dict[str, Any] | None:
     for log, entry in change.entries:
         record.setdefault("notes" if log is session.notes else "chat", []).append(entry_json(entry))
     if change.fields:
-        record["settings"] = {
-            _BY_ATTR[attr].key: _BY_ATTR[attr].write(session) for attr in change.fields
-        }
+        settings = record["settings"] = {}
+        for attr in change.fields:
+            stored = _BY_ATTR[attr]
+            settings[stored.key] = stored.write(session)
     return record
 
 
@@ -144,7 +145,10 @@ def participant_json(p: Participant, fields: tuple[str, ...] | None = None) -> d
     """``dataclasses.asdict``, without its deep copy; with ``fields``, those alone (and the
     user id): an edit moves one count, and the journal writes that, not 16 fields."""
     if fields is not None:
-        return {"user_id": p.user_id, **{name: getattr(p, name) for name in fields}}
+        named = {"user_id": p.user_id}
+        for name in fields:
+            named[name] = getattr(p, name)
+        return named
     return {
         "user_id": p.user_id,
         "name": p.name,
