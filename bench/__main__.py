@@ -21,6 +21,7 @@ SCENARIOS = {
     "perframe": "bench.perframe",
     "perrequest": "bench.perrequest",
     "persistence": "bench.persistence",
+    "baseencode": "bench.baseencode",
     "cluster": "bench.cluster",
     "exec": "bench.execbench",
     "languages": "bench.languages",

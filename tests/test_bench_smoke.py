@@ -123,6 +123,34 @@ def test_paired_report_quotes_every_pair_and_the_median_ratio() -> None:
     assert "8,000 msg/s" in text
 
 
+def test_baseencode_times_a_base_of_this_tree_and_another(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert (
+        bench(
+            [
+                "baseencode",
+                "--sessions",
+                "2",
+                "--events",
+                "30",
+                "--repeat",
+                "1",
+                "--before",
+                str(ROOT),
+            ]
+        )
+        == 0
+    )
+    rows = [
+        line
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("| ours") or line.startswith("| before")
+    ]
+    assert [row.split(" | ")[0] for row in rows] == ["| ours", "| before"]
+    assert all(float(row.split(" | ")[2]) > 0 for row in rows)  # µs per event, measured
+
+
 # --- the tool's shape -----------------------------------------------------------------------
 
 
