@@ -22,6 +22,7 @@ SCENARIOS = {
     "perrequest": "bench.perrequest",
     "persistence": "bench.persistence",
     "baseencode": "bench.baseencode",
+    "threadcpu": "bench.threadcpu",
     "cluster": "bench.cluster",
     "exec": "bench.execbench",
     "languages": "bench.languages",
