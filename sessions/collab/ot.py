@@ -346,9 +346,10 @@ def diff_and_inverse(old: str, new: str, near: int | None = None) -> tuple[Opera
     """``(diff(old, new), invert(diff(old, new), old))`` from one comparison of the texts:
     the inverse retains the same prefix and suffix and puts back what the diff deleted.
 
-    ``near``: where the change probably starts (the last edit's position: a typist's next
+    ``near``: where the change probably starts (where the last one ended: a typist's next
     keystroke lands beside the previous one). A hint only: the answer is the same for any
-    value, and a good one halves the comparisons (docs/benchmarks.md).
+    value; a right one takes two comparisons instead of two binary searches, a wrong one
+    costs a few characters' look more (docs/benchmarks.md).
     """
     if old == new:
         return ([len(old)], [len(old)]) if old else ([], [])
