@@ -19,6 +19,7 @@ import statistics
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from bench import loadgen
 from bench.common import (
@@ -33,6 +34,8 @@ from bench.common import (
 from bench.loadgen import Probe
 from bench.step import StepResult, run_step
 from bench.variants import variants
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -124,6 +127,18 @@ def report(sides: list[Side], plan: Plan, overload: float, rounds: int, seconds:
     return "\n".join(lines)
 
 
+def rotated_order(sides: list[_T], round_: int) -> list[_T]:
+    """The order of round ``round_``: every rotation, then every rotation reversed, so each
+    variant goes at each position and after each other one equally often over
+    ``2 * len(sides)`` rounds (rotating and reversing in alternate rounds put two variants in
+    the same order every round)."""
+    shift = round_ % len(sides)
+    order = sides[shift:] + sides[:shift]
+    if (round_ // len(sides)) % 2:
+        order.reverse()
+    return order
+
+
 async def run(
     plan: Plan,
     rounds: int,
@@ -141,9 +156,7 @@ async def run(
                 await start(side, plan, logs)
                 await window(side, plan.fixed_rate, 1.0, plan.warmup)  # warm up once
             for r in range(rounds):
-                order = sides[r % len(sides) :] + sides[: r % len(sides)]
-                if r % 2:
-                    order.reverse()
+                order = rotated_order(sides, r)
                 for side in order:
                     step = await window(side, plan.fixed_rate, seconds, plan.warmup)
                     side.fixed.append(step)

@@ -151,6 +151,17 @@ def test_baseencode_times_a_base_of_this_tree_and_another(
     assert all(float(row.split(" | ")[2]) > 0 for row in rows)  # µs per event, measured
 
 
+@pytest.mark.parametrize("count", [2, 3, 5])
+def test_bisect_rounds_put_every_variant_at_every_position_equally(count: int) -> None:
+    from bench.bisect import rotated_order
+
+    sides = list(range(count))
+    orders = [rotated_order(sides, r) for r in range(2 * count)]
+    for position in range(count):
+        assert sorted(order[position] for order in orders) == sorted(sides * 2)
+    assert orders[0] != orders[1]  # two variants swap from one round to the next
+
+
 # --- the tool's shape -----------------------------------------------------------------------
 
 
