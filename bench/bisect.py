@@ -36,6 +36,8 @@ from bench.step import StepResult, run_step
 from bench.variants import variants
 
 _T = TypeVar("_T")
+AGAINST_OURS = ("ours --", "before")
+"""Variants that are a mode or a version of ours: their Δ is against ours, not the row above."""
 
 
 @dataclass
@@ -105,7 +107,7 @@ def report(sides: list[Side], plan: Plan, overload: float, rounds: int, seconds:
         sat_us = [s.us_per_msg for s in side.over]
         p99 = _median([s.p99 for s in side.fixed])
         m_us, m_sat, m_sat_us = _median(us), _median(sat), _median(sat_us)
-        if side.name.startswith(("ours --", "before")):  # a mode, a version: against ours
+        if side.name.startswith(AGAINST_OURS):
             delta = f"{m_us - base:+.1f} (vs ours)"
         else:
             delta = "" if above is None or side.name == "floor" else f"{m_us - above:+.1f}"
@@ -114,7 +116,7 @@ def report(sides: list[Side], plan: Plan, overload: float, rounds: int, seconds:
             f"{m_sat:,.0f} ({min(sat, default=0):,.0f} to {max(sat, default=0):,.0f}) | "
             f"{m_sat / f_sat:.2f} | {m_sat_us:.1f} | {m_sat_us / f_sat_us:.2f} | {p99:.1f} |"
         )
-        if not side.name.startswith(("ours --", "before")):
+        if not side.name.startswith(AGAINST_OURS):
             above = m_us
     bad = [
         f"{side.name}: {step.loss} lost, {step.errors} errors"

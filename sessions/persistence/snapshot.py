@@ -235,28 +235,15 @@ def _raw_event(item: object, index: int) -> RawEvent:
 
 
 def _event_from_array(item: list[Any], index: int) -> RawEvent:
-    if len(item) == len(_EVENT_FIELDS):
-        seq, at, type_, user_id, name, data = item
-        if (
-            type(seq) is int
-            and type(at) in _NUMBERS
-            and type(type_) is str
-            and (user_id is None or type(user_id) is str)
-            and (name is None or type(name) is str)
-        ):
-            if type(data) is list and type_ == CODE_CHANGE and data and type(data[0]) is int:
-                for part in data:
-                    if type(part) is not int and type(part) is not str:
-                        break
-                else:
-                    return (seq, at, type_, user_id, name, tuple(data))
-            elif type(data) is str and _json_object(data):
-                return (seq, at, type_, user_id, name, data)
-    raise FormatError(f"timeline.events[{index}]: {_event_fault(item)}")
+    fault = _event_fault(item)
+    if fault is not None:
+        raise FormatError(f"timeline.events[{index}]: {fault}")
+    seq, at, type_, user_id, name, data = item
+    return (seq, at, type_, user_id, name, tuple(data) if type(data) is list else data)
 
 
-def _event_fault(item: list[Any]) -> str:
-    """What is wrong with an event array the fast path refused."""
+def _event_fault(item: list[Any]) -> str | None:
+    """What is wrong with an event array, or None when it is one the timeline can keep."""
     if len(item) != len(_EVENT_FIELDS):
         return f"an event is [seq, at, type, userId, name, data], not {len(item)} items"
     seq, at, type_, user_id, name, data = item
@@ -267,8 +254,13 @@ def _event_fault(item: list[Any]) -> str:
     if type(data) is list:
         if type_ != CODE_CHANGE or not data or type(data[0]) is not int:
             return "only a code-change has [revision, ...operation] data"
-        return "an operation holds only integers and strings"
-    return "data must be [revision, ...operation] or an object as JSON"
+        for part in data:
+            if type(part) is not int and type(part) is not str:
+                return "an operation holds only integers and strings"
+        return None
+    if type(data) is not str or not _json_object(data):
+        return "data must be [revision, ...operation] or an object as JSON"
+    return None
 
 
 def _json_object(text: str) -> bool:
