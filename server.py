@@ -1,7 +1,7 @@
 """Run the interview server: ``python server.py [--host 127.0.0.1] [--port 8080] [...]``.
 
 Also importable: ``python -m aiohttp.web -H 127.0.0.1 -P 8080 server:create_app``, which logs
-in the same format and freezes the start-up heap the same way (see :func:`create_app`).
+in the same format and tunes the garbage collector the same way (see :func:`create_app`).
 
 SIGTERM and SIGINT stop it gracefully: the listening socket closes, every WebSocket gets
 ``{"type":"server-shutdown"}`` and close 1001, in-flight requests get
@@ -34,6 +34,17 @@ __all__ = ["create_app", "main", "ssl_context"]
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 EXIT_CANNOT_START = 2
+COLLECTOR_THRESHOLDS = (700, 40, 10)
+"""The garbage collector's thresholds by generation; CPython's are (700, 10, 10). Every edit
+keeps about five tuples of history (ops, inverse, the op log's and the timeline's entries),
+and each counts as an allocation until a young collection finds it has nothing to track, so
+at 1,000 edits/s the young generation is collected ~9 times a second. Each middle
+collection moved every socket's in-flight read (its coroutine, future and timer: ~5,000
+objects at 600 sockets) into the old generation, and each tenth of them then made a full
+pass over every socket's objects: 20-40 ms every ~12 s, the maxima of the latency at 2k
+msg/s (``python -m bench tail``; docs/benchmarks.md, "The tail"). A middle collection every
+40 young ones leaves those reads to die young: full passes four times rarer, middle ones
+2-4 ms instead of 1-2."""
 log = logging.getLogger("interview")
 
 
@@ -76,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         cannot_start(f"invalid problem bank: {exc}")
     except ConfigError as exc:  # a combination of flags only the app can judge (ICE servers)
         cannot_start(exc.reason)
-    freeze_start_up_heap()
+    tune_collector()
     try:
         loop, loop_name = new_event_loop(config.event_loop)
     except EventLoopUnavailable as exc:
@@ -108,7 +119,7 @@ def create_app(argv: Sequence[str] | None = None) -> web.Application:
     """The app for ``python -m aiohttp.web ... server:create_app [flags]``.
 
     Run that way, it logs in this server's format at ``--log-level`` (aiohttp.web set up
-    DEBUG logging in its own format just before calling this) and freezes the start-up heap
+    DEBUG logging in its own format just before calling this) and tunes the garbage collector
     as :func:`main` does. Imported anywhere else it only builds the app.
     """
     by_aiohttp_web = _run_by_aiohttp_web()
@@ -120,7 +131,7 @@ def create_app(argv: Sequence[str] | None = None) -> web.Application:
         cannot_start(exc.reason)
     if by_aiohttp_web:
         logging.basicConfig(level=app[CONFIG].log_level, format=LOG_FORMAT, force=True)
-        freeze_start_up_heap()
+        tune_collector()
     return app
 
 
@@ -130,13 +141,14 @@ def _run_by_aiohttp_web() -> bool:
     return spec is not None and spec.name == "aiohttp.web"
 
 
-def freeze_start_up_heap() -> None:
-    """Put everything alive before serving (modules, classes, functions, the app) out of the
-    garbage collector's reach: it lives as long as the process, and each full collection
-    walked its ~280,000 references again, half of the pause (docs/benchmarks.md). What is
-    frozen is never collected as a cycle, which only matters for garbage, and there is none
-    yet after the collection just before.
+def tune_collector() -> None:
+    """Set :data:`COLLECTOR_THRESHOLDS`, and put everything alive before serving (modules,
+    classes, functions, the app) out of the garbage collector's reach: it lives as long as
+    the process, and each full collection walked its ~280,000 references again, half of the
+    pause (docs/benchmarks.md). What is frozen is never collected as a cycle, which only
+    matters for garbage, and there is none yet after the collection just before.
     """
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
     gc.collect()
     gc.freeze()
 

@@ -23,6 +23,7 @@ SCENARIOS = {
     "persistence": "bench.persistence",
     "baseencode": "bench.baseencode",
     "threadcpu": "bench.threadcpu",
+    "tail": "bench.tail",
     "cluster": "bench.cluster",
     "exec": "bench.execbench",
     "languages": "bench.languages",
@@ -36,6 +37,7 @@ SERVERS = {
     "floor-server": "bench.floor_server",
     "preloaded-server": "bench.preloaded_server",
     "bisect-server": "bench.bisect_server",
+    "gclog-server": "bench.gclog",
 }
 COMMANDS = {**SCENARIOS, **SERVERS}
 

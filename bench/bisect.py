@@ -19,7 +19,6 @@ import statistics
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 from bench import loadgen
 from bench.common import (
@@ -33,9 +32,8 @@ from bench.common import (
 )
 from bench.loadgen import Probe
 from bench.step import StepResult, run_step
-from bench.variants import variants
+from bench.variants import rotated_order, variants
 
-_T = TypeVar("_T")
 AGAINST_OURS = ("ours --", "before")
 """Variants that are a mode or a version of ours: their Δ is against ours, not the row above."""
 
@@ -127,18 +125,6 @@ def report(sides: list[Side], plan: Plan, overload: float, rounds: int, seconds:
     if bad:
         lines += ["", "Unclean fixed-rate windows: " + "; ".join(bad)]
     return "\n".join(lines)
-
-
-def rotated_order(sides: list[_T], round_: int) -> list[_T]:
-    """The order of round ``round_``: every rotation, then every rotation reversed, so each
-    variant goes at each position and after each other one equally often over
-    ``2 * len(sides)`` rounds (rotating and reversing in alternate rounds put two variants in
-    the same order every round)."""
-    shift = round_ % len(sides)
-    order = sides[shift:] + sides[:shift]
-    if (round_ // len(sides)) % 2:
-        order.reverse()
-    return order
 
 
 async def run(

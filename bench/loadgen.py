@@ -68,6 +68,8 @@ class Probe:
 
     window: bool = False
     latencies: list[int] = field(default_factory=list)
+    sent_at: list[int] | None = None
+    """When a list: each latency's send time, at the same index (``bench tail``)."""
     received_in_window: int = 0
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
@@ -159,6 +161,8 @@ class Room:
                     probe.unexpected += 1
                     return
                 probe.latencies.append(now - self.send_ns[k])
+                if probe.sent_at is not None:
+                    probe.sent_at.append(self.send_ns[k])
                 self.window_received += 1
         elif kind == b"error":
             self.probe.error(payload)

@@ -153,6 +153,8 @@ async def _run_step(
 ) -> StepResult:
     probe = rooms[0].probe
     probe.latencies = []
+    if probe.sent_at is not None:
+        probe.sent_at = []
     probe.received_in_window = 0
     probe.errors = probe.bad_acks = probe.unexpected = 0
     probe.error_samples = []

@@ -5,9 +5,12 @@ piece at a time, its event loop and persistence variants, and the floor relay.""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 from bench.bisect_server import PIECES
 from bench.common import ours, python
+
+_T = TypeVar("_T")
 
 
 def variants(snapshot_dir: Path, before: Path | None = None) -> list[tuple[str, list[str]]]:
@@ -35,3 +38,15 @@ def variants(snapshot_dir: Path, before: Path | None = None) -> list[tuple[str, 
     floor = [python(), "-m", "bench", "floor-server", "--json", "orjson"]
     out.append(("floor", floor))
     return out
+
+
+def rotated_order(sides: list[_T], round_: int) -> list[_T]:
+    """The order of round ``round_``: every rotation, then every rotation reversed, so each
+    variant goes at each position and after each other one equally often over
+    ``2 * len(sides)`` rounds (rotating and reversing in alternate rounds put two variants in
+    the same order every round)."""
+    shift = round_ % len(sides)
+    order = sides[shift:] + sides[:shift]
+    if (round_ // len(sides)) % 2:
+        order.reverse()
+    return order

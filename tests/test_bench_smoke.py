@@ -153,13 +153,48 @@ def test_baseencode_times_a_base_of_this_tree_and_another(
 
 @pytest.mark.parametrize("count", [2, 3, 5])
 def test_bisect_rounds_put_every_variant_at_every_position_equally(count: int) -> None:
-    from bench.bisect import rotated_order
+    from bench.variants import rotated_order
 
     sides = list(range(count))
     orders = [rotated_order(sides, r) for r in range(2 * count)]
     for position in range(count):
         assert sorted(order[position] for order in orders) == sorted(sides * 2)
     assert orders[0] != orders[1]  # two variants swap from one round to the next
+
+
+def test_tail_names_only_the_collections_a_message_was_in_flight_with() -> None:
+    from bench.tail import Collection, met_by
+
+    young = Collection(0, 100, 200, 0)
+    middle = Collection(1, 1_000, 3_001_000, 5)
+    full = Collection(2, 5_000_000, 25_000_000, 0)
+    logged = [young, middle, full]
+    assert met_by(logged, 150, 1_500) == [young, middle]
+    assert met_by(logged, 150, 1_500, at_least_ms=1.0) == [middle]
+    assert met_by(logged, 3_001_000, 5_000_000) == []  # between the two, touching neither
+    assert met_by(logged, 24_000_000, 40_000_000) == [full]
+    assert full.pause_ms == 20.0
+
+
+def test_gclog_writes_each_collection_as_a_line_tail_reads(tmp_path: Path) -> None:
+    import gc
+
+    from bench.gclog import CollectionLog
+    from bench.tail import Collection, read_collections
+
+    path = tmp_path / "gc.log"
+    with path.open("w") as out:
+        hook = CollectionLog(out)
+        gc.callbacks.append(hook)
+        try:
+            gc.collect(1)
+        finally:
+            gc.callbacks.remove(hook)
+        out.write("2 123")  # a line cut short by the server's stop
+    (logged,) = read_collections(path)
+    assert isinstance(logged, Collection)
+    assert logged.generation == 1
+    assert 0 <= logged.start_ns <= logged.end_ns
 
 
 # --- the tool's shape -----------------------------------------------------------------------
@@ -202,7 +237,8 @@ def test_help_lists_every_scenario_with_its_summary(capsys: pytest.CaptureFixtur
     assert exit_.value.code == 0
     listed = capsys.readouterr().out.split("scenarios (docs/benchmarks.md):\n")[1]
     names = [line.split()[0] for line in listed.splitlines() if line.startswith("  ")]
-    assert names == [*SCENARIOS, "floor-server", "preloaded-server", "bisect-server"]
+    servers = ["floor-server", "preloaded-server", "bisect-server", "gclog-server"]
+    assert names == [*SCENARIOS, *servers]
 
 
 def test_an_unknown_scenario_is_refused_with_the_list(capsys: pytest.CaptureFixture[str]) -> None:
@@ -322,6 +358,54 @@ def test_bisect_quick_prints_a_row_per_variant(tmp_path: Path) -> None:
     rows = [line.split("|")[1].strip() for line in out.splitlines() if line.startswith("| ")]
     assert rows == ["variant", "ours", "- metrics", "floor"]
     assert "Unclean" not in out
+
+
+@pytest.mark.timeout(150)
+def test_tail_quick_prints_a_row_per_window(tmp_path: Path) -> None:
+    out = _run(
+        "tail",
+        "--quick",
+        "--rounds",
+        "2",
+        "--seconds",
+        "0.5",
+        "--variants",
+        "ours,floor",
+        "--set",
+        TINY,
+        "--results",
+        str(tmp_path),
+        within=140,
+    )
+    rows = [line.split(" | ") for line in out.splitlines() if line.startswith("| ")]
+    assert [row[:2] for row in rows[1:]] == [
+        ["| ours", "1"],
+        ["| ours", "2"],
+        ["| floor", "1"],
+        ["| floor", "2"],
+    ]
+    assert all(float(row[3]) > 0 for row in rows[1:])  # the slowest message, measured
+
+
+def test_tail_refuses_an_unknown_variant(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "tail",
+            "--variants",
+            "ours,nope",
+            "--results",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == "unknown variants: nope"
 
 
 @pytest.mark.timeout(60)

@@ -88,5 +88,7 @@ async def test_metrics_count_real_traffic(client: Client):
     assert sample(text, 'interview_errors_total{code="invalid-json"}') == 1
     assert sample(text, "interview_broadcast_seconds_count") == 2
     assert sample(text, "interview_gc_frozen_objects") == gc.get_freeze_count()
+    thresholds = [sample(text, f'interview_gc_threshold{{generation="{n}"}}') for n in range(3)]
+    assert thresholds == list(gc.get_threshold())
     full_collections = sample(text, 'interview_gc_collections{generation="2"}')
     assert 0 <= full_collections <= gc.get_stats()[2]["collections"]

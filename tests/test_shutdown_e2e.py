@@ -202,19 +202,25 @@ async def test_sigterm_tells_sockets_saves_everything_and_a_restart_restores_it(
             assert await again.wait_exit() == 0
 
 
-async def test_the_server_process_freezes_its_start_up_heap_out_of_the_collectors_reach(
+async def test_the_server_process_tunes_the_collector_and_freezes_its_start_up_heap(
     tmp_path: Path,
 ):
     async with (
         aiohttp.ClientSession() as http,
-        served(tmp_path) as server,
-        http.get(f"{server.url}/metrics") as response,
+        served(tmp_path) as process,
+        http.get(f"{process.url}/metrics") as response,
     ):
         text = await response.text()
-    frozen = [line for line in text.splitlines() if line.startswith("interview_gc_frozen_objects ")]
-    assert len(frozen) == 1
+    values = {
+        name: float(value)
+        for name, value in (
+            line.split() for line in text.splitlines() if line.startswith("interview_gc_")
+        )
+    }
     # Modules, classes and functions of aiohttp and the server: tens of thousands.
-    assert float(frozen[0].split()[1]) > 10_000
+    assert values["interview_gc_frozen_objects"] > 10_000
+    thresholds = tuple(int(values[f'interview_gc_threshold{{generation="{n}"}}']) for n in range(3))
+    assert thresholds == server.COLLECTOR_THRESHOLDS == (700, 40, 10)
 
 
 def refuses_connections(port: int) -> bool:

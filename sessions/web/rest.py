@@ -194,6 +194,10 @@ async def metrics(request: web.Request) -> web.Response:
             "Objects frozen out of the garbage collector's reach at start-up.",
             {"": gc.get_freeze_count()},
         ),
+        "interview_gc_threshold": (
+            "The garbage collector's threshold by generation (server.py sets them at start-up).",
+            {f'{{generation="{n}"}}': value for n, value in enumerate(gc.get_threshold())},
+        ),
         "interview_gc_collections": (
             "Garbage collections since start, by generation (2: full collections).",
             {
