@@ -43,8 +43,8 @@ collection moved every socket's in-flight read (its coroutine, future and timer:
 objects at 600 sockets) into the old generation, and each tenth of them then made a full
 pass over every socket's objects: 20-40 ms every ~12 s, the maxima of the latency at 2k
 msg/s (``python -m bench tail``; docs/benchmarks.md, "The tail"). A middle collection every
-40 young ones leaves those reads to die young: full passes four times rarer, middle ones
-2-4 ms instead of 1-2."""
+40 young ones leaves those reads to die young: full passes four times rarer (at most every
+400 young collections), middle ones 2-8 ms instead of 1-3."""
 log = logging.getLogger("interview")
 
 
