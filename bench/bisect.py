@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import statistics
 import tempfile
 from dataclasses import dataclass, field
@@ -78,6 +79,19 @@ def _spread(values: list[float]) -> str:
     return f"{min(values):.1f} to {max(values):.1f}" if values else "-"
 
 
+def paired_ratios(side: Side, first: Side) -> list[float]:
+    """Each round's µs per message at the fixed rate over the first variant's in that round."""
+    return [
+        mine.us_per_msg / theirs.us_per_msg
+        for mine, theirs in zip(side.fixed, first.fixed, strict=True)
+        if theirs.us_per_msg > 0
+    ]
+
+
+def _spread_of_ratios(values: list[float]) -> str:
+    return f"{min(values):.3f} to {max(values):.3f}" if values else "-"
+
+
 def report(sides: list[Side], plan: Plan, overload: float, rounds: int, seconds: float) -> str:
     # The ratios are against the floor, or against the first variant when the floor was not run.
     floor = next((s for s in sides if s.name == "floor"), sides[0])
@@ -94,8 +108,8 @@ def report(sides: list[Side], plan: Plan, overload: float, rounds: int, seconds:
         f"| variant | µs/msg at the fixed rate (spread) | ÷ {floor.name} | Δ µs/msg vs the row "
         f"above | delivered msg/s at overload (spread) | ÷ {floor.name} | µs/msg at overload | "
         f"÷ {floor.name} | "
-        "p99 ms at the fixed rate |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"p99 ms at the fixed rate | µs/msg ÷ {sides[0].name}, paired per round (spread) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     above: float | None = None
     base = _median([s.us_per_msg for s in sides[0].fixed])
@@ -104,6 +118,7 @@ def report(sides: list[Side], plan: Plan, overload: float, rounds: int, seconds:
         sat = [s.delivered_per_s for s in side.over]
         sat_us = [s.us_per_msg for s in side.over]
         p99 = _median([s.p99 for s in side.fixed])
+        paired = paired_ratios(side, sides[0])
         m_us, m_sat, m_sat_us = _median(us), _median(sat), _median(sat_us)
         if side.name.startswith(AGAINST_OURS):
             delta = f"{m_us - base:+.1f} (vs ours)"
@@ -112,7 +127,8 @@ def report(sides: list[Side], plan: Plan, overload: float, rounds: int, seconds:
         lines.append(
             f"| {side.name} | {m_us:.1f} ({_spread(us)}) | {m_us / f_us:.2f} | {delta} | "
             f"{m_sat:,.0f} ({min(sat, default=0):,.0f} to {max(sat, default=0):,.0f}) | "
-            f"{m_sat / f_sat:.2f} | {m_sat_us:.1f} | {m_sat_us / f_sat_us:.2f} | {p99:.1f} |"
+            f"{m_sat / f_sat:.2f} | {m_sat_us:.1f} | {m_sat_us / f_sat_us:.2f} | {p99:.1f} | "
+            f"{_median(paired):.3f} ({_spread_of_ratios(paired)}) |"
         )
         if not side.name.startswith(AGAINST_OURS):
             above = m_us
@@ -127,6 +143,23 @@ def report(sides: list[Side], plan: Plan, overload: float, rounds: int, seconds:
     return "\n".join(lines)
 
 
+async def fixed_together(sides: list[Side], plan: Plan, seconds: float) -> None:
+    """One fixed-rate window on every variant at once."""
+    # Off for the whole window here: run_step turns the load generator's collector back on
+    # when its own window ends, which would be while the others' still run.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        steps = await asyncio.gather(
+            *(window(side, plan.fixed_rate, seconds, plan.warmup) for side in sides)
+        )
+    finally:
+        if enabled:
+            gc.enable()
+    for side, step in zip(sides, steps, strict=True):
+        side.fixed.append(step)
+
+
 async def run(
     plan: Plan,
     rounds: int,
@@ -135,6 +168,7 @@ async def run(
     only: list[str],
     logs: Path,
     before: Path | None = None,
+    together: bool = False,
 ) -> str:
     with tempfile.TemporaryDirectory(prefix="bisect-") as tmp:
         found = variants(Path(tmp), before)
@@ -145,15 +179,17 @@ async def run(
                 await window(side, plan.fixed_rate, 1.0, plan.warmup)  # warm up once
             for r in range(rounds):
                 order = rotated_order(sides, r)
+                if together:
+                    await fixed_together(order, plan, seconds)
                 for side in order:
-                    step = await window(side, plan.fixed_rate, seconds, plan.warmup)
-                    side.fixed.append(step)
+                    if not together:
+                        side.fixed.append(await window(side, plan.fixed_rate, seconds, plan.warmup))
                     over = await window(side, overload, seconds, plan.warmup)
                     side.over.append(over)
                     print(
-                        f"  round {r + 1} {side.name}: {step.us_per_msg:.1f} µs/msg fixed; "
-                        f"overload {over.delivered_per_s:,.0f} msg/s, {over.us_per_msg:.1f} "
-                        f"µs/msg, server {over.server_cpu_pct:.0f}%",
+                        f"  round {r + 1} {side.name}: {side.fixed[-1].us_per_msg:.1f} µs/msg "
+                        f"fixed; overload {over.delivered_per_s:,.0f} msg/s, "
+                        f"{over.us_per_msg:.1f} µs/msg, server {over.server_cpu_pct:.0f}%",
                         flush=True,
                     )
                     await asyncio.sleep(0.5)
@@ -179,6 +215,11 @@ def main(argv: list[str], prog: str) -> int:
         help="another checkout (git worktree add DIR COMMIT): adds its server.py as `before` "
         "and `before --snapshot`",
     )
+    parser.add_argument(
+        "--together",
+        action="store_true",
+        help="each round's fixed-rate windows on every variant at the same time (see above)",
+    )
     args = parser.parse_args(argv)
     plan = plan_of(args, parser)
     rounds = args.rounds or (1 if args.quick else 3)
@@ -186,5 +227,18 @@ def main(argv: list[str], prog: str) -> int:
     only = [v.strip() for v in args.variants.split(",") if v.strip()]
     args.results.mkdir(parents=True, exist_ok=True)
     prepare_loadgen(10 * 8 * plan.rooms * (plan.readers + 1) + 1024)
-    print(asyncio.run(run(plan, rounds, seconds, args.overload, only, args.results, args.before)))
+    print(
+        asyncio.run(
+            run(
+                plan,
+                rounds,
+                seconds,
+                args.overload,
+                only,
+                args.results,
+                args.before,
+                args.together,
+            )
+        )
+    )
     return 0

@@ -13,6 +13,11 @@ each a measurement, never a configuration: what it removes is a guarantee of the
 ``--batch`` is a trial of
 a change rather than a removal: the socket writer gathers the frames of one turn of the loop
 per socket and writes them with one ``writelines`` at the end of the turn.
+``--unwritten-journal`` (with ``--snapshot``) is a measure: the loop builds, encodes and
+frames every journal record as usual, and the writer thread is never handed one (nothing
+reaches the disk): what the thread and its hand-over add is the difference to ``--snapshot``.
+``--write-delay SECONDS`` is a trial: the journal's records gather that long (instead of
+``WRITE_DELAY``) before the loop hands them to the writer thread.
 """
 
 from __future__ import annotations
@@ -124,6 +129,19 @@ def _batch_writes() -> None:
     connection.Connection._write_now = write_now  # type: ignore[method-assign]
 
 
+def _unwritten_journal() -> None:
+    from sessions.persistence import journal
+    from sessions.persistence.framing import frame
+
+    def append(self: Any, *payloads: bytes) -> int:
+        for payload in payloads:
+            frame(payload)
+        self._appended += len(payloads)
+        return int(self._appended)
+
+    journal.JournalWriter.append = append  # type: ignore[method-assign]
+
+
 REMOVE: dict[str, Callable[[], None]] = {
     "metrics": _no_metrics,
     "guard": _no_guard,
@@ -143,6 +161,15 @@ def main(argv: list[str], prog: str) -> int:
     if "--batch" in args:
         args.remove("--batch")
         _batch_writes()
+    if "--write-delay" in args:
+        at = args.index("--write-delay")
+        from sessions.persistence import service
+
+        service.__dict__["WRITE_DELAY"] = float(args[at + 1])
+        del args[at : at + 2]
+    if "--unwritten-journal" in args:
+        args.remove("--unwritten-journal")
+        _unwritten_journal()
     unknown = set(without) - set(REMOVE)
     if unknown:
         raise SystemExit(f"{prog}: unknown pieces {sorted(unknown)}; known: {', '.join(PIECES)}")

@@ -24,6 +24,8 @@ def variants(snapshot_dir: Path, before: Path | None = None) -> list[tuple[str, 
         out.append(("before", ours(entry=old)))
         old_snapshot = str(snapshot_dir / "before.json")
         out.append(("before --snapshot", ours("--snapshot", old_snapshot, entry=old)))
+        old_journal = ("--snapshot", old_snapshot + ".journal", "--snapshot-interval", "3600")
+        out.append(("before --snapshot --snapshot-interval 3600", ours(*old_journal, entry=old)))
     removed: list[str] = []
     for piece in PIECES:
         removed.append(piece)
@@ -35,6 +37,15 @@ def variants(snapshot_dir: Path, before: Path | None = None) -> list[tuple[str, 
     out.append(("ours --snapshot --event-loop asyncio", asyncio_snapshot))
     journal_only = ours("--snapshot", snapshot + ".journal", "--snapshot-interval", "3600")
     out.append(("ours --snapshot --snapshot-interval 3600", journal_only))
+    unwritten = ("--unwritten-journal", "--snapshot", snapshot + ".unwritten")
+    unwritten_argv = ours(*unwritten, "--snapshot-interval", "3600", entry=entry)
+    out.append(("ours --snapshot --unwritten-journal", unwritten_argv))
+    for delay in ("0.01", "0.02"):
+        delayed = ("--write-delay", delay, "--snapshot", f"{snapshot}.{delay}")
+        delayed_argv = ours(*delayed, "--snapshot-interval", "3600", entry=entry)
+        out.append(
+            (f"ours --snapshot --snapshot-interval 3600 --write-delay {delay}", delayed_argv)
+        )
     floor = [python(), "-m", "bench", "floor-server", "--json", "orjson"]
     out.append(("floor", floor))
     return out

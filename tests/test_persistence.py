@@ -542,6 +542,40 @@ async def test_every_record_of_one_loop_turn_shares_one_fsync(tmp_path: Path):
         assert disk.fsyncs == 1
 
 
+class CountingDisk(FileSystem):
+    """Counts the writer's ``write`` calls."""
+
+    def __init__(self) -> None:
+        self.writes = 0
+
+    def write(self, fd: int, data: bytes) -> None:
+        self.writes += 1
+        super().write(fd, data)
+
+
+async def test_in_interval_mode_what_several_turns_journal_goes_to_the_writer_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # Long enough that the turns below surely fit in it on a slow machine.
+    monkeypatch.setattr(service, "WRITE_DELAY", 0.3)
+    config = Config(snapshot=str(tmp_path / "s.json"), snapshot_interval=3600)
+    async with running(config) as client:
+        persistence = client.app[PERSISTENCE]
+        sessions = [client.app[STORE].create(f"s{n}", "python") for n in range(5)]
+        await on_disk(client)
+        await asyncio.to_thread(persistence.writer.wait_idle)
+        disk = CountingDisk()
+        persistence.writer.fs = disk
+        handed = persistence.writer.appended
+        for session in sessions:  # one change per turn of the loop
+            client.app[COMMIT].outcome(update_settings(session, 0.0, name="renamed"))
+            await asyncio.sleep(0)
+        assert persistence.writer.appended == handed  # gathering on the loop, not handed over
+        await wait_until(lambda: persistence.writer.appended == handed + 5, "the hand-over")
+        await asyncio.to_thread(persistence.writer.wait_idle)
+        assert disk.writes == 1  # the writer woke once, for all five
+
+
 async def test_a_restore_from_journals_alone_says_no_base_had_been_written(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ):

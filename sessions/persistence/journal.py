@@ -1,7 +1,8 @@
 """The journal writer: a thread the event loop only hands frames to.
 
 The loop calls :meth:`JournalWriter.append` (a list append under a lock, and a wake-up) and
-never waits. The thread takes everything queued at once, writes it with one ``write`` call,
+never waits; in ``interval`` mode it does so once per :data:`WRITE_DELAY` with what gathered.
+The thread takes everything queued at once, writes it with one ``write`` call,
 and makes it durable with one ``fsync``: at once in ``always`` mode (group commit: one fsync
 for every frame queued while the previous one ran), otherwise when ``fsync_interval`` has
 passed since the last one, or on :meth:`sync`. After each fsync it reports the highest
@@ -35,9 +36,11 @@ from sessions.persistence.framing import frame
 from sessions.persistence.records import header
 
 JOURNAL_INFIX = ".journal."
-WRITE_DELAY = 0.005
-"""In ``interval`` mode, how long the writer lets records gather before one ``write``: what
-``kill -9`` can lose grows by this much, the loop is interrupted far less often."""
+WRITE_DELAY = 0.02
+"""In ``interval`` mode, how long the loop lets records gather before it hands them to the
+writer (:class:`~sessions.persistence.service.Persistence`): what ``kill -9`` can lose grows
+by this much; the writer thread wakes, and takes the interpreter lock from the loop, once
+per batch instead of once per turn of the loop."""
 
 
 def journal_path(base: Path, generation: int) -> Path:
@@ -203,10 +206,6 @@ class JournalWriter:
                             self._lock.wait()
                     finally:
                         self._idle = False
-                if not (self._always or self._sync_wanted or self._stopping):
-                    # Let a few turns of the loop add to the batch: fewer wake-ups, each
-                    # taking the interpreter lock from the loop (WRITE_DELAY).
-                    self._lock.wait_for(lambda: self._sync_wanted or self._stopping, WRITE_DELAY)
                 batch, self._queue = self._queue, []
                 upto = self._appended
                 wanted, self._sync_wanted = self._sync_wanted, False

@@ -40,7 +40,13 @@ from sessions.persistence.base import (
     stream,
 )
 from sessions.persistence.image import SessionImage, capture, steps
-from sessions.persistence.journal import FileSystem, JournalWriter, describe, journal_files
+from sessions.persistence.journal import (
+    WRITE_DELAY,
+    FileSystem,
+    JournalWriter,
+    describe,
+    journal_files,
+)
 from sessions.persistence.records import VERSION, Numbering, record_of
 from sessions.persistence.restore import Restored
 from sessions.persistence.snapshot import VERSION as SNAPSHOT_VERSION
@@ -135,15 +141,21 @@ class Persistence:
             return  # lost to the disk error; the next base snapshot holds it
         payload = orjson.dumps(record)
         if not self._pending:
-            self._loop.call_soon(self.flush)  # one hand-over per turn of the loop
+            self._schedule_flush()
         self._pending.append(payload)
         self.appended += 1
         self.journal_bytes += len(payload)
         if self.journal_bytes > JOURNAL_COMPACT_BYTES:
             self.wake.set()
 
+    def _schedule_flush(self) -> None:
+        if self.always:  # an ack waits for the disk: hand over at the end of this turn
+            self._loop.call_soon(self.flush)
+        else:  # one hand-over (a lock, a wake-up of the thread) per WRITE_DELAY
+            self._loop.call_later(WRITE_DELAY, self.flush)
+
     def flush(self) -> None:
-        """Hand the records of this turn of the loop to the writer (one lock, one wake-up)."""
+        """Hand the records gathered so far to the writer (one lock, one wake-up)."""
         if self._pending:
             pending, self._pending = self._pending, []
             self.writer.append(*pending)
