@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -507,6 +508,37 @@ async def test_a_peer_that_stops_answering_pings_leaves_presence(client: Client)
     assert await receive(watcher) == users_update([user(watcher_state)])
     await watcher.close()
     await silent.close()
+
+
+@pytest.mark.parametrize("config", [Config(heartbeat_seconds=0.2)])
+async def test_a_quiet_peer_is_pinged_each_interval_and_stays_while_it_answers(client: Client):
+    created = await create_session(client)
+    ws = await client.ws_connect("/ws", autoping=False)  # sees the pings, answers them itself
+    await ws.send_json({"type": "join-session", "sessionId": created["id"], "name": "Quiet"})
+    assert (await receive(ws))["type"] == "session-state"
+    started, pings = asyncio.get_running_loop().time(), 0
+    while pings < 4:  # bounded: each wait fails the test after FRAME_TIMEOUT
+        msg = await asyncio.wait_for(ws.receive(), 2)
+        assert msg.type is WSMsgType.PING, msg
+        await ws.pong(msg.data)
+        pings += 1
+    # silent 0.2 s before each, found by a sweep every 0.05 s: 0.8 to 1.0 s, plus scheduling
+    assert 0.8 <= asyncio.get_running_loop().time() - started < 1.6
+    assert await request(ws, {"type": "ping"}) == {"type": "pong"}
+    await ws.close()
+
+
+def test_the_swept_heartbeat_finds_the_aiohttp_internals_it_relies_on():
+    # SweptWebSocketResponse replaces aiohttp's per-socket timer and calls its ping; an
+    # aiohttp upgrade that renames these must fail here, not silently stop the pings.
+    from aiohttp import web
+
+    names = ("_heartbeat_when", "_pong_response_cb", "_writer", "_closed", "_closing")
+    assert all(hasattr(web.WebSocketResponse, name) for name in names)
+    for method in ("_send_heartbeat", "_cancel_pong_response_cb", "_reset_heartbeat"):
+        assert callable(getattr(web.WebSocketResponse, method))
+    assert "_reset_heartbeat" in web.WebSocketResponse._flush_heartbeat_reset.__code__.co_names
+    assert "_heartbeat_cb" in web.WebSocketResponse._cancel_heartbeat.__code__.co_names
 
 
 def test_the_direct_write_path_finds_the_aiohttp_internals_it_relies_on():

@@ -23,6 +23,7 @@ from sessions.web.calls import setup_calls
 from sessions.web.commit import COMMIT, Commit
 from sessions.web.connection import Connection
 from sessions.web.expiry import expiry_task
+from sessions.web.heartbeat import heartbeat_task
 from sessions.web.keys import (
     CLOCK,
     CONFIG,
@@ -80,6 +81,7 @@ def create_app(
     app.cleanup_ctx.append(_redact_access_log)
     lifecycle.setup(app)  # restore before other background work starts; save after it stops
     app.cleanup_ctx.append(expiry_task)
+    app.cleanup_ctx.append(heartbeat_task)  # the sockets' pings: one timer for all
     runs.setup(app)  # after the snapshot context: runs stop before the final save
     app.on_shutdown.append(_close_sockets)
     return app

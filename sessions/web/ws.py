@@ -17,6 +17,7 @@ from sessions.room import presence
 from sessions.web import actions, guards
 from sessions.web.commit import COMMIT
 from sessions.web.connection import Connection
+from sessions.web.heartbeat import SweptWebSocketResponse
 from sessions.web.keys import CONFIG, CONNECTIONS, LIMITS, METRICS, STORE
 from sessions.web.middleware import error_response
 
@@ -88,7 +89,7 @@ async def _upgrade(request: web.Request) -> tuple[web.WebSocketResponse, JoinSes
     """Check a join-by-URL, then complete the WebSocket handshake."""
     config = request.app[CONFIG]
     url_join = _url_join(request) if "session_id" in request.match_info else None
-    ws = web.WebSocketResponse(
+    ws = SweptWebSocketResponse(
         heartbeat=config.heartbeat_seconds,
         max_msg_size=config.max_message_bytes,
         compress=config.compress,
