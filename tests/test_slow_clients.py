@@ -288,8 +288,8 @@ class _WriterOfAClosingTransport:
 def test_a_frame_for_a_closing_transport_is_dropped_and_nothing_more_is_sent():
     writer = _WriterOfAClosingTransport()
     ws = SimpleNamespace(_writer=writer)
-    request = SimpleNamespace(remote="127.0.0.1", headers={}, transport=_ClosingTransport())
-    conn = Connection(ws, request, Config())  # type: ignore[arg-type]
+    request = SimpleNamespace(transport=_ClosingTransport())
+    conn = Connection(ws, request, Config(), "127.0.0.1")  # type: ignore[arg-type]
     conn.send(b'{"type":"pong"}')
     conn.send(b'{"type":"pong"}')
     assert (writer.attempts, conn.closing, conn.queued_frames) == (1, True, 0)

@@ -22,13 +22,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import ClientConnectionResetError, WSCloseCode, WSMsgType, web
 
 from sessions.config import Config
-from sessions.limits import FrameLimiter, client_address
+from sessions.limits import FrameLimiter
+from sessions.metrics import Metrics
 from sessions.protocol.messages import JoinSession
 from sessions.room.session import Member, Session
 
@@ -49,7 +49,7 @@ class Connection:
         "_closing",
         "_config",
         "_high_water",
-        "_on_drop",
+        "_metrics",
         "_queue",
         "_queued_bytes",
         "_sending",
@@ -70,13 +70,14 @@ class Connection:
         ws: web.WebSocketResponse,
         request: web.Request,
         config: Config,
-        on_drop: Callable[[], None] | None = None,
+        address: str,
+        metrics: Metrics | None = None,
     ) -> None:
         self.ws = ws
-        self._on_drop = on_drop
-        self.address = client_address(
-            request.remote, request.headers.get("X-Forwarded-For"), config.trusted_proxies
-        )
+        # Counts dropped peers. The Metrics itself, not its bound method: that would be one
+        # more object per socket (64 bytes, docs/benchmarks.md).
+        self._metrics = metrics
+        self.address = address  # the client's, as sockets per address are counted under
         self.close_code_sent: int | None = None  # what this server's close frame said
         self.member: Member | None = None
         self.session: Session | None = None
@@ -181,8 +182,8 @@ class Connection:
         self._wake()
 
     def _drop_slow_peer(self) -> None:
-        if self._on_drop is not None:
-            self._on_drop()
+        if self._metrics is not None:
+            self._metrics.slow_peer_dropped()
         log.warning(
             "dropping slow client %s (close 1013): %d frames / %d bytes unsent",
             self.label,

@@ -64,10 +64,30 @@ def setup(app: web.Application) -> None:
 def address_of(request: web.Request) -> str:
     """The client address limits count under (see :func:`sessions.limits.client_address`)."""
     return client_address(
-        request.remote,
+        _remote(request),
         request.headers.get(hdrs.X_FORWARDED_FOR),
         request.app[CONFIG].trusted_proxies,
     )
+
+
+# A WebSocket's request lives as long as the socket, and so does every entry of its reified
+# properties' cache: the first one (``remote``, ``host``) makes the cache's table, 0.2 KiB
+# per idle socket (docs/benchmarks.md). These two read what aiohttp's properties read,
+# without caching it (no request here is cloned with another remote or host).
+
+
+def _remote(request: web.Request) -> str | None:
+    """``request.remote``: the peer's address as the transport gave it."""
+    peer = request.protocol.peername
+    if peer is None:
+        return None
+    return str(peer[0]) if isinstance(peer, (list, tuple)) else str(peer)
+
+
+def _host(request: web.Request) -> str:
+    """``request.host``: the ``Host`` header, else aiohttp's own fallback."""
+    host = request.headers.get(hdrs.HOST)
+    return host if host is not None else request.host
 
 
 # --- the WebSocket handshake ------------------------------------------------------------------
@@ -152,7 +172,7 @@ def admit_socket(request: web.Request) -> str:
             header.kind.read(value, f"header '{header.name}'")
     config = request.app[CONFIG]
     origin = request.headers.get(hdrs.ORIGIN)
-    if not origin_allowed(origin, request.host, config.allowed_origins):
+    if not origin_allowed(origin, _host(request), config.allowed_origins):
         log.warning("refused a WebSocket from origin %r", origin[:100] if origin else None)
         raise Forbidden(
             f"origin {origin[:100] if origin else ''!r} may not open a WebSocket here "

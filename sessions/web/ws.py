@@ -46,7 +46,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     finally:
         if not upgraded:  # cancelled included: the count is given back whatever happened
             guards.release_socket(app, address)
-    conn = Connection(ws, request, app[CONFIG], on_drop=app[METRICS].slow_peer_dropped)
+    conn = Connection(ws, request, app[CONFIG], address, app[METRICS])
     app[CONNECTIONS].add(conn)
     log.info("socket opened from %s", conn.label)
     label = conn.label
