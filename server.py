@@ -100,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             port=config.port,
             ssl_context=context,
             shutdown_timeout=config.shutdown_grace_seconds,
+            access_log=access_log(),
             print=lambda ready: log.info("%s\nevent loop: %s", ready, loop_name),
         )
     except SnapshotPathError as exc:
@@ -113,6 +114,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     except OSError as exc:  # raised while binding: a port in use, a host that doesn't resolve
         cannot_start(f"cannot listen on {config.host}:{config.port}: {exc}")
     log.info("stopped")
+
+
+def access_log() -> logging.Logger | None:
+    """aiohttp's access logger when it logs (``--log-level INFO`` or lower), else None.
+
+    aiohttp gives every connection an access logger object of its own when one is passed,
+    whether it logs or not: for a WebSocket that is about 0.1 KiB for the socket's life
+    (docs/benchmarks.md). The level is set once, at start-up.
+    """
+    logger = logging.getLogger("aiohttp.access")
+    return logger if logger.isEnabledFor(logging.INFO) else None
 
 
 def create_app(argv: Sequence[str] | None = None) -> web.Application:

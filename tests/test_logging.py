@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
+import server
 from tests.helpers import create_session, join, request
 from tests.polling import wait_until
 from tests.test_shutdown_e2e import receive as receive_e2e
@@ -71,3 +72,16 @@ async def test_shutdown_logs_the_close_code_the_clients_receive(tmp_path: Path):
         assert await server.wait_exit() == 0
     assert "closed by the server (code 1001)" in server.output
     assert "(code 1000)" not in server.output
+    assert '"POST /api/sessions HTTP/1.1" 201' in server.output  # at INFO: the access log
+
+
+def test_connections_get_an_access_logger_only_when_it_logs():
+    logger = logging.getLogger("aiohttp.access")
+    level = logger.level
+    try:
+        logger.setLevel(logging.WARNING)
+        assert server.access_log() is None
+        logger.setLevel(logging.INFO)
+        assert server.access_log() is logger
+    finally:
+        logger.setLevel(level)
