@@ -11,6 +11,7 @@ from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
 
 from sessions.config import Config
+from sessions.web.ws import websocket_handler
 from tests.helpers import (
     assert_no_frame,
     create_session,
@@ -526,6 +527,29 @@ async def test_a_quiet_peer_is_pinged_each_interval_and_stays_while_it_answers(c
     assert 0.8 <= asyncio.get_running_loop().time() - started < 1.6
     assert await request(ws, {"type": "ping"}) == {"type": "pong"}
     await ws.close()
+
+
+async def test_an_idle_socket_holds_no_frame_it_received(client: Client):
+    created = await create_session(client)
+    ws, _ = await join(client, created, "Ada")
+    handlers = [
+        coro
+        for task in asyncio.all_tasks()
+        for coro in _awaiting(task.get_coro())
+        if getattr(coro, "cr_code", None) is websocket_handler.__code__
+    ]
+    assert len(handlers) == 1
+    assert "msg" not in handlers[0].cr_frame.f_locals  # waiting for the next: the join is gone
+    await ws.close()
+
+
+def _awaiting(coro: Any) -> list[Any]:
+    """A task's coroutine and those it awaits, outermost first (bounded)."""
+    chain: list[Any] = []
+    while coro is not None and len(chain) < 50:
+        chain.append(coro)
+        coro = getattr(coro, "cr_await", None)
+    return chain
 
 
 def test_the_swept_heartbeat_finds_the_aiohttp_internals_it_relies_on():
