@@ -34,9 +34,11 @@ class TokenBucket:
         if rate <= 0 or capacity < 1:
             raise ValueError(f"need rate > 0 and capacity >= 1, got {rate}, {capacity}")
         self._rate = rate
-        self._capacity = float(capacity)
+        # As given, not float(): an int capacity is compared and refilled towards exactly as
+        # its float would be, and a float made here would be one more object per socket.
+        self._capacity = capacity
         self._clock = clock
-        self._tokens = self._capacity  # one float object for both until the first take
+        self._tokens = capacity  # one object for both until the first take
         self._updated = clock()
 
     def _refill(self) -> None:
@@ -74,26 +76,29 @@ class Verdict(enum.Enum):
     CLOSE = "close"  # sustained abuse: close the socket with 1008
 
 
-class FrameLimiter:
+class FrameLimiter(TokenBucket):
     """One socket's frame budget: ``--rate-limit-per-second`` with a ``--rate-limit-burst``.
 
     A frame over the budget is rejected; each rejection also spends a *strike* from a second
     bucket holding ``--abuse-limit`` strikes refilled over ``--abuse-window-seconds``. With no
     strike left the socket has kept sending far over its rate, and the verdict is CLOSE.
+
+    The frame bucket is this object itself rather than one it holds: one object less per
+    joined socket (memory per idle socket, docs/benchmarks.md).
     """
 
-    __slots__ = ("_clock", "_config", "_frames", "_strikes")
+    __slots__ = ("_config", "_strikes")
 
     def __init__(self, config: Config, clock: Clock) -> None:
-        self._config, self._clock = config, clock
-        self._frames = TokenBucket(config.rate_limit_per_second, config.rate_limit_burst, clock)
+        super().__init__(config.rate_limit_per_second, config.rate_limit_burst, clock)
+        self._config = config
         # Made at the first rejection: until a bucket is taken from it stays full, so one
         # made then is the one made now, and most sockets never need it (memory per socket).
         self._strikes: TokenBucket | None = None
 
     def check(self) -> Verdict:
         """Count one frame and say what to do with it."""
-        if self._frames.take():
+        if self.take():
             return Verdict.ADMIT
         strikes = self._strikes
         if strikes is None:
