@@ -263,7 +263,9 @@ class Config:
     heartbeat_seconds: float = field(
         default=10.0,
         metadata=_option(
-            "WebSocket ping interval; a peer silent for 1.5x this is dropped", SECONDS
+            "WebSocket ping interval; a peer silent for 1.5x this (and up to a quarter of "
+            "it more, at most 1 s: one timer sweeps every socket) is dropped",
+            SECONDS,
         ),
     )
     send_queue_messages: int = field(

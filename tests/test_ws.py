@@ -524,7 +524,8 @@ async def test_a_quiet_peer_is_pinged_each_interval_and_stays_while_it_answers(c
         await ws.pong(msg.data)
         pings += 1
     # silent 0.2 s before each, found by a sweep every 0.05 s: 0.8 to 1.0 s, plus scheduling
-    assert 0.8 <= asyncio.get_running_loop().time() - started < 1.6
+    # (the lower bound a little under: `started` is taken just after the join reached us)
+    assert 0.7 <= asyncio.get_running_loop().time() - started < 1.6
     assert await request(ws, {"type": "ping"}) == {"type": "pong"}
     await ws.close()
 
