@@ -162,6 +162,21 @@ def test_bisect_rounds_put_every_variant_at_every_position_equally(count: int) -
     assert orders[0] != orders[1]  # two variants swap from one round to the next
 
 
+def _fixed(us_per_msg: float) -> StepResult:
+    cpu_s = us_per_msg * 1000 / 1e6  # 1,000 messages in the window
+    return StepResult(2, 2, 1.0, 1.0, 500, 1000, 1000, 1000, {}, cpu_s, 0.0, 0, 0, [], 0, 0)
+
+
+def test_bisect_pairs_each_round_of_a_variant_with_the_same_round_of_the_first() -> None:
+    from bench.bisect import Side, paired_ratios
+
+    first, other = Side("ours", []), Side("ours --snapshot", [])
+    first.fixed = [_fixed(50.0), _fixed(80.0), _fixed(40.0)]
+    other.fixed = [_fixed(55.0), _fixed(84.0), _fixed(48.0)]
+    assert [round(r, 3) for r in paired_ratios(other, first)] == [1.1, 1.05, 1.2]
+    assert paired_ratios(first, first) == [1.0, 1.0, 1.0]
+
+
 def test_tail_names_only_the_collections_a_message_was_in_flight_with() -> None:
     from bench.tail import Collection, met_by
 
@@ -357,6 +372,40 @@ def test_bisect_quick_prints_a_row_per_variant(tmp_path: Path) -> None:
     )
     rows = [line.split("|")[1].strip() for line in out.splitlines() if line.startswith("| ")]
     assert rows == ["variant", "ours", "- metrics", "floor"]
+    assert "Unclean" not in out
+
+
+@pytest.mark.timeout(150)
+def test_bisect_together_measures_the_variants_at_once_and_prints_their_paired_ratios(
+    tmp_path: Path,
+) -> None:
+    out = _run(
+        "bisect",
+        "--quick",
+        "--together",
+        "--rounds",
+        "2",
+        "--seconds",
+        "0.3",
+        "--overload",
+        "40",
+        "--variants",
+        "ours,ours --snapshot --unwritten-journal,ours --snapshot --snapshot-interval 3600 "
+        "--write-delay 0.01",
+        "--set",
+        TINY,
+        "--results",
+        str(tmp_path),
+        within=140,
+    )
+    rows = [line.split(" | ") for line in out.splitlines() if line.startswith("| ")]
+    assert rows[0][-1] == "µs/msg ÷ ours, paired per round (spread) |"
+    assert [row[0] for row in rows[1:]] == [
+        "| ours",
+        "| ours --snapshot --unwritten-journal",
+        "| ours --snapshot --snapshot-interval 3600 --write-delay 0.01",
+    ]
+    assert rows[1][-1] == "1.000 (1.000 to 1.000) |"
     assert "Unclean" not in out
 
 
