@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from sessions.room.interview import delete_session
 from sessions.web.commit import COMMIT
 from sessions.web.keys import CLOCK, CONFIG, STORE
+from sessions.web.periodic import every
 
 log = logging.getLogger("interview.expiry")
 
@@ -29,17 +27,5 @@ def sweep(app: web.Application) -> list[str]:
     return removed
 
 
-async def _sweep_forever(app: web.Application) -> None:
-    interval = app[CONFIG].cleanup_interval_seconds
-    while True:
-        await asyncio.sleep(interval)
-        sweep(app)
-
-
-async def expiry_task(app: web.Application) -> AsyncIterator[None]:
-    """``cleanup_ctx``: the sweep runs exactly while the app does."""
-    task = asyncio.get_running_loop().create_task(_sweep_forever(app))
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+expiry_task = every(lambda app: app[CONFIG].cleanup_interval_seconds, sweep)
+"""``cleanup_ctx``: the sweep runs exactly while the app does."""

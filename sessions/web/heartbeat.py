@@ -15,12 +15,12 @@ the rounding aiohttp itself applies to heartbeats over 5 s).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 
 from aiohttp import web
 
 from sessions.web.keys import CONFIG, CONNECTIONS
+from sessions.web.periodic import every
 
 LONGEST_SWEEP_SECONDS = 1.0
 
@@ -63,18 +63,10 @@ def ping_due(sockets: Iterable[web.WebSocketResponse], now: float) -> int:
     return len(due)
 
 
-async def _ping_forever(app: web.Application) -> None:
-    interval = sweep_interval(app[CONFIG].heartbeat_seconds)
+def _ping_sockets(app: web.Application) -> None:
     loop = asyncio.get_running_loop()
-    while True:
-        await asyncio.sleep(interval)
-        ping_due((conn.ws for conn in app[CONNECTIONS]), loop.time())
+    ping_due((conn.ws for conn in app[CONNECTIONS]), loop.time())
 
 
-async def heartbeat_task(app: web.Application) -> AsyncIterator[None]:
-    """``cleanup_ctx``: the sockets' pings are sent exactly while the app runs."""
-    task = asyncio.get_running_loop().create_task(_ping_forever(app))
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+heartbeat_task = every(lambda app: sweep_interval(app[CONFIG].heartbeat_seconds), _ping_sockets)
+"""``cleanup_ctx``: the sockets' pings are sent exactly while the app runs."""
