@@ -8,6 +8,10 @@ server as ``server.py``, after replacing, for this process only, the pieces name
 - ``heartbeat``: no WebSocket heartbeat (aiohttp re-arms its timer on every frame read);
 - ``timeline``: an edit is logged for the journal but not appended to the timeline;
 - ``ack``: no ``ack`` frame to the author (the floor and the seed send one: a measure only);
+- ``domain``: a full-text ``code-change`` does the floor's work only (the diff, a revision
+  count, the ack and the ``code-update``s, committed as usual): no OT document, op log,
+  timeline, participant record or journal change (not in the ladder: ``ours --without
+  domain`` is ``ours`` less that alone);
 
 each a measurement, never a configuration: what it removes is a guarantee of the product.
 ``--batch`` is a trial of
@@ -28,6 +32,7 @@ from types import SimpleNamespace
 from typing import Any
 
 PIECES = ("metrics", "guard", "heartbeat", "timeline", "ack")
+"""The ladder's pieces, removed one more per row; ``domain`` is measured on its own."""
 
 
 def _no_metrics() -> None:
@@ -142,12 +147,38 @@ def _unwritten_journal() -> None:
     journal.JournalWriter.append = append  # type: ignore[method-assign]
 
 
+def _floor_domain() -> None:
+    from sessions.collab.ot import diff_and_inverse, end_of_change
+    from sessions.room import editing, frames
+    from sessions.room.outcome import Outcome
+
+    heads: dict[str, list[Any]] = {}  # session id -> [text, revision, caret]
+    change_code = editing.change_code
+
+    def floor_change(session: Any, member: Any, change: Any, now: float) -> Any:
+        if change.code is None:
+            return change_code(session, member, change, now)
+        head = heads.get(session.id)
+        if head is None:
+            head = heads[session.id] = [session.document.text, session.document.revision, 0]
+        ops = diff_and_inverse(head[0], change.code, head[2])[0]
+        head[0], head[1], head[2] = change.code, head[1] + 1, end_of_change(ops, len(change.code))
+        outcome = Outcome(reply=frames.ack(head[1], change.ref))
+        update = frames.code_update(head[1], ops, member.user_id, change.op_id)
+        others = tuple(m for m in session.members.values() if m is not member)
+        outcome.deliver({**update, "code": head[0]}, others)
+        return outcome
+
+    editing.change_code = floor_change
+
+
 REMOVE: dict[str, Callable[[], None]] = {
     "metrics": _no_metrics,
     "guard": _no_guard,
     "heartbeat": _no_heartbeat,
     "timeline": _no_timeline,
     "ack": _no_ack,
+    "domain": _floor_domain,
 }
 
 
@@ -172,7 +203,7 @@ def main(argv: list[str], prog: str) -> int:
         _unwritten_journal()
     unknown = set(without) - set(REMOVE)
     if unknown:
-        raise SystemExit(f"{prog}: unknown pieces {sorted(unknown)}; known: {', '.join(PIECES)}")
+        raise SystemExit(f"{prog}: unknown pieces {sorted(unknown)}; known: {', '.join(REMOVE)}")
     for piece in without:
         REMOVE[piece]()
     import server

@@ -30,6 +30,7 @@ def variants(snapshot_dir: Path, before: Path | None = None) -> list[tuple[str, 
     for piece in PIECES:
         removed.append(piece)
         out.append((f"- {piece}", ours("--without", ",".join(removed), entry=entry)))
+    out.append(("ours --without domain", ours("--without", "domain", entry=entry)))
     out.append(("ours --event-loop asyncio", ours("--event-loop", "asyncio")))
     snapshot = str(snapshot_dir / "bisect.json")
     out.append(("ours --snapshot", ours("--snapshot", snapshot)))

@@ -177,6 +177,40 @@ def test_bisect_pairs_each_round_of_a_variant_with_the_same_round_of_the_first()
     assert paired_ratios(first, first) == [1.0, 1.0, 1.0]
 
 
+def test_bisect_without_domain_answers_a_full_text_change_as_the_floor_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bench.bisect_server import REMOVE
+    from sessions.protocol.messages import CodeChange, JoinSession
+    from sessions.room import editing, presence
+    from sessions.web.keys import STORE
+
+    monkeypatch.setattr(editing, "change_code", editing.change_code)  # restored afterwards
+    app = create_app(Config())
+    session = app[STORE].create("s", "python", "abc", max_candidates=10)
+    joins = (("t", "candidate", None), ("r", "interviewer", session.interviewer_token))
+    typist, reader = (
+        presence.join(session, JoinSession(session.id, name, role, token, None, True), None, 0.0)[0]
+        for name, role, token in joins
+    )
+    REMOVE["domain"]()
+    change = CodeChange(code="abXc", ops=None, revision=0, op_id="o1", ref=7)
+    outcome = editing.change_code(session, typist, change, 1.0)
+    assert outcome.reply == {"type": "ack", "revision": 1, "ref": 7}
+    [(update, recipients)] = outcome.deliveries
+    assert update == {
+        "type": "code-update",
+        "revision": 1,
+        "ops": [2, "X", 1],
+        "userId": typist.user_id,
+        "opId": "o1",
+        "code": "abXc",
+    }
+    assert recipients == (reader,)
+    assert outcome.change is None
+    assert (session.document.text, session.document.revision) == ("abc", 0)  # no OT document
+
+
 def test_tail_names_only_the_collections_a_message_was_in_flight_with() -> None:
     from bench.tail import Collection, met_by
 

@@ -45,6 +45,7 @@ _Entry = tuple[int, FrozenOp, str | None, str | None, FrozenOp]
 (a NamedTuple instance never is)."""
 _REVISION: Final = 0
 _OPS: Final = 1
+_OP_ID: Final = 3
 _INVERSE: Final = 4
 
 
@@ -141,9 +142,8 @@ class Document:
         """
         op = ot.validate(ops)
         _require_revision_type(base_revision)
-        duplicate = self._duplicate(op_id)
-        if duplicate is not None:
-            return duplicate
+        if op_id is not None and op_id in self._op_ids:
+            return self._original(op_id)
         self._check_reachable(base_revision)
         expected = self._length_at(base_revision)
         if ot.base_length(op) != expected:
@@ -171,14 +171,19 @@ class Document:
         """
         if not isinstance(text, str):
             raise InvalidMessage(f"the code must be a string, got {type(text).__name__}")
-        self._check_size(text)
+        # The checks below are written out, each falling back to the precise one, because this
+        # is every keystroke's path (docs/benchmarks.md, "The fourth pass").
+        limit = self._max_bytes
+        if limit is not None and len(text) * 4 > limit:
+            self._check_size(text)
+        head = self._revision
         if base_revision is None:
-            base_revision = self._revision
-        _require_revision_type(base_revision)
-        duplicate = self._duplicate(op_id)
-        if duplicate is not None:
-            return duplicate
-        if base_revision == self._revision:  # nothing to rebase over: commit the diff as is
+            base_revision = head
+        elif type(base_revision) is not int:
+            _require_revision_type(base_revision)
+        if op_id is not None and op_id in self._op_ids:
+            return self._original(op_id)
+        if base_revision == head:  # nothing to rebase over: commit the diff as is
             caret = self._caret
             op, inverse = ot.diff_and_inverse(
                 self._text, text, caret if self._caret_holds else None
@@ -226,10 +231,8 @@ class Document:
             index = ot.transform_index(index, list(logged.ops))
         return index
 
-    def _duplicate(self, op_id: str | None) -> Applied | None:
-        """The original outcome of ``op_id`` while its log entry is kept, else None."""
-        if op_id is None or op_id not in self._op_ids:
-            return None
+    def _original(self, op_id: str) -> Applied:
+        """The original outcome of a known ``op_id`` (its log entry is kept), as a duplicate."""
         entry = self._log[self._op_ids[op_id] - self.oldest_reachable_revision() - 1]
         return Applied(revision=entry[_REVISION], ops=list(entry[_OPS]), duplicate=True)
 
@@ -285,17 +288,20 @@ class Document:
         """Make ``new_text`` (the head text changed by ``op``) the head; nothing before this
         changed anything, so a call that raised earlier left the document as it was.
         """
-        self._revision += 1
+        revision = self._revision = self._revision + 1
         self._text = new_text
-        self._log = growable(self._log, self._log_size)
-        evicted = self._log.append((self._revision, tuple(op), user_id, op_id, tuple(inverse)))
+        log = self._log
+        if log is EMPTY:
+            log = self._log = growable(log, self._log_size)
+        evicted = log.append((revision, tuple(op), user_id, op_id, tuple(inverse)))
+        op_ids = self._op_ids
         if op_id is not None:
-            self._op_ids[op_id] = self._revision
+            op_ids[op_id] = revision
         if evicted is not None:
-            evicted_revision, _, _, evicted_op_id, _ = evicted
-            if evicted_op_id is not None and self._op_ids.get(evicted_op_id) == evicted_revision:
-                del self._op_ids[evicted_op_id]
-        return Applied(revision=self._revision, ops=op, duplicate=False)
+            evicted_op_id = evicted[_OP_ID]
+            if evicted_op_id is not None and op_ids.get(evicted_op_id) == evicted[_REVISION]:
+                del op_ids[evicted_op_id]
+        return Applied(revision, op, False)
 
 
 def _require_revision_type(revision: object) -> None:

@@ -230,10 +230,12 @@ class Timeline:
 
     def _push(self, entry: RawEvent) -> None:
         self._seq = entry[0]
-        self._entries = growable(self._entries)
-        self._entries.append(entry)
-        while len(self._entries) > self.limit:
-            self._fold(self._entries.popleft())
+        entries = self._entries
+        if entries is EMPTY:
+            entries = self._entries = growable(entries)
+        entries.append(entry)
+        while len(entries) > self.limit:
+            self._fold(entries.popleft())
 
     def _fold(self, entry: RawEvent) -> None:
         # Keep replay exact: what leaves the window becomes part of the base state.

@@ -26,6 +26,7 @@ from sessions.protocol.fields import (
     ROLES,
     Ref,
     Role,
+    check_text,
     decode_json,
     read_bool,
     read_language,
@@ -255,6 +256,26 @@ class CodeChange(ClientMessage, type="code-change"):
 
     @classmethod
     def parse(cls, frame: dict[str, Any], ref: Ref, limits: Limits) -> CodeChange:
+        # The common frames first, every check written out (the most frequent frame: the
+        # helpers' calls were most of its parse, 0.71 against 0.3 µs, timeit): ``ops`` or a
+        # string ``code``, not both, an optional ``revision`` that is a non-negative int
+        # (``type() is int``: not a bool), an optional ASCII ``opId`` within its length. Any
+        # other frame, valid or not, goes the precise way below, which names what is wrong.
+        revision = frame.get("revision")
+        op_id = frame.get("opId")
+        if (revision is None or (type(revision) is int and revision >= 0)) and (
+            op_id is None
+            or (type(op_id) is str and len(op_id) <= MAX_OP_ID_LENGTH and op_id.isascii())
+        ):
+            if "ops" in frame:
+                if revision is not None and "code" not in frame:
+                    return cls(None, frame["ops"], revision, op_id, ref)
+            else:
+                code = frame.get("code")
+                if type(code) is str:
+                    if not code.isascii():  # O(1); then check_text encodes it to check it
+                        check_text(code, "code")
+                    return cls(code, None, revision, op_id, ref)
         has_code, has_ops = "code" in frame, "ops" in frame
         if has_code == has_ops:
             raise InvalidMessage("a code-change carries exactly one of 'code' or 'ops'")
@@ -657,7 +678,8 @@ def parse_frame(text: str, limits: Limits = Limits()) -> ClientMessage:
         frame = decode_json(text, limits.max_json_depth)
         if not isinstance(frame, dict):
             raise InvalidMessage("a frame must be a JSON object with a 'type'")
-        ref = read_ref(frame)
+        if "ref" in frame:  # most frames carry none: no call for them
+            ref = read_ref(frame)
         kind = frame.get("type")
         if not isinstance(kind, str):
             raise InvalidMessage("field 'type' is required and must be a string")

@@ -13,7 +13,7 @@ from sessions.interview.permissions import Action, require
 from sessions.interview.problems import starter_for
 from sessions.protocol.messages import CodeChange, Cursor, CursorRange, Ref
 from sessions.room import frames
-from sessions.room.outcome import Outcome
+from sessions.room.outcome import Change, Outcome
 from sessions.room.session import Member, Session
 
 
@@ -60,10 +60,11 @@ def after_edit(
     op_id: str | None = None,
 ) -> Outcome:
     """Record an applied op, move cursors, ack the author and update everyone else."""
-    outcome = Outcome(reply=frames.ack(applied.revision, ref))
+    reply = frames.ack(applied.revision, ref)
     if applied.duplicate:
-        return outcome
-    change = outcome.changing(session)
+        return Outcome(reply=reply)
+    change = Change(session)
+    outcome = Outcome(reply=reply, change=change)
     change.edit(applied, now, author, op_id)
     change.updated(now)
     participant = session.participants.get(author.user_id) if author else None

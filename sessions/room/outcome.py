@@ -27,6 +27,8 @@ from sessions.room.session import STORED_FIELDS, Member, Session
 
 CLOSE_NORMAL = 1000
 _STORED_ATTRS = frozenset(stored.attr for stored in STORED_FIELDS)
+if not {"updated_at", "last_activity"} <= _STORED_ATTRS:  # what Change.updated writes directly
+    raise ImportError("updated_at and last_activity must be stored fields of a session")
 
 
 class LoggedEdit(NamedTuple):
@@ -86,8 +88,12 @@ class Change:
 
     def updated(self, now: float) -> None:
         """The session's own state changed at ``now`` (``updatedAt``), and it is active."""
-        self.set("updated_at", now)
-        self.touch(now)
+        # set() and touch() written out: every edit comes this way (docs/benchmarks.md).
+        session, fields = self.session, self.fields
+        session.updated_at = now
+        session.touch(now)
+        fields["updated_at"] = None
+        fields["last_activity"] = None
 
     def event(
         self, at: float, type_: str, user_id: str | None, name: str | None, **data: Any

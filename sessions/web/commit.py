@@ -11,8 +11,8 @@ committed it. REST handlers then ``await`` :meth:`Commit.durable` before they an
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
+from time import perf_counter
 
 from aiohttp import web
 
@@ -76,11 +76,11 @@ class Commit:
             author.send(encode(reply))
             metrics.frames_sent(reply["type"], 1)
         for message, recipients in outcome.deliveries:
-            started = time.perf_counter()
+            started = perf_counter()
             data = encode(message)
             for member in recipients:
                 member.peer.send(data)
-            metrics.broadcast_seconds.observe(time.perf_counter() - started)
+            metrics.broadcast_seconds.observe(perf_counter() - started)
             metrics.frames_sent(message["type"], len(recipients))
         for member in outcome.close:
             member.peer.close(outcome.close_code, "")

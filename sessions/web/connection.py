@@ -34,6 +34,7 @@ from sessions.room.session import Member, Session
 
 log = logging.getLogger("interview.ws")
 ENCODER_BUFFER = 4096
+_TEXT = WSMsgType.TEXT  # read once: an enum's member costs 0.05 µs to read on Python 3.11
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +169,7 @@ class Connection:
         ):
             return False
         try:
-            frame_writer._write_websocket_frame(data, WSMsgType.TEXT, 0)
+            frame_writer._write_websocket_frame(data, _TEXT, 0)
         except ClientConnectionResetError:  # the transport is closing: the peer is gone
             self._closing = True
         return True
@@ -216,7 +217,7 @@ class Connection:
                 self._queued_bytes -= len(item)
                 self._sending = True
                 try:
-                    await self.ws.send_frame(item, WSMsgType.TEXT)
+                    await self.ws.send_frame(item, _TEXT)
                 finally:
                     self._sending = False
         except ConnectionError:
