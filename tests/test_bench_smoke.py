@@ -20,7 +20,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bench import floor_server, loadgen, paired
+from bench import floor_server, loadgen, paired, perframe
 from bench.__main__ import COMMANDS, SCENARIOS
 from bench.__main__ import main as bench
 from bench.common import FULL, HOST
@@ -188,11 +188,11 @@ def test_bisect_without_domain_answers_a_full_text_change_as_the_floor_does(
     monkeypatch.setattr(editing, "change_code", editing.change_code)  # restored afterwards
     app = create_app(Config())
     session = app[STORE].create("s", "python", "abc", max_candidates=10)
-    joins = (("t", "candidate", None), ("r", "interviewer", session.interviewer_token))
-    typist, reader = (
-        presence.join(session, JoinSession(session.id, name, role, token, None, True), None, 0.0)[0]
-        for name, role, token in joins
-    )
+    peer = perframe.CountingPeer()
+    candidate = JoinSession(session.id, "t", "candidate", None, None, True)
+    interviewer = JoinSession(session.id, "r", "interviewer", session.interviewer_token, None, True)
+    typist, _ = presence.join(session, candidate, peer, 0.0)
+    reader, _ = presence.join(session, interviewer, peer, 0.0)
     REMOVE["domain"]()
     change = CodeChange(code="abXc", ops=None, revision=0, op_id="o1", ref=7)
     outcome = editing.change_code(session, typist, change, 1.0)
