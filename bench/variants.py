@@ -41,7 +41,7 @@ def variants(snapshot_dir: Path, before: Path | None = None) -> list[tuple[str, 
     unwritten = ("--unwritten-journal", "--snapshot", snapshot + ".unwritten")
     unwritten_argv = ours(*unwritten, "--snapshot-interval", "3600", entry=entry)
     out.append(("ours --snapshot --unwritten-journal", unwritten_argv))
-    for delay in ("0.01", "0.02"):
+    for delay in ("0.01", "0.02", "0.05"):
         delayed = ("--write-delay", delay, "--snapshot", f"{snapshot}.{delay}")
         delayed_argv = ours(*delayed, "--snapshot-interval", "3600", entry=entry)
         out.append(
