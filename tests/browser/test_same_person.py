@@ -11,6 +11,9 @@ from tests.browser.conftest import api, base_url, create_session, editor_text, o
 from tests.browser.proxy import DroppingProxy
 from tests.polling import wait_until
 
+# Predicates are functions: a bare expression makes Playwright eval() it in the page on every
+# poll after the first, which the room's CSP (script-src 'self') refuses.
+TWO_PEOPLE = "() => document.querySelectorAll('#people li').length === 2"
 PEOPLE = """() => [...document.querySelectorAll('#people li')].map((li) => [
   li.dataset.user, li.querySelector('.name').textContent, li.querySelector('.swatch').className,
 ])"""
@@ -33,7 +36,7 @@ async def test_a_dropped_candidate_comes_back_as_the_same_person(browser: Any, s
             f"{base_url(server)}/s/{session['id']}#interviewer={session['interviewerToken']}",
             "Ivy",
         )
-        await interviewer.wait_for_function("document.querySelectorAll('#people li').length === 2")
+        await interviewer.wait_for_function(TWO_PEOPLE)
         before = await interviewer.evaluate(PEOPLE)
         await candidate.click(".cm-content")
         await candidate.keyboard.type("ab")
@@ -41,13 +44,13 @@ async def test_a_dropped_candidate_comes_back_as_the_same_person(browser: Any, s
         accepted = proxy.accepted
         proxy.drop()
         await candidate.wait_for_function(
-            "document.getElementById('connection').dataset.state !== 'connected'"
+            "() => document.getElementById('connection').dataset.state !== 'connected'"
         )
         await candidate.wait_for_selector("#connection[data-state=connected]")
         assert proxy.accepted > accepted
         await candidate.keyboard.type("cd")
         await wait_until(lambda: shows(interviewer, "abcd"), "the edit after the reconnect")
-        await interviewer.wait_for_function("document.querySelectorAll('#people li').length === 2")
+        await interviewer.wait_for_function(TWO_PEOPLE)
         assert await interviewer.evaluate(PEOPLE) == before  # same id, place and colour
         report = await api(server, "GET", f"/api/sessions/{session['id']}/report")
         cams = [p for p in report["participants"] if p["name"] == "Cam"]
