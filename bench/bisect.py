@@ -133,13 +133,21 @@ def report(sides: list[Side], plan: Plan, overload: float, rounds: int, seconds:
         if not side.name.startswith(AGAINST_OURS):
             above = m_us
     bad = [
-        f"{side.name}: {step.loss} lost, {step.errors} errors"
+        f"{side.name}: {step.loss} lost, {step.errors} errors, {step.closed_sockets} closed"
         for side in sides
         for step in side.fixed
-        if step.loss or step.errors or step.bad_acks
+        if step.loss or step.errors or step.bad_acks or step.closed_sockets
     ]
     if bad:
         lines += ["", "Unclean fixed-rate windows: " + "; ".join(bad)]
+    closed = [
+        f"{side.name}: {step.closed_sockets}"
+        for side in sides
+        for step in side.over
+        if step.closed_sockets
+    ]
+    if closed:  # a closed socket never comes back: every later window of that variant is short
+        lines += ["", "Sockets closed by the end of an overload window: " + "; ".join(closed)]
     return "\n".join(lines)
 
 

@@ -1,13 +1,18 @@
 """The journal writer: a thread the event loop only hands frames to.
 
-The loop calls :meth:`JournalWriter.append` (a list append under a lock, and a wake-up) and
-never waits; in ``interval`` mode it does so once per :data:`WRITE_DELAY` with what gathered.
-The thread takes everything queued at once, writes it with one ``write`` call,
-and makes it durable with one ``fsync``: at once in ``always`` mode (group commit: one fsync
-for every frame queued while the previous one ran), otherwise when ``fsync_interval`` has
-passed since the last one, or on :meth:`sync`. After each fsync it reports the highest
-sequence number now on disk through ``on_durable`` (called in the thread: the caller hands
-it to its loop).
+The loop calls :meth:`JournalWriter.append`, in ``interval`` mode once per :data:`WRITE_DELAY`
+with what gathered, and never waits behind the disk. In ``interval`` mode, when the thread
+is idle (nothing queued, no write or fsync under way), ``append`` writes the batch itself:
+one ``write`` to the page cache (microseconds for a batch), where handing it over would cost
+a wake-up of the thread and two handovers of the interpreter lock, on the same core. The
+thread then wakes only to fsync, when ``fsync_interval`` has passed since the last one. While
+the thread writes or fsyncs, ``append`` queues instead (a write can wait behind an fsync of
+the same file), and the thread takes everything queued at once when it is done: this is
+Redis's ``appendfsync everysec``. In ``always`` mode every batch goes to the thread, which
+writes it and makes it durable with one ``fsync`` (group commit: one fsync for every frame
+queued while the previous one ran). :meth:`sync` asks for an fsync now. After each fsync the
+thread reports the highest sequence number now on disk through ``on_durable`` (called in the
+thread: the caller hands it to its loop).
 
 :meth:`rotate` starts the next generation's file, in queue order: frames appended before it
 go to the old file, after it to the new one. A base snapshot is written from the moment of
@@ -39,8 +44,8 @@ JOURNAL_INFIX = ".journal."
 WRITE_DELAY = 0.02
 """In ``interval`` mode, how long the loop lets records gather before it hands them to the
 writer (:class:`~sessions.persistence.service.Persistence`): what ``kill -9`` can lose grows
-by this much; the writer thread wakes, and takes the interpreter lock from the loop, once
-per batch instead of once per turn of the loop."""
+by this much; one ``write`` (or hand-over to the thread) per batch instead of one per turn
+of the loop."""
 
 
 def journal_path(base: Path, generation: int) -> Path:
@@ -136,6 +141,7 @@ class JournalWriter:
         self._stopping = False
         self._busy = False
         self._idle = False  # the thread waits for work: only then does an append wake it
+        self._written = False  # bytes the loop wrote itself since the thread last looked
         self._fd: int | None = None
         self.broken = True  # until the first rotation opens a file
         self.bytes_written = 0
@@ -148,16 +154,26 @@ class JournalWriter:
         return self._appended
 
     def append(self, *payloads: bytes) -> int:
-        """Queue records' payloads, in order; returns the sequence number of the last one.
-        Never blocks on I/O (one short lock; a wake-up only when the thread is idle: while it
-        gathers a batch or writes one, it takes what was appended when it looks next, so the
-        loop's appends don't hand it the interpreter lock each time)."""
+        """Write or queue records' payloads, in order; returns the sequence number of the last.
+
+        In ``interval`` mode with the thread idle, the frames go to the file here, in one
+        ``write`` (to the page cache: no fsync waits on it); the thread is woken once when the
+        file turns dirty, to fsync it ``fsync_interval`` later. Otherwise they are queued: a
+        wake-up only when the thread waits for work (while it writes or fsyncs, it takes
+        what was queued when it looks next), so appends don't hand it the interpreter lock
+        each time."""
         frames = [frame(payload) for payload in payloads]
         with self._lock:
             self._appended += len(frames)
-            self._queue.extend(frames)
-            if self._idle:
-                self._lock.notify_all()
+            if self._always or self._queue or self._busy or self._fd is None or self.broken:
+                self._queue.extend(frames)
+                if self._idle:
+                    self._lock.notify_all()
+            elif self._flush(frames) and not self._written:
+                # Clean until now: wake the thread once, to time the next fsync from here.
+                self._written = True
+                if self._idle:
+                    self._lock.notify_all()
             return self._appended
 
     def rotate(self, generation: int, *, after_gap: bool = False) -> None:
@@ -195,6 +211,7 @@ class JournalWriter:
         while True:
             with self._lock:
                 while not (self._queue or self._stopping or self._sync_wanted):
+                    dirty = dirty or self._written
                     self._idle = True
                     try:
                         if dirty:
@@ -208,6 +225,7 @@ class JournalWriter:
                         self._idle = False
                 batch, self._queue = self._queue, []
                 upto = self._appended
+                dirty, self._written = dirty or self._written, False
                 wanted, self._sync_wanted = self._sync_wanted, False
                 stopping = self._stopping
                 self._busy = True

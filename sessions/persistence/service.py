@@ -151,11 +151,12 @@ class Persistence:
     def _schedule_flush(self) -> None:
         if self.always:  # an ack waits for the disk: hand over at the end of this turn
             self._loop.call_soon(self.flush)
-        else:  # one hand-over (a lock, a wake-up of the thread) per WRITE_DELAY
+        else:  # one write (or hand-over to the thread) per WRITE_DELAY
             self._loop.call_later(WRITE_DELAY, self.flush)
 
     def flush(self) -> None:
-        """Hand the records gathered so far to the writer (one lock, one wake-up)."""
+        """Hand the records gathered so far to the writer (one lock; one write, or a
+        wake-up of its thread)."""
         if self._pending:
             pending, self._pending = self._pending, []
             self.writer.append(*pending)
