@@ -67,11 +67,10 @@ def _no_heartbeat() -> None:
 
 def _no_timeline() -> None:
     from sessions.room import outcome
-    from sessions.room.outcome import LoggedEdit
 
     def edit(self: Any, applied: Any, at: float, author: Any, op_id: str | None) -> None:
         user_id = author.user_id if author is not None else None
-        self.edits.append(LoggedEdit(applied.revision, applied.ops, user_id, op_id))
+        self.edits.append((applied.revision, applied.ops, user_id, op_id))
 
     outcome.Change.edit = edit  # type: ignore[method-assign]
 

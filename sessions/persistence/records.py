@@ -119,7 +119,7 @@ def record_of(change: Change, numbering: Numbering) -> dict[str, Any] | None:
         return None
     record: dict[str, Any] = {"t": "change", "s": session.id, "j": numbering.next(session.id)}
     if change.edits:
-        record["ops"] = [[*edit] for edit in change.edits]
+        record["ops"] = change.edits  # encoded at once, before the change is touched again
     if change.events:
         record["events"] = change.events
     if change.board:

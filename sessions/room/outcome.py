@@ -31,13 +31,10 @@ if not {"updated_at", "last_activity"} <= _STORED_ATTRS:  # what Change.updated 
     raise ImportError("updated_at and last_activity must be stored fields of a session")
 
 
-class LoggedEdit(NamedTuple):
-    """An operation as the journal keeps it: replayed at the head of the document."""
-
-    revision: int
-    ops: list[int | str]
-    user_id: str | None
-    op_id: str | None
+LoggedEdit = tuple[int, list[int | str], str | None, str | None]
+"""An operation as the journal keeps it, replayed at the head of the document: ``(revision,
+ops, user_id, op_id)``. A plain tuple, as orjson writes it as the record's array as it is
+(a NamedTuple would be copied into a list per edit first)."""
 
 
 class Change:
@@ -104,7 +101,7 @@ class Change:
     def edit(self, applied: Applied, at: float, author: Member | None, op_id: str | None) -> None:
         """Log an operation the document applied, in the journal and the timeline."""
         user_id = author.user_id if author is not None else None
-        self.edits.append(LoggedEdit(applied.revision, applied.ops, user_id, op_id))
+        self.edits.append((applied.revision, applied.ops, user_id, op_id))
         self.events.append(
             self.session.timeline.append_edit(
                 at, user_id, author.name if author else None, applied.revision, applied.ops
