@@ -1,4 +1,4 @@
-"""The journal writer: a thread the event loop only hands frames to.
+"""The journal writer: frames appended to a file, and a thread that makes them durable.
 
 The loop calls :meth:`JournalWriter.append`, in ``interval`` mode once per :data:`WRITE_DELAY`
 with what gathered, and never waits behind the disk. In ``interval`` mode, when the thread
