@@ -38,6 +38,18 @@ def variants(snapshot_dir: Path, before: Path | None = None) -> list[tuple[str, 
     out.append(("ours --snapshot --event-loop asyncio", asyncio_snapshot))
     journal_only = ours("--snapshot", snapshot + ".journal", "--snapshot-interval", "3600")
     out.append(("ours --snapshot --snapshot-interval 3600", journal_only))
+    # The other durability mode: every ack waits for the fsync of its turn's records.
+    always = ("--durability", "always")
+    out.append(
+        ("ours --snapshot --durability always", ours("--snapshot", snapshot + ".always", *always))
+    )
+    always_journal = ("--snapshot", snapshot + ".always.journal", "--snapshot-interval", "3600")
+    out.append(
+        (
+            "ours --snapshot --snapshot-interval 3600 --durability always",
+            ours(*always_journal, *always),
+        )
+    )
     unwritten = ("--unwritten-journal", "--snapshot", snapshot + ".unwritten")
     unwritten_argv = ours(*unwritten, "--snapshot-interval", "3600", entry=entry)
     out.append(("ours --snapshot --unwritten-journal", unwritten_argv))

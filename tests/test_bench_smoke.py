@@ -162,6 +162,23 @@ def test_bisect_rounds_put_every_variant_at_every_position_equally(count: int) -
     assert orders[0] != orders[1]  # two variants swap from one round to the next
 
 
+def test_bisect_has_both_durability_modes_each_with_its_own_snapshot_file(
+    tmp_path: Path,
+) -> None:
+    from bench.variants import variants
+
+    argv = dict(variants(tmp_path))
+    always = argv["ours --snapshot --snapshot-interval 3600 --durability always"]
+    interval = argv["ours --snapshot --snapshot-interval 3600"]
+    assert always[always.index("--durability") + 1] == "always"
+    assert "--durability" not in interval  # the default, interval
+    assert always[always.index("--snapshot-interval") + 1] == "3600"
+    snapshots = [
+        args[args.index("--snapshot") + 1] for args in argv.values() if "--snapshot" in args
+    ]
+    assert len(snapshots) == len(set(snapshots))  # no two servers share a journal
+
+
 def _fixed(us_per_msg: float) -> StepResult:
     cpu_s = us_per_msg * 1000 / 1e6  # 1,000 messages in the window
     return StepResult(2, 2, 1.0, 1.0, 500, 1000, 1000, 1000, {}, cpu_s, 0.0, 0, 0, [], 0, 0)
